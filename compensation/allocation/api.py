@@ -1,0 +1,289 @@
+"""allocate(): a method's targets, the constraints real budgets have, an exact integer allocation."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..money import UNITS, to_integer_total, unit_name
+from ..problems import InputError, Problem
+from . import constrained, solver
+from .methods import compute_targets, total_target
+from .params import Method, load_method
+
+OBJECTIVES = ("proportional", "min_abs", "minimax")
+LAST_YEAR = "last_year_amount_10k_cny"
+LAST_YEAR_UNIT = "万元"
+
+
+@dataclass
+class Constraints:
+    """Bounds on the final amounts. Ratios are relative to last year's amount (``last_year_amount_10k_cny``);
+    absolute floors, caps and locks are in the output unit, keyed by adcode or name. A group is
+    ``{"name": "west", "members": [adcodes or names] | {"region_group": "west"}, "min_share": 0.6,
+    "max_share": 0.8}`` with shares of the whole budget."""
+
+    floor_ratio: float | None = None
+    cap_ratio: float | None = None
+    floors: dict = field(default_factory=dict)
+    caps: dict = field(default_factory=dict)
+    locks: dict = field(default_factory=dict)
+    exclude: list = field(default_factory=list)
+    groups: list = field(default_factory=list)
+
+
+@dataclass
+class AllocationResult:
+    table: pd.DataFrame
+    status: str
+    diagnostics: list[Problem]
+    unit: str
+    budget: int
+    parameters: dict
+    solver_info: dict
+    method: Method
+    regions: pd.DataFrame
+    trace: dict
+    objective: str
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("optimal", "time_limited") and "final" in self.table
+
+    def explain(self, region, lang: str = "zh") -> str:
+        from .explain import explain
+
+        return explain(self, region, lang)
+
+    @property
+    def marginal(self) -> pd.DataFrame:
+        from .explain import marginal
+
+        return marginal(self)
+
+    @property
+    def marginal_by_function(self) -> pd.DataFrame:
+        from .explain import marginal_by_function
+
+        return marginal_by_function(self)
+
+    def parameters_table(self) -> pd.DataFrame:
+        rows = [{"parameter": k, **{c: (v[c] if not isinstance(v[c], dict | list) else str(v[c]))
+                                    for c in ("value", "unit", "status", "effective", "label_zh", "label_en",
+                                              "source")}}
+                for k, v in self.parameters.items()]
+        return pd.DataFrame(rows)
+
+    def diagnostics_table(self) -> pd.DataFrame:
+        return pd.DataFrame([p.as_dict() for p in self.diagnostics],
+                            columns=["severity", "file", "row", "region", "column", "message_en", "message_zh",
+                                     "expected", "found"])
+
+
+def _labels(regions: pd.DataFrame) -> list[str]:
+    names = regions["name_zh"].astype(str) if "name_zh" in regions else pd.Series([""] * len(regions))
+    return [f"{a} {b}".strip() for a, b in zip(regions["adcode"].astype(str), names, strict=True)]
+
+
+def _resolver(regions: pd.DataFrame):
+    index = {}
+    for col in ("name_en", "name_zh", "adcode"):
+        if col in regions:
+            for i, v in enumerate(regions[col].astype(str)):
+                index[v] = i
+    return index
+
+
+def _find(index, key, what: str) -> int:
+    k = str(key)
+    if k not in index:
+        raise InputError(f"{what}: no region with adcode or name '{key}'", f"{what}:找不到代码或名称为 '{key}' 的地区")
+    return index[k]
+
+
+def build_bounds(c: Constraints, regions: pd.DataFrame, unit: str, diagnostics: list):
+    """Lower and upper bounds per region (in ``unit``) and the kind of fixing ('locked', 'excluded')."""
+    n = len(regions)
+    lo, hi = np.zeros(n), np.full(n, np.inf)
+    fixed = np.array([""] * n, dtype=object)
+    if c.floor_ratio is not None or c.cap_ratio is not None:
+        if LAST_YEAR not in regions:
+            raise InputError(f"floor or cap ratios need column '{LAST_YEAR}' (last year's amount, 万元)",
+                             f"按上年比例设上下限需要列 '{LAST_YEAR}'(上年补助额,万元)", column=LAST_YEAR)
+        last = pd.to_numeric(regions[LAST_YEAR], errors="coerce").to_numpy(dtype=float)
+        last = last * UNITS[LAST_YEAR_UNIT] / UNITS[unit]
+        missing = np.isnan(last)
+        if missing.any():
+            diagnostics.append(Problem(
+                "warning", f"{int(missing.sum())} region(s) have no last-year amount: no ratio bound for them",
+                f"{int(missing.sum())} 个地区没有上年补助额:不对其设比例上下限", column=LAST_YEAR))
+        if c.floor_ratio is not None:
+            lo = np.where(missing, lo, np.maximum(lo, float(c.floor_ratio) * np.nan_to_num(last)))
+        if c.cap_ratio is not None:
+            hi = np.where(missing, hi, np.minimum(hi, float(c.cap_ratio) * np.nan_to_num(last)))
+    index = _resolver(regions)
+    for key, v in (c.floors or {}).items():
+        i = _find(index, key, "floors")
+        lo[i] = max(lo[i], float(v))
+    for key, v in (c.caps or {}).items():
+        i = _find(index, key, "caps")
+        hi[i] = min(hi[i], float(v))
+    for key, v in (c.locks or {}).items():
+        i = _find(index, key, "locks")
+        lo[i] = hi[i] = float(v)
+        fixed[i] = "locked"
+    for key in c.exclude or []:
+        i = _find(index, key, "exclude")
+        lo[i] = hi[i] = 0.0
+        fixed[i] = "excluded"
+    return lo, hi, fixed
+
+
+def build_groups(c: Constraints, regions: pd.DataFrame, budget: float):
+    index = _resolver(regions)
+    out = []
+    for g in c.groups or []:
+        name = g.get("name", "group")
+        members = g.get("members", [])
+        m = np.zeros(len(regions), dtype=bool)
+        if isinstance(members, dict):
+            for col, val in members.items():
+                if col not in regions:
+                    raise InputError(f"group '{name}': no column '{col}' in the region data",
+                                     f"组 '{name}':地区数据中没有列 '{col}'", column=col)
+                vals = val if isinstance(val, list | tuple) else [val]
+                m |= regions[col].astype(str).isin([str(v) for v in vals]).to_numpy()
+        else:
+            for key in members:
+                m[_find(index, key, f"group '{name}'")] = True
+        if not m.any():
+            raise InputError(f"group '{name}' has no members", f"组 '{name}' 没有成员")
+        gmin = float(g.get("min_share", 0.0) or 0.0) * budget
+        gmax = float(g["max_share"]) * budget if g.get("max_share") is not None else float(budget)
+        out.append((name, m, gmin, gmax))
+    return out
+
+
+def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget: float = 0, budget_unit: str = "亿元",
+             unit: str = "万元", year: int = 2023, constraints: Constraints | None = None,
+             objective: str = "proportional", overrides: dict | None = None, integer: bool = True,
+             time_limit: float | None = 30) -> AllocationResult:
+    """Split ``budget`` (in ``budget_unit``) among ``regions`` by ``method``; final amounts are whole numbers of
+    ``unit`` adding up to the budget exactly.
+
+    ``objective``: 'proportional' (closed form, exact), 'min_abs' or 'minimax' (PuLP). ``integer`` applies to
+    the PuLP objectives: True solves a MILP, False an LP whose result is then rounded by largest remainder
+    (the closed form always rounds that way). Infeasible constraints do not raise: the result has
+    ``status == 'infeasible'``, the reasons in ``diagnostics`` and no ``final`` column. Bad input (unknown
+    method, parameter, region or column) raises InputError."""
+    t_start = time.perf_counter()
+    m = load_method(method)
+    if objective not in OBJECTIVES:
+        raise InputError(f"unknown objective '{objective}': use {', '.join(OBJECTIVES)}",
+                         f"未知的目标 '{objective}':请用 {', '.join(OBJECTIVES)}")
+    unit = unit_name(unit)
+    budget_int = to_integer_total(budget, unit_name(budget_unit), unit)
+    if budget_int <= 0:
+        raise InputError("the budget must be positive", "预算必须大于零")
+    if "adcode" not in regions:
+        raise InputError("region data has no 'adcode' column", "地区数据缺少 'adcode' 列", column="adcode")
+    regions = regions.reset_index(drop=True).copy()
+    regions["adcode"] = regions["adcode"].astype(str)
+    if regions["adcode"].duplicated().any():
+        dup = regions["adcode"][regions["adcode"].duplicated()].iloc[0]
+        raise InputError(f"adcode {dup} appears more than once", f"行政区划代码 {dup} 重复", column="adcode")
+    comp, ctx = compute_targets(m, regions, budget_int * UNITS[unit], year, overrides)
+    diagnostics: list[Problem] = list(ctx.diagnostics)
+    raw = total_target(comp)
+    if raw.sum() <= 0:
+        raise InputError(f"method '{m.name}' gives every region a zero target (no eligible region, or the "
+                         f"indicators are all zero)", f"方法 '{m.name}' 使所有地区的目标为零(无符合条件的地区或指标全为零)")
+    scale = budget_int * UNITS[unit] / raw.sum()
+    if abs(scale - 1) > 1e-9:
+        diagnostics.append(Problem(
+            "info", f"the method's amounts add up to {constrained.human(raw.sum() / UNITS[unit], unit)}; "
+                    f"targets are scaled by {scale:.6g} to the budget {constrained.human(budget_int, unit)}",
+            f"方法测算金额合计 {constrained.human(raw.sum() / UNITS[unit], unit)},按 {scale:.6g} 比例缩放至预算 "
+            f"{constrained.human(budget_int, unit)}"))
+    comp_unit = comp * (scale / UNITS[unit])
+    target = raw * (scale / UNITS[unit])
+    c = constraints or Constraints()
+    lo, hi, fixed = build_bounds(c, regions, unit, diagnostics)
+    groups = build_groups(c, regions, float(budget_int))
+    labels = _labels(regions)
+    base = {"adcode": regions["adcode"]}
+    for col in ("name_zh", "name_en"):
+        base[col] = regions[col] if col in regions else ""
+    table = pd.DataFrame(base)
+    for name in comp_unit.columns:
+        table[name] = comp_unit[name].to_numpy()
+    table["target"] = target
+    if LAST_YEAR in regions:
+        table["last_year"] = pd.to_numeric(regions[LAST_YEAR], errors="coerce").to_numpy() \
+            * UNITS[LAST_YEAR_UNIT] / UNITS[unit]
+    table["lower"] = lo
+    table["upper"] = hi
+    params = ctx.params
+    info = {"name": "closed-form water-filling", "runtime": 0.0, "gap": 0.0, "objective": objective}
+    problems = constrained.diagnose(target, lo, hi, float(budget_int), groups, labels, unit)
+    if problems:
+        info["runtime"] = time.perf_counter() - t_start
+        return AllocationResult(table, "infeasible", diagnostics + problems, unit, budget_int, params, info, m,
+                                regions, ctx.trace, objective)
+    status = "optimal"
+    if objective == "proportional":
+        overlap = sum(g[1].astype(int) for g in groups) if groups else np.zeros(1)
+        if np.max(overlap) > 1:
+            raise InputError("the proportional objective needs groups that do not overlap; use --objective min_abs "
+                             "or minimax for overlapping groups",
+                             "按比例目标要求各组互不重叠;重叠的组请用 min_abs 或 minimax 目标")
+        t0 = time.perf_counter()
+        x, final, scales = constrained.proportional(target, lo, hi, float(budget_int), groups, integer=True)
+        info["runtime"] = time.perf_counter() - t0
+        info["scale"] = scales
+        ref = target * scales.get("", 1.0)
+    else:
+        sol = solver.solve(target, lo, hi, float(budget_int), groups, objective, integer, time_limit)
+        info = {"name": f"PuLP + {sol.solver}", "runtime": sol.runtime, "gap": sol.gap, "objective": objective,
+                "objective_value": sol.objective, "mip": integer}
+        status = sol.status
+        if sol.status == "time_limited":
+            gap = "unknown" if sol.gap is None else f"{sol.gap:.2%}"
+            diagnostics.append(Problem(
+                "warning", f"the solver stopped at the time limit ({time_limit}s) after {sol.runtime:.2f}s; "
+                           f"the solution is feasible but not proven optimal (gap {gap})"
+                if sol.x is not None else
+                f"the solver found no solution within the time limit ({time_limit}s); the table shows the "
+                f"proportional closed-form allocation instead",
+                f"求解器在时间上限({time_limit} 秒)处停止,用时 {sol.runtime:.2f} 秒;"
+                + (f"解可行但未证明最优(间隙 {gap})" if sol.x is not None else "未找到解,表中为按比例闭式解")))
+        if sol.x is None:
+            if sol.status == "infeasible":
+                diagnostics.append(Problem("error", "the solver found the constraints infeasible (check groups "
+                                           "that overlap)", "求解器判定约束不可行(请检查重叠的组)"))
+                return AllocationResult(table, "infeasible", diagnostics, unit, budget_int, params, info, m,
+                                        regions, ctx.trace, objective)
+            x, final, _ = constrained.proportional(target, lo, hi, float(budget_int),
+                                                   [g for g in groups], integer=True)
+        else:
+            x = sol.x
+            final = x.astype(np.int64) if integer else constrained.round_block(x, budget_int, lo, hi)
+            if int(final.sum()) != budget_int:
+                final = constrained.round_block(x, budget_int, lo, hi)
+        ref = target
+    tol = 1e-6 * np.maximum(1.0, np.abs(x))
+    binding = np.where(fixed != "", fixed,
+                       np.where((np.abs(x - lo) <= tol) & (ref < lo - tol), "floor",
+                                np.where((np.abs(x - hi) <= tol) & (ref > hi + tol), "cap", "")))
+    table["allocated"] = x
+    table["adj_constraints"] = x - target
+    table["adj_rounding"] = final - x
+    table["final"] = final.astype(np.int64)
+    table["share"] = table["final"] / budget_int
+    table["binding"] = binding
+    assert int(table["final"].sum()) == budget_int
+    return AllocationResult(table, status, diagnostics, unit, budget_int, params, info, m, regions, ctx.trace,
+                            objective)

@@ -1,0 +1,120 @@
+"""Other objectives through PuLP: minimise total absolute deviation or the largest relative deviation from
+the targets, under bounds, the exact total and group shares, as an LP or (integer amounts) a MILP.
+
+HiGHS (through highspy) is used first; CBC only if PuLP reports it available. Expressions are built in bulk
+with LpAffineExpression. A time-limited solve is reported as such: PuLP may say "Optimal" after a time limit,
+so the solution status and HiGHS's own model status are checked."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pulp
+
+OBJECTIVES = ("min_abs", "minimax")
+
+
+@dataclass
+class Solution:
+    x: np.ndarray | None  # amounts (float, or whole numbers for a MILP), None when no solution
+    status: str  # "optimal" | "time_limited" | "infeasible" | "error"
+    solver: str
+    runtime: float
+    gap: float | None
+    objective: float | None
+    message: str = ""
+
+
+def pick_solver(integer: bool, time_limit: float | None):
+    available = pulp.listSolvers(onlyAvailable=True)
+    if "HiGHS" in available:
+        return "HiGHS", pulp.HiGHS(msg=False, mip=integer, timeLimit=time_limit)
+    if "HiGHS_CMD" in available:
+        return "HiGHS_CMD", pulp.HiGHS_CMD(msg=False, mip=integer, timeLimit=time_limit)
+    if "PULP_CBC_CMD" in available:
+        return "PULP_CBC_CMD", pulp.PULP_CBC_CMD(msg=False, mip=integer, timeLimit=time_limit)
+    raise RuntimeError("no LP solver available to PuLP: install highspy")
+
+
+def status_of(prob: pulp.LpProblem, solver_name: str) -> str:
+    """Map PuLP's (status, sol_status) and HiGHS's model status to optimal / time_limited / infeasible."""
+    if solver_name == "HiGHS" and getattr(prob, "solverModel", None) is not None:
+        import highspy
+
+        ms = prob.solverModel.getModelStatus()
+        if ms == highspy.HighsModelStatus.kTimeLimit:
+            return "time_limited"
+        if ms == highspy.HighsModelStatus.kInfeasible:
+            return "infeasible"
+    return status_from_codes(prob.status, prob.sol_status)
+
+
+def status_from_codes(status: int, sol_status: int) -> str:
+    if status == pulp.LpStatusInfeasible or sol_status == pulp.LpSolutionInfeasible:
+        return "infeasible"
+    if sol_status == pulp.LpSolutionIntegerFeasible:
+        return "time_limited"  # a solution, not proven optimal
+    if status == pulp.LpStatusOptimal and sol_status == pulp.LpSolutionOptimal:
+        return "optimal"
+    if sol_status == pulp.LpSolutionNoSolutionFound:
+        return "time_limited"
+    return "error"
+
+
+def solve(t, lo, hi, budget: float, groups=(), objective: str = "min_abs", integer: bool = True,
+          time_limit: float | None = 30) -> Solution:
+    """Build and solve. ``lo``/``hi`` are the bounds (hi may be inf); with ``integer`` they are made whole."""
+    t = np.asarray(t, dtype=float)
+    n = t.size
+    lo = np.asarray(lo, dtype=float)
+    hi = np.asarray(hi, dtype=float)
+    if integer:
+        lo = np.ceil(lo - 1e-9)
+        hi = np.where(np.isfinite(hi), np.floor(hi + 1e-9), hi)
+    t0 = time.perf_counter()
+    prob = pulp.LpProblem("allocation", pulp.LpMinimize)
+    cat = pulp.LpInteger if integer else pulp.LpContinuous
+    x = [pulp.LpVariable(f"x{i}", lowBound=float(lo[i]), upBound=float(hi[i]) if np.isfinite(hi[i]) else None,
+                         cat=cat) for i in range(n)]
+    prob.addConstraint(pulp.LpAffineExpression([(v, 1.0) for v in x]) == float(budget), "total")
+    for k, (_name, m, gmin, gmax) in enumerate(groups):
+        members = [(x[i], 1.0) for i in np.flatnonzero(m)]
+        if integer:
+            gmin, gmax = np.ceil(gmin - 1e-9), np.floor(gmax + 1e-9)
+        if gmin > 0:
+            prob.addConstraint(pulp.LpAffineExpression(members) >= float(gmin), f"group{k}_min")
+        if gmax < budget:
+            prob.addConstraint(pulp.LpAffineExpression(members) <= float(gmax), f"group{k}_max")
+    if objective == "min_abs":
+        d = [pulp.LpVariable(f"d{i}", lowBound=0) for i in range(n)]
+        prob.setObjective(pulp.LpAffineExpression([(v, 1.0) for v in d]))
+        for i in range(n):
+            prob.addConstraint(pulp.LpAffineExpression([(d[i], 1.0), (x[i], -1.0)]) >= -t[i], f"up{i}")
+            prob.addConstraint(pulp.LpAffineExpression([(d[i], 1.0), (x[i], 1.0)]) >= t[i], f"dn{i}")
+    elif objective == "minimax":
+        z = pulp.LpVariable("z", lowBound=0)
+        prob.setObjective(pulp.LpAffineExpression([(z, 1.0)]))
+        for i in np.flatnonzero(t > 0):
+            prob.addConstraint(pulp.LpAffineExpression([(x[i], 1.0), (z, -t[i])]) <= t[i], f"up{i}")
+            prob.addConstraint(pulp.LpAffineExpression([(x[i], 1.0), (z, t[i])]) >= t[i], f"dn{i}")
+    else:
+        raise ValueError(f"unknown objective {objective}")
+    build = time.perf_counter() - t0
+    name, solver = pick_solver(integer, time_limit)
+    prob.solve(solver)
+    runtime = time.perf_counter() - t0
+    status = status_of(prob, name)
+    gap = 0.0 if status == "optimal" else None
+    if integer and name == "HiGHS" and getattr(prob, "solverModel", None) is not None:
+        gap = float(prob.solverModel.getInfo().mip_gap)
+        if not np.isfinite(gap):
+            gap = None
+    values = np.array([v.varValue if v.varValue is not None else np.nan for v in x], dtype=float)
+    has_solution = status in ("optimal", "time_limited") and not np.isnan(values).any()
+    if integer and has_solution:
+        values = np.rint(values)
+    return Solution(values if has_solution else None, status, name, runtime, gap,
+                    pulp.value(prob.objective) if has_solution else None,
+                    message=f"model built in {build:.3f}s")

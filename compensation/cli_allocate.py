@@ -1,0 +1,159 @@
+"""`ecocomp allocate` and `ecocomp methods`: registered into the main parser by ``register(subparsers)``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .problems import InputError
+
+
+def _parse_pairs(items, what: str, numeric: bool = True) -> dict:
+    out = {}
+    for item in items or []:
+        if "=" not in item:
+            raise InputError(f"{what}: '{item}' should be KEY=VALUE", f"{what}:'{item}' 应为 KEY=VALUE 形式")
+        k, v = item.split("=", 1)
+        k = k.strip()
+        if numeric:
+            try:
+                out[k] = float(v)
+            except ValueError:
+                raise InputError(f"{what}: value of '{k}' should be a number, found '{v}'",
+                                 f"{what}:'{k}' 的值应为数字,实际 '{v}'") from None
+        else:
+            out[k] = v
+    return out
+
+
+def _overrides(items) -> dict:
+    """--set path=value; the value is read as YAML, so numbers, lists and mappings work."""
+    import yaml
+
+    return {k: yaml.safe_load(v) for k, v in _parse_pairs(items, "--set", numeric=False).items()}
+
+
+def _groups(items) -> list:
+    """--group NAME:COLUMN=VALUE:MIN[:MAX], e.g. west:region_group=west:0.6"""
+    out = []
+    for item in items or []:
+        parts = item.split(":")
+        if len(parts) not in (3, 4) or "=" not in parts[1]:
+            raise InputError(f"--group '{item}' should be NAME:COLUMN=VALUE:MIN_SHARE[:MAX_SHARE]",
+                             f"--group '{item}' 应为 名称:列=值:最低份额[:最高份额]")
+        col, val = parts[1].split("=", 1)
+        g = {"name": parts[0], "members": {col: val.split(",")},
+             "min_share": float(parts[2]) if parts[2] else 0.0}
+        if len(parts) == 4 and parts[3]:
+            g["max_share"] = float(parts[3])
+        out.append(g)
+    return out
+
+
+def cmd_allocate(args) -> int:
+    from . import load_regions
+    from .allocation import Constraints, allocate
+    from .io import ensure_new_file, write_csv, write_xlsx
+
+    suffix = Path(args.out).suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise InputError(f"unknown output format '{suffix}': use .csv or .xlsx",
+                         f"未知的输出格式 '{suffix}':请用 .csv 或 .xlsx", file=args.out)
+    ensure_new_file(args.out, args.overwrite)
+    regions = load_regions(args.data)
+    constraints = Constraints(
+        floor_ratio=args.floor_ratio, cap_ratio=args.cap_ratio,
+        floors=_parse_pairs(args.floor, "--floor"), caps=_parse_pairs(args.cap, "--cap"),
+        locks=_parse_pairs(args.lock, "--lock"), exclude=list(args.exclude or []), groups=_groups(args.group))
+    res = allocate(regions, method=args.method, budget=args.budget, budget_unit=args.budget_unit or args.unit,
+                   unit=args.unit, year=args.year, constraints=constraints, objective=args.objective,
+                   overrides=_overrides(args.set), integer=not args.lp, time_limit=args.time_limit)
+    if res.status == "infeasible":
+        from .problems import Report
+
+        raise InputError(Report([p for p in res.diagnostics if p.severity == "error"]))
+    if suffix == ".csv":
+        write_csv(res.table, args.out)
+    else:
+        write_xlsx({"allocation": res.table, "marginal": res.marginal, "parameters": res.parameters_table(),
+                    "diagnostics": res.diagnostics_table()}, args.out)
+    for p in res.diagnostics:
+        print(p.bilingual())
+    top = res.table.sort_values("final", ascending=False).head(3)
+    print(f"method 方法: {res.method.name} ({res.method.label_zh}); year {args.year}; objective {res.objective}; "
+          f"status {res.status}")
+    print(f"allocated 已分配 {int(res.table['final'].sum()):,} {res.unit} to {len(res.table)} regions; "
+          f"{int((res.table['binding'] != '').sum())} at a bound; solver {res.solver_info['name']} "
+          f"{res.solver_info['runtime'] * 1000:.1f} ms")
+    for _, r in top.iterrows():
+        print(f"  {r['adcode']} {r['name_zh']}: {int(r['final']):,} {res.unit} ({r['share']:.2%})")
+    for region in args.explain or []:
+        print(res.explain(region, lang=args.lang))
+    print(f"wrote {args.out}")
+    return 1 if res.status == "time_limited" else 0
+
+
+def cmd_methods(args) -> int:
+    from .allocation import list_methods, load_method
+
+    if args.name:
+        m = load_method(args.name)
+        values = m.values(args.year)
+        if args.json:
+            print(json.dumps({"summary": m.summary(), "parameters": values}, ensure_ascii=False, indent=2,
+                             default=str))
+            return 0
+        s = m.summary()
+        print(f"{m.name}: {m.label_zh} / {m.label_en}")
+        print(f"  jurisdiction 适用: {m.jurisdiction_zh} / {m.jurisdiction_en}")
+        print(f"  components 组成: {', '.join(s['components'])}")
+        for src in s["sources"]:
+            print(f"  source 依据: {src}")
+        print(f"  parameters in force in {args.year} / {args.year} 年生效参数:")
+        for path, v in values.items():
+            print(f"    {path} = {v['value']} {v['unit']} [{v['status']}, since {v['effective']}] {v['label_zh']}")
+        for note in m.assumptions:
+            print(f"  assumption 假设: {note}")
+        return 0
+    rows = list_methods()
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    for r in rows:
+        flag = " (has assumptions 含假设参数)" if r["has_assumptions"] else ""
+        print(f"{r['name']}: {r['label_zh']} / {r['label_en']}{flag}")
+        print(f"    {r['jurisdiction_zh']} / {r['jurisdiction_en']}; components: {', '.join(r['components'])}")
+        print(f"    source: {r['sources'][0] if r['sources'] else ''}")
+    return 0
+
+
+def register(sub) -> None:
+    p = sub.add_parser("allocate", help="allocate a central budget among regions / 测算转移支付分配")
+    p.add_argument("--method", default="redline_function_weighted", help="method name or YAML model file")
+    p.add_argument("--budget", type=float, required=True, help="total budget, in --budget-unit (default --unit)")
+    p.add_argument("--unit", default="万元", help="unit of the final amounts: 元, 万元 or 亿元 (default 万元)")
+    p.add_argument("--budget-unit", default=None, help="unit of --budget (default: --unit)")
+    p.add_argument("--data", default=None, help="region CSV/XLSX (default: the embedded province data)")
+    p.add_argument("--year", type=int, default=2023, help="budget year: selects parameter values in force")
+    p.add_argument("--floor-ratio", type=float, default=None, help="floor as a ratio of last year, e.g. 0.95")
+    p.add_argument("--cap-ratio", type=float, default=None, help="cap as a ratio of last year, e.g. 1.10")
+    p.add_argument("--floor", action="append", metavar="REGION=AMOUNT", help="absolute floor in --unit")
+    p.add_argument("--cap", action="append", metavar="REGION=AMOUNT", help="absolute cap in --unit")
+    p.add_argument("--lock", action="append", metavar="REGION=AMOUNT", help="fixed amount in --unit")
+    p.add_argument("--exclude", action="append", metavar="REGION", help="region that gets nothing")
+    p.add_argument("--group", action="append", metavar="NAME:COLUMN=VALUE:MIN[:MAX]",
+                   help="group share, e.g. west:region_group=west:0.6")
+    p.add_argument("--objective", default="proportional", choices=["proportional", "min_abs", "minimax"])
+    p.add_argument("--lp", action="store_true", help="PuLP objectives: solve an LP and round, not a MILP")
+    p.add_argument("--time-limit", type=float, default=30, help="solver time limit in seconds (default 30)")
+    p.add_argument("--set", action="append", metavar="PARAM=VALUE", help="override a method parameter")
+    p.add_argument("--explain", action="append", metavar="REGION", help="print the explanation of a region")
+    p.add_argument("--lang", default="zh", choices=["zh", "en"])
+    p.add_argument("--out", required=True, help="output .csv or .xlsx (xlsx adds parameters and diagnostics)")
+    p.add_argument("--overwrite", action="store_true")
+    p.set_defaults(func=cmd_allocate)
+    m = sub.add_parser("methods", help="list allocation methods, or show one with its parameters / 分配方法")
+    m.add_argument("name", nargs="?", default=None)
+    m.add_argument("--year", type=int, default=2023)
+    m.add_argument("--json", action="store_true")
+    m.set_defaults(func=cmd_methods)
