@@ -1,0 +1,7 @@
+"""Horizontal compensation between protecting and benefiting regions (横向生态保护补偿): agreements as data,
+monitoring validation, valuation methods, the ledger of obligations and their settlement."""
+
+from .agreements import Agreement, list_agreements, load_agreement
+from .monitoring import read_monitoring
+
+__all__ = ["Agreement", "list_agreements", "load_agreement", "read_monitoring"]
