@@ -3,5 +3,8 @@ monitoring validation, valuation methods, the ledger of obligations and their se
 
 from .agreements import Agreement, list_agreements, load_agreement
 from .monitoring import read_monitoring
+from .run import HorizontalResult, run_horizontal
+from .settlement import Settlement, settle
 
-__all__ = ["Agreement", "list_agreements", "load_agreement", "read_monitoring"]
+__all__ = ["Agreement", "HorizontalResult", "Settlement", "list_agreements", "load_agreement", "read_monitoring",
+           "run_horizontal", "settle"]

@@ -38,6 +38,9 @@ def _two_party(ag: Agreement, signed: float, basis_down: str, basis_up: str) -> 
 
 
 def _short(name: str) -> str:
+    """湖南省株洲市 → 株洲, 广西壮族自治区 → 广西, 浙江省 → 浙江."""
+    if "省" in name[:-1]:
+        name = name.split("省", 1)[1]
     for suffix in ("壮族自治区", "回族自治区", "维吾尔自治区", "自治区", "省", "市"):
         if name.endswith(suffix) and len(name) > len(suffix) + 1:
             return name[: -len(suffix)]

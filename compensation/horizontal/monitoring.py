@@ -107,10 +107,11 @@ def read_monitoring(source, agreements=None, name: str | None = None) -> pd.Data
         rep.error("section is empty", "断面名称为空", file=name, row=int(rows[i]), column="section")
     known = _known_sections(agreements)
     if known:
-        unknown = ~df["section"].isin(list(known)) & (df["section"] != "")
-        for i in np.flatnonzero(unknown.to_numpy()):
-            rep.error(f"unknown section '{df['section'].iat[i]}'", f"未知断面 '{df['section'].iat[i]}'", file=name,
-                      row=int(rows[i]), column="section", expected=", ".join(known), found=df["section"].iat[i])
+        unknown = df[~df["section"].isin(list(known)) & (df["section"] != "")]
+        for sec, rows_of in unknown.groupby("section", sort=False)["row"]:
+            more = f" and {len(rows_of) - 1} more row(s)" if len(rows_of) > 1 else ""
+            rep.error(f"unknown section '{sec}' (first at this row{more})", f"未知断面 '{sec}'", file=name,
+                      row=int(rows_of.iloc[0]), column="section", expected=", ".join(known), found=sec)
     for col in NUMERIC:
         text = raw[col].astype(str).str.strip() if col in raw.columns else pd.Series("", index=raw.index)
         val = pd.to_numeric(text.replace("", np.nan), errors="coerce")
