@@ -126,7 +126,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _command_modules():
     """Command groups defined in their own modules."""
-    return []
+    from . import cli_allocate, cli_scenario
+
+    modules = [cli_allocate, cli_scenario]
+    try:
+        from . import cli_horizontal
+    except ImportError:  # the horizontal commands land separately
+        return modules
+    return modules + [cli_horizontal]
 
 
 def main(argv: list[str] | None = None) -> int:

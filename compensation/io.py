@@ -88,6 +88,7 @@ def atomic_write(path: str | os.PathLike, writer: Callable, mode: str = "wb") ->
             writer(fh)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp creates 0600; results are ordinary readable files
         os.replace(tmp, path)
     except BaseException:
         try:

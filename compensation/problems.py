@@ -17,6 +17,8 @@ class Problem:
     region: str = ""  # "adcode name" of the row, where there is one
     expected: str = ""
     found: str = ""
+    key: str = ""  # key path in a scenario or model file, e.g. "budget.amounts.2024"
+    year: int | None = None
 
     def where(self) -> str:
         parts = []
@@ -28,6 +30,10 @@ class Problem:
             parts.append(f"({self.region})")
         if self.column:
             parts.append(f"column '{self.column}'")
+        if self.key:
+            parts.append(f"key '{self.key}'")
+        if self.year is not None:
+            parts.append(f"year {self.year}")
         return ", ".join(parts) if parts else "input"
 
     def text(self, lang: str = "en") -> str:
@@ -57,6 +63,8 @@ class Problem:
             "message_zh": self.message_zh,
             "expected": self.expected,
             "found": self.found,
+            "key": self.key,
+            "year": self.year,
         }
 
 

@@ -116,7 +116,8 @@ def generate_counties(provinces: pd.DataFrame, skeleton: pd.DataFrame, seed: int
     lo, hi = np.array(QUALITY_DELTA).T
     delta = rng.uniform(lo[cls], hi[cls])
     score = np.clip(np.round((75 + 5 * delta) * 100), 0, 10000).astype(np.int64)
-    last_w = red.astype(float) * np.where(kefz, 2.0, 1.0) * rng.uniform(0.7, 1.3, n) + 1.0
+    last_w = red.astype(float) * np.where(kefz, 2.0, 1.0) * rng.uniform(0.7, 1.3, n)
+    last_w += 0.2 * last_w.mean()  # every county had some transfer last year (hundreds of 万元 at least)
     last = _split_exact(np.zeros(n, dtype=np.int64), np.array([LAST_YEAR_TOTAL_10K_CNY * 100]), last_w)
 
     for col in ["land_area_km2", "redline_total_km2", *FUNCTION_COLUMNS, "population_10k", "gdp_100m_cny",

@@ -1,0 +1,226 @@
+"""`ecocomp run | compare | sweep | explain | validate`: scenario commands."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import pandas as pd
+
+from .problems import InputError
+
+
+def _years(text):
+    from .scenario import parse_years
+
+    return parse_years(text) if text else None
+
+
+def cmd_run(args) -> int:
+    from .run import run_one
+
+    years = _years(args.years)
+    formats = tuple(args.formats.split(","))
+    jobs = max(1, min(args.jobs or os.cpu_count() or 1, len(args.scenarios)))
+    print(f"running {len(args.scenarios)} scenario(s) into {args.out}/ "
+          f"(运行 {len(args.scenarios)} 个情景)", file=sys.stderr)
+    results = []
+    if jobs == 1:
+        for ref in args.scenarios:
+            results.append(run_one(ref, args.out, years, formats, args.quiet))
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = [pool.submit(run_one, ref, args.out, years, formats, args.quiet) for ref in args.scenarios]
+            results = [f.result() for f in futures]
+    for name, folder, written in results:
+        if written:
+            print(f"{name}: wrote {folder}")
+        else:
+            print(f"{name}: identical inputs already computed in {folder} (nothing overwritten; 结果已存在)")
+        if not args.quiet:
+            summary = pd.read_csv(Path(folder) / "summary.csv", encoding="utf-8-sig")
+            _print_summary(name, summary)
+    return 0
+
+
+def _print_summary(name: str, summary: pd.DataFrame) -> None:
+    for _, r in summary.iterrows():
+        print(f"  {int(r['year'])}: budget 预算 {int(r['budget']):,} {r['unit']}, allocated 已分配 "
+              f"{int(r['allocated']):,} {r['unit']} to {int(r['regions_funded'])}/{int(r['regions'])} regions; "
+              f"{r['yuan_per_capita']:,.2f} 元/人, {r['yuan_per_km2_redline']:,.0f} 元/km² red line; "
+              f"Gini per km² {r['gini_per_km2']:.3f}, per capita {r['gini_per_capita']:.3f}; {r['status']}")
+
+
+def cmd_validate(args) -> int:
+    from .scenario import load_scenario, validate_scenario
+
+    code = 0
+    for ref in args.scenarios:
+        sc = load_scenario(ref)
+        rep = validate_scenario(sc)
+        if rep.problems:
+            print(rep.render())
+        else:
+            print(f"{sc.name}: OK — {sc.title}; years {sc.years[0]}–{sc.years[-1]}; method "
+                  f"{sc.spec.get('method')}; unit {sc.unit} (情景检查通过)")
+        code = max(code, rep.exit_code)
+    return code
+
+
+def cmd_explain(args) -> int:
+    from .run import compute
+    from .scenario import load_scenario
+
+    sc = load_scenario(args.scenario)
+    year = args.year or sc.years[0]
+    if year not in sc.years:
+        raise InputError(f"year {year} is not one of the scenario's years ({sc.years[0]}–{sc.years[-1]})",
+                         f"{year} 年不在情景年份内", file=str(sc.path), key="years", year=year)
+    res = compute(sc, [y for y in sc.years if y <= year])
+    print(res.results[year].allocation.explain(args.region, lang=args.lang))
+    return 0
+
+
+def _out_folder(root: str, stem: str, payload: dict) -> Path:
+    digest = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:10]
+    return Path(root) / f"{stem}-{digest}"
+
+
+def _write_tables(folder: Path, tables: dict[str, pd.DataFrame], meta: dict) -> bool:
+    """Write a set of tables into a new folder atomically; False if the same folder exists already."""
+    import shutil
+
+    from .io import atomic_write_bytes, write_csv, write_xlsx
+    from .run import bilingual
+
+    if (folder / "manifest.json").exists():
+        return False
+    tmp = folder.with_name(f".{folder.name}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        for name, df in tables.items():
+            write_csv(df, tmp / f"{name}.csv")
+        write_xlsx({n: bilingual(df) for n, df in tables.items()}, tmp / "results.xlsx")
+        atomic_write_bytes(tmp / "manifest.json", json.dumps(meta, ensure_ascii=False, indent=2,
+                                                             default=str).encode("utf-8"))
+        os.rename(tmp, folder)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return True
+
+
+def cmd_compare(args) -> int:
+    from .compare import compare_runs
+    from .run import compute
+    from .scenario import load_scenario
+
+    years = _years(args.years)
+    base_sc = load_scenario(args.base)
+    base = compute(base_sc, years)
+    tables, meta = {}, {"baseline": base_sc.name, "baseline_hash": base.hash, "scenarios": {}}
+    for ref in args.scenarios:
+        sc = load_scenario(ref)
+        scen = compute(sc, years)
+        c = compare_runs(base, scen)
+        meta["scenarios"][sc.name] = scen.hash
+        for key, df in c.items():
+            tables[f"{key}_{sc.name}"] = df
+        _print_comparison(base_sc, sc, c)
+    folder = _out_folder(args.out, f"compare-{base_sc.name}", meta)
+    written = _write_tables(folder, tables, meta)
+    print(("wrote " if written else "identical comparison already in ") + str(folder))
+    return 0
+
+
+def _print_comparison(base_sc, sc, c) -> None:
+    print(f"\n{sc.name} vs {base_sc.name} ({sc.title})")
+    print("  what changes 变化:")
+    for _, r in c["changes"].iterrows():
+        print(f"    - {r['change_en']}")
+    if not len(c["changes"]):
+        print("    - nothing (identical settings)")
+    b = c["buckets"]
+    for y, g in b.groupby("year"):
+        print(f"  {y}: " + "; ".join(f"{r['bucket']} {r['regions']}" for _, r in g.iterrows()))
+
+
+def cmd_sweep(args) -> int:
+    from .compare import parse_vary, sweep_points, sweep_summary
+    from .run import compute, scenario_regions
+    from .scenario import load_scenario
+
+    sc = load_scenario(args.scenario)
+    year = args.year or sc.years[0]
+    varies = [parse_vary(v) for v in args.vary]
+    points = sweep_points(varies, args.samples, args.seed)
+    if len(points) > args.max_points:
+        raise InputError(f"{len(points)} points exceed --max-points {args.max_points}",
+                         f"参数组合数 {len(points)} 超过上限 {args.max_points}")
+    regions = scenario_regions(sc)
+    frames = []
+    for i, row in points.iterrows():
+        res = compute(sc, [y for y in sc.years if y <= year], regions=regions, overrides=row.to_dict())
+        t = res.results[year].allocation.table[["adcode", "name_zh", "final", "binding"]].copy()
+        t.insert(0, "point", i)
+        frames.append(t)
+        if not args.quiet and (i + 1) % max(1, len(points) // 10) == 0:
+            print(f"  {i + 1}/{len(points)} points", file=sys.stderr, flush=True)
+    results = pd.concat(frames, ignore_index=True)
+    summary = sweep_summary(results)
+    points.insert(0, "point", range(len(points)))
+    meta = {"scenario": sc.name, "year": year, "vary": args.vary, "samples": args.samples, "seed": args.seed}
+    folder = _out_folder(args.out, f"sweep-{sc.name}", meta)
+    _write_tables(folder, {"sweep_points": points, "sweep_results": results, "sweep_summary": summary}, meta)
+    print(f"{len(points)} points, {len(summary)} regions → {folder}")
+    top = summary.assign(spread=summary["max"] - summary["min"]).sort_values("spread", ascending=False).head(5)
+    for _, r in top.iterrows():
+        print(f"  {r['name_zh']}: {int(r['min']):,} – {int(r['max']):,} (median {r['median']:,.0f}); "
+              f"at floor {r['at_floor']:.0%}, at cap {r['at_cap']:.0%}")
+    return 0
+
+
+def register(sub) -> None:
+    p = sub.add_parser("run", help="run scenario files into new run folders / 运行情景")
+    p.add_argument("scenarios", nargs="+", help="scenario names (in scenarios/) or paths")
+    p.add_argument("--years", help="e.g. 2024-2027 (default: the scenario's years)")
+    p.add_argument("--out", default="runs", help="folder for run folders (default runs/)")
+    p.add_argument("--formats", default="csv,xlsx,parquet")
+    p.add_argument("--jobs", type=int, default=None, help="parallel processes (default: one per scenario, ≤ cores)")
+    p.add_argument("--quiet", action="store_true")
+    p.set_defaults(func=cmd_run)
+
+    v = sub.add_parser("validate", help="check scenario files and their data without running / 检查情景")
+    v.add_argument("scenarios", nargs="+")
+    v.set_defaults(func=cmd_validate)
+
+    e = sub.add_parser("explain", help="a region's payment in words / 解释某地区的补助额")
+    e.add_argument("scenario")
+    e.add_argument("--region", required=True, help="adcode or name (e.g. 云南省 or 530000)")
+    e.add_argument("--year", type=int, default=None)
+    e.add_argument("--lang", choices=("zh", "en"), default="zh")
+    e.set_defaults(func=cmd_explain)
+
+    c = sub.add_parser("compare", help="compare scenarios with a baseline / 情景比较")
+    c.add_argument("base")
+    c.add_argument("scenarios", nargs="+")
+    c.add_argument("--years")
+    c.add_argument("--out", default="runs")
+    c.set_defaults(func=cmd_compare)
+
+    s = sub.add_parser("sweep", help="grid or Monte Carlo over parameters / 参数扫描")
+    s.add_argument("scenario")
+    s.add_argument("--vary", action="append", required=True,
+                   help="PARAM=a:b:n (grid), PARAM=a,b,c (values) or PARAM=a:b (range, with --samples)")
+    s.add_argument("--samples", type=int, default=None, help="Monte Carlo sample size (uniform on each range)")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--year", type=int, default=None)
+    s.add_argument("--max-points", type=int, default=5000)
+    s.add_argument("--out", default="runs")
+    s.add_argument("--quiet", action="store_true")
+    s.set_defaults(func=cmd_sweep)

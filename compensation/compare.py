@@ -1,0 +1,148 @@
+"""Comparing scenarios and sweeping parameters. Pure functions over run results; writing happens in the CLI."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+
+BUCKETS = [
+    ("lose >5%", "减少超过5%"),
+    ("lose ≤5%", "减少不超过5%"),
+    ("unchanged", "不变"),
+    ("gain ≤5%", "增加不超过5%"),
+    ("gain >5%", "增加超过5%"),
+]
+BUCKET_LABELS = [b[0] for b in BUCKETS]
+
+
+def bucket(difference, baseline) -> np.ndarray:
+    """Winners/losers bucket of each region (PolicyEngine's five buckets, on the final amount)."""
+    d = np.asarray(difference, dtype=float)
+    b = np.asarray(baseline, dtype=float)
+    pct = np.divide(d, b, out=np.where(d > 0, np.inf, np.where(d < 0, -np.inf, 0.0)), where=b != 0)
+    lose_big, lose_small, unchanged, gain_small, gain_big = BUCKET_LABELS
+    return np.select([d == 0, pct < -0.05, pct < 0, pct <= 0.05], [unchanged, lose_big, lose_small, gain_small],
+                     default=gain_big)
+
+
+def region_diff(base: pd.DataFrame, scen: pd.DataFrame, value: str = "final") -> pd.DataFrame:
+    """{baseline, scenario, difference, pct_change, bucket} per region, outer-joined on adcode."""
+    left = base[["adcode", "name_zh", value]].rename(columns={value: "baseline"})
+    right = scen[["adcode", "name_zh", value]].rename(columns={value: "scenario"})
+    d = left.merge(right, on="adcode", how="outer", suffixes=("", "_s"))
+    d["name_zh"] = d["name_zh"].fillna(d.pop("name_zh_s"))
+    d[["baseline", "scenario"]] = d[["baseline", "scenario"]].fillna(0).astype(np.int64)
+    d["difference"] = d["scenario"] - d["baseline"]
+    d["pct_change"] = np.where(d["baseline"] != 0, d["difference"] / d["baseline"].where(d["baseline"] != 0, 1),
+                               np.nan)
+    d["bucket"] = bucket(d["difference"], d["baseline"])
+    return d.sort_values("adcode", kind="stable").reset_index(drop=True)
+
+
+def compare_runs(base, scen) -> dict[str, pd.DataFrame]:
+    """Per-year region differences, bucket counts, and multi-year totals of two RunResults."""
+    years = [y for y in scen.years if y in base.results]
+    frames, buckets = [], []
+    for y in years:
+        d = region_diff(base.results[y].allocation.table, scen.results[y].allocation.table)
+        d.insert(0, "year", y)
+        frames.append(d)
+        counts = d.groupby("bucket")["difference"].agg(["size", "sum"]).reindex(BUCKET_LABELS).fillna(0)
+        for label, zh in BUCKETS:
+            buckets.append({"year": y, "bucket": label, "bucket_zh": zh, "regions": int(counts.loc[label, "size"]),
+                            "difference": int(counts.loc[label, "sum"])})
+    diffs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if len(diffs):
+        totals = diffs.groupby(["adcode", "name_zh"], as_index=False)[["baseline", "scenario", "difference"]].sum()
+        totals["pct_change"] = np.where(totals["baseline"] != 0, totals["difference"] /
+                                        totals["baseline"].where(totals["baseline"] != 0, 1), np.nan)
+        totals["bucket"] = bucket(totals["difference"], totals["baseline"])
+    else:
+        totals = pd.DataFrame()
+    return {"differences": diffs, "buckets": pd.DataFrame(buckets), "multi_year_totals": totals,
+            "changes": pd.DataFrame(describe_changes(base.scenario.spec, scen.scenario.spec),
+                                    columns=["key", "baseline", "scenario", "change_en", "change_zh"])}
+
+
+def _flatten(d, prefix="") -> dict:
+    out = {}
+    for k, v in (d or {}).items():
+        path = f"{prefix}{k}"
+        if isinstance(v, dict) and v and not (prefix.startswith("overrides") and all(str(x)[:2] in ("19", "20")
+                                                                                     for x in v)):
+            out.update(_flatten(v, f"{path}."))
+        else:
+            out[path] = v
+    return out
+
+
+def describe_changes(base: dict, scen: dict) -> list[dict]:
+    """What a scenario changes against its baseline, one plain-language line per key."""
+    skip = ("scenario.",)
+    a = {k: v for k, v in _flatten(base).items() if not k.startswith(skip)}
+    b = {k: v for k, v in _flatten(scen).items() if not k.startswith(skip)}
+    rows = []
+    for key in sorted(set(a) | set(b)):
+        va, vb = a.get(key, None), b.get(key, None)
+        if va == vb:
+            continue
+        if key not in a:
+            en, zh = f"{key}: set to {vb!r} (baseline: not set)", f"{key}:设为 {vb!r}(基线未设置)"
+        elif key not in b:
+            en, zh = f"{key}: removed (baseline: {va!r})", f"{key}:取消(基线为 {va!r})"
+        else:
+            en, zh = f"{key}: {va!r} → {vb!r}", f"{key}:{va!r} → {vb!r}"
+        rows.append({"key": key, "baseline": repr(va), "scenario": repr(vb), "change_en": en, "change_zh": zh})
+    return rows
+
+
+# --- sweeps -------------------------------------------------------------------------------------------
+
+def parse_vary(spec: str) -> tuple[str, list[float] | tuple[float, float]]:
+    """'path=a:b:n' (n grid points), 'path=a,b,c' (listed values) or 'path=a:b' (a range for Monte Carlo)."""
+    from .problems import InputError
+
+    if "=" not in spec:
+        raise InputError(f"--vary '{spec}': expected PARAM=SPEC, e.g. weights.biodiversity=0.8:1.6:5",
+                         f"--vary '{spec}' 格式错误,应为 参数=取值")
+    path, values = spec.split("=", 1)
+    try:
+        if ":" in values:
+            parts = [float(x) for x in values.split(":")]
+            if len(parts) == 3:
+                return path.strip(), list(np.linspace(parts[0], parts[1], int(parts[2])))
+            if len(parts) == 2:
+                return path.strip(), (parts[0], parts[1])
+            raise ValueError
+        return path.strip(), [float(x) for x in values.split(",")]
+    except ValueError:
+        raise InputError(f"--vary '{spec}': values must be a:b:n, a:b or a,b,c numbers",
+                         f"--vary '{spec}':取值格式应为 a:b:n、a:b 或 a,b,c") from None
+
+
+def sweep_points(varies: list[tuple[str, object]], samples: int | None = None, seed: int = 0) -> pd.DataFrame:
+    """The parameter points of a grid (every combination) or a Monte Carlo sample (uniform on each range)."""
+    if samples:
+        rng = np.random.default_rng(seed)
+        cols = {}
+        for path, v in varies:
+            lo, hi = (v if isinstance(v, tuple) else (min(v), max(v)))
+            cols[path] = rng.uniform(lo, hi, samples)
+        return pd.DataFrame(cols)
+    grids = [v if isinstance(v, list) else [v[0], v[1]] for _, v in varies]
+    return pd.DataFrame(list(itertools.product(*grids)), columns=[p for p, _ in varies])
+
+
+def sweep_summary(results: pd.DataFrame) -> pd.DataFrame:
+    """Per region: range and quantiles of the final amount, and how often it sits at a floor or a cap.
+
+    ``results`` is long: point, adcode, name_zh, final, binding."""
+    g = results.groupby(["adcode", "name_zh"], sort=True)
+    q = g["final"].quantile([0.05, 0.25, 0.5, 0.75, 0.95]).unstack()
+    q.columns = ["p05", "p25", "median", "p75", "p95"]
+    out = pd.concat([g["final"].min().rename("min"), q, g["final"].max().rename("max"),
+                     g["binding"].apply(lambda s: float((s == "floor").mean())).rename("at_floor"),
+                     g["binding"].apply(lambda s: float((s == "cap").mean())).rename("at_cap")], axis=1)
+    return out.reset_index()

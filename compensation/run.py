@@ -1,0 +1,404 @@
+"""Running a scenario: annual payment tables, horizontal settlement, net positions, summary, and a run folder
+that can be reproduced (hash of every input, atomic writes, never overwriting an earlier run)."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .equity import measures, per_unit
+from .io import atomic_write_bytes, write_csv, write_xlsx
+from .money import UNITS
+from .problems import InputError, Report
+from .scenario import (
+    Scenario,
+    _rel,
+    budget_for_years,
+    input_hash,
+    load_scenario,
+    overrides_for_year,
+    resolve_path,
+    validate_scenario,
+)
+
+LAST_YEAR_COL = "last_year_amount_10k_cny"
+LAST_YEAR_UNIT = "万元"
+
+
+@dataclass
+class YearResult:
+    year: int
+    budget: int
+    allocation: object  # compensation.allocation.AllocationResult
+    horizontal: object | None = None  # compensation.horizontal result
+    net: pd.DataFrame | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class RunResult:
+    scenario: Scenario
+    years: list[int]
+    unit: str
+    results: dict[int, YearResult] = field(default_factory=dict)
+    hash: str = ""
+    hashed: dict = field(default_factory=dict)
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        return pd.DataFrame([year_summary(r, self.unit) for r in self.results.values()])
+
+    @property
+    def parameters(self) -> pd.DataFrame:
+        frames = []
+        for y, r in self.results.items():
+            t = r.allocation.parameters_table()
+            t.insert(0, "year", y)
+            frames.append(t)
+            frames.append(pd.DataFrame([{
+                "year": y, "parameter": "budget", "value": str(r.budget), "unit": self.unit, "status": "scenario",
+                "effective": "", "label_zh": "预算总额", "label_en": "budget",
+                "source": "scenario file; a base × growth budget is rounded half-up to a whole unit",
+            }, {
+                "year": y, "parameter": "rounding", "value": "largest_remainder", "unit": self.unit,
+                "status": "scenario", "effective": "", "label_zh": "取整规则", "label_en": "rounding",
+                "source": "final amounts are whole units; remainders go to the largest fractions within bounds",
+            }]))
+        out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        return out.astype({"value": str}) if len(out) else out
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Every output table by file stem, in a stable order."""
+        out = {"summary": self.summary}
+        for y, r in self.results.items():
+            out[f"allocation_{y}"] = r.allocation.table
+            if r.horizontal is not None:
+                out[f"horizontal_ledger_{y}"] = r.horizontal.ledger
+                out[f"horizontal_settlement_{y}"] = r.horizontal.settlement
+            out[f"net_positions_{y}"] = r.net
+        out["parameters"] = self.parameters
+        return out
+
+
+# --- computing ------------------------------------------------------------------------------------------
+
+def scenario_regions(sc: Scenario) -> pd.DataFrame:
+    from .data import load_regions
+    from .synth import synthetic_counties
+
+    data = sc.spec.get("data", "default")
+    if data == "default":
+        return load_regions()
+    if isinstance(data, dict):
+        s = data.get("synthetic", {})
+        return synthetic_counties(seed=int(s.get("seed", 2023)), scale=int(s.get("scale", 1)))
+    return load_regions(resolve_path(data, sc))
+
+
+def _constraints(c: dict):
+    from .allocation import Constraints
+
+    return Constraints(
+        floor_ratio=c.get("floor_ratio"), cap_ratio=c.get("cap_ratio"),
+        floors={str(k): v for k, v in (c.get("floors") or {}).items()},
+        caps={str(k): v for k, v in (c.get("caps") or {}).items()},
+        locks={str(k): v for k, v in (c.get("locks") or {}).items()},
+        exclude=[str(x) for x in c.get("exclude") or []], groups=list(c.get("groups") or []),
+    )
+
+
+def _initial_last_year(sc: Scenario, regions: pd.DataFrame) -> pd.Series | None:
+    """Last year's amounts (万元) for the first year: from the data, or from another scenario's result."""
+    c = sc.spec.get("constraints") or {}
+    ref = c.get("initial_last_year", "data")
+    if ref == "data":
+        return regions[LAST_YEAR_COL] if LAST_YEAR_COL in regions else None
+    base = load_scenario(ref["scenario"]) if not isinstance(ref["scenario"], Scenario) else ref["scenario"]
+    year = int(ref.get("year", base.years[-1]))
+    res = compute(base, [year])
+    final = res.results[year].allocation.table.set_index("adcode")["final"]
+    return regions["adcode"].map(final * UNITS[res.unit] / UNITS[LAST_YEAR_UNIT])
+
+
+def compute(sc: Scenario, years: list[int] | None = None, progress=None, regions: pd.DataFrame | None = None,
+            overrides: dict | None = None) -> RunResult:
+    """Compute a scenario's years in order (each year's result bounds the next when carry-over is on).
+
+    ``overrides`` (parameter path → value) are applied on top of the scenario's own, for every year (used by
+    sweeps and the front end). Raises InputError naming the scenario and year if a year cannot be allocated."""
+    from .allocation import allocate
+
+    years = years or sc.years
+    unit = sc.unit
+    file = _rel(sc.files[-1]) if sc.files else sc.name
+    rep = Report()
+    budgets = budget_for_years(sc.spec, years, unit, file, rep)
+    rep.raise_if_errors()
+    regions = scenario_regions(sc) if regions is None else regions
+    c = sc.spec.get("constraints") or {}
+    carry = c.get("carry_over", "floor_ratio" in c or "cap_ratio" in c)
+    regions = regions.copy()
+    last = _initial_last_year(sc, regions)
+    if last is not None:
+        regions[LAST_YEAR_COL] = last.to_numpy(dtype=float)
+    constraints = _constraints(c)
+    horizontal = _horizontal_inputs(sc)
+    out = RunResult(sc, list(years), unit)
+    for y in years:
+        t0 = time.perf_counter()
+        ov = overrides_for_year(sc.spec.get("overrides") or {}, y)
+        ov.update(overrides or {})
+        res = allocate(regions, method=sc.spec["method"], budget=budgets[y], budget_unit=unit, unit=unit, year=y,
+                       constraints=constraints, objective=sc.spec.get("objective", "proportional"), overrides=ov,
+                       time_limit=sc.spec.get("time_limit", 30))
+        if res.status == "infeasible":
+            bad = Report()
+            for p in res.diagnostics:
+                if p.severity == "error":
+                    bad.error(p.message_en, p.message_zh, file=file, key="constraints", year=y)
+            if not bad.errors:
+                bad.error("the allocation is infeasible", "分配方案不可行", file=file, key="constraints", year=y)
+            raise InputError(bad)
+        hres = None
+        if horizontal is not None:
+            hres = _run_horizontal(horizontal, y, regions, unit)
+        yr = YearResult(y, budgets[y], res, hres, net_positions(res.table, hres), time.perf_counter() - t0)
+        out.results[y] = yr
+        if carry:
+            final = res.table.set_index("adcode")["final"]
+            regions[LAST_YEAR_COL] = regions["adcode"].map(final).to_numpy(dtype=float) * UNITS[unit] / \
+                UNITS[LAST_YEAR_UNIT]
+        if progress:
+            progress(sc.name, y, yr.seconds)
+    out.hash, out.hashed = input_hash(sc, list(years))
+    return out
+
+
+def _horizontal_inputs(sc: Scenario):
+    h = sc.spec.get("horizontal")
+    if not h:
+        return None
+    from .horizontal import load_agreement, read_monitoring
+
+    agreements = [load_agreement(a) for a in h.get("agreements") or []]
+    monitoring = read_monitoring(resolve_path(h["monitoring"], sc), agreements=agreements) \
+        if h.get("monitoring") else None
+    return {"agreements": agreements, "monitoring": monitoring, **{k: v for k, v in h.items()
+                                                                   if k not in ("agreements", "monitoring")}}
+
+
+def _run_horizontal(h: dict, year: int, regions: pd.DataFrame, unit: str):
+    from .horizontal import run_horizontal
+
+    active = [a for a in h["agreements"] if a.covers(year)] if h["agreements"] else []
+    kwargs = {k: h[k] for k in ("capacity_ratio", "links", "objective", "time_limit") if k in h}
+    return run_horizontal(active, h["monitoring"], year, regions=regions, unit=unit, **kwargs)
+
+
+def net_positions(table: pd.DataFrame, hres) -> pd.DataFrame:
+    """Each region's net position: central allocation + horizontal in − horizontal out + central top-up."""
+    base = table[["adcode", "name_zh", "final"]].rename(columns={"final": "central"})
+    if hres is None:
+        base = base.assign(horizontal_in=0, horizontal_out=0, central_topup=0)
+    else:
+        h = hres.net_positions.copy()
+        h = h.rename(columns={"name": "name_zh"}) if "name" in h and "name_zh" not in h else h
+        h = h[["adcode", "name_zh", "horizontal_in", "horizontal_out", "central_topup"]]
+        base = base.merge(h, on="adcode", how="outer", suffixes=("", "_h"))
+        base["name_zh"] = base["name_zh"].fillna(base.pop("name_zh_h"))
+        base = base.fillna({"central": 0, "horizontal_in": 0, "horizontal_out": 0, "central_topup": 0})
+    for col in ("central", "horizontal_in", "horizontal_out", "central_topup"):
+        base[col] = base[col].astype(np.int64)
+    base["net"] = base["central"] + base["horizontal_in"] - base["horizontal_out"] + base["central_topup"]
+    return base.sort_values("adcode", kind="stable").reset_index(drop=True)
+
+
+def year_summary(r: YearResult, unit: str) -> dict:
+    t = r.allocation.table
+    regions = r.allocation.regions
+    final = t["final"].to_numpy(dtype=float)
+    yuan = final * UNITS[unit]
+    pop = regions["population_10k"].to_numpy(dtype=float) * 1e4
+    red = regions["redline_total_km2"].to_numpy(dtype=float)
+    per_capita = per_unit(yuan, pop)
+    per_km2 = per_unit(yuan, red)
+    row = {
+        "year": r.year,
+        "unit": unit,
+        "budget": int(r.budget),
+        "allocated": int(t["final"].sum()),
+        "regions": int(len(t)),
+        "regions_funded": int((t["final"] > 0).sum()),
+        "redline_km2": float(red.sum()),
+        "yuan_per_capita": float(yuan.sum() / pop.sum()) if pop.sum() else 0.0,
+        "yuan_per_km2_redline": float(yuan.sum() / red.sum()) if red.sum() else 0.0,
+        "status": r.allocation.status,
+        "objective": r.allocation.objective,
+    }
+    for name, values in (("per_capita", per_capita), ("per_km2", per_km2)):
+        for k, v in measures(values).items():
+            row[f"{k}_{name}"] = round(v, 6)
+    if r.horizontal is not None:
+        row["horizontal_obligations"] = int(r.horizontal.ledger["amount"].sum()) if len(r.horizontal.ledger) else 0
+        s = r.horizontal.settlement
+        row["horizontal_moved"] = int(s["amount"].sum()) if len(s) else 0
+        row["horizontal_status"] = r.horizontal.status
+    return row  # timings go to manifest.json only, so that tables are byte-identical between runs
+
+
+# --- writing ----------------------------------------------------------------------------------------------
+
+HEADERS_ZH = {
+    "adcode": "行政区划代码", "name_zh": "地区", "name_en": "地区(英文)", "target": "测算目标", "final": "最终金额",
+    "share": "占比", "adj_constraints": "约束调整", "adj_rounding": "取整调整", "central": "中央转移支付",
+    "horizontal_in": "横向补偿收入", "horizontal_out": "横向补偿支出", "central_topup": "中央兜底",
+    "net": "净额", "year": "年份", "budget": "预算", "allocated": "已分配", "regions": "地区数",
+    "regions_funded": "获补地区数", "payer": "付款方", "payee": "收款方", "amount": "金额",
+    "agreement": "协议", "basis": "依据", "parameter": "参数", "value": "取值", "unit": "单位", "status": "状态",
+    "source": "来源", "baseline": "基线", "scenario": "情景", "difference": "差额", "pct_change": "变化率",
+    "bucket": "分组",
+}
+
+
+def bilingual(df: pd.DataFrame) -> pd.DataFrame:
+    """Headers '中文 / english' for the workbook (CSV and Parquet keep the plain English names)."""
+    return df.rename(columns={c: f"{HEADERS_ZH[c]} / {c}" for c in df.columns if c in HEADERS_ZH})
+
+
+def versions() -> dict:
+    import highspy  # noqa: F401
+    import pulp
+
+    from . import __version__
+
+    out = {"ecocomp": __version__, "python": platform.python_version(), "pandas": pd.__version__,
+           "numpy": np.__version__, "pulp": pulp.__version__}
+    try:
+        from importlib.metadata import version
+
+        out["highspy"] = version("highspy")
+    except Exception:  # pragma: no cover - metadata missing
+        out["highspy"] = "unknown"
+    return out
+
+
+def run_folder(out_root: Path, result: RunResult) -> Path:
+    return Path(out_root) / f"{result.scenario.name}-{result.hash}"
+
+
+def write_run(result: RunResult, out_root: Path, formats=("csv", "xlsx", "parquet"),
+              _after_table=None) -> tuple[Path, bool]:
+    """Write the run folder atomically: everything goes into a hidden temporary folder that is renamed into
+    place at the end, so an interrupted run leaves no half-written table. Returns (folder, written); if a
+    folder with the same inputs exists already it is left as it is and ``written`` is False."""
+    final = run_folder(out_root, result)
+    if (final / "manifest.json").exists():
+        return final, False
+    if final.exists():
+        raise InputError(f"{final} exists but has no manifest.json (an unknown folder); move it away",
+                         f"{final} 已存在但没有 manifest.json;请先移走", file=str(final))
+    out_root = Path(out_root)
+    out_root.mkdir(parents=True, exist_ok=True)
+    _remove_stale_tmp(out_root, final.name)
+    tmp = out_root / f".{final.name}.tmp-{os.getpid()}"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir()
+    try:
+        tables = result.tables()
+        files = {}
+        for name, df in tables.items():
+            if "csv" in formats:
+                write_csv(df, tmp / f"{name}.csv")
+                files[f"{name}.csv"] = _sha(tmp / f"{name}.csv")
+            if "parquet" in formats:
+                (tmp / "parquet").mkdir(exist_ok=True)
+                df_pq = df.copy()
+                for col in df_pq.columns:
+                    if df_pq[col].dtype == object:
+                        df_pq[col] = df_pq[col].astype(str)
+                df_pq.to_parquet(tmp / "parquet" / f"{name}.parquet", index=False)
+            if _after_table:
+                _after_table(name)
+        if "xlsx" in formats:
+            write_xlsx({name: bilingual(df) for name, df in tables.items()}, tmp / "results.xlsx")
+        manifest = {
+            "scenario": result.scenario.name,
+            "title": result.scenario.title,
+            "hash": result.hash,
+            "years": result.years,
+            "unit": result.unit,
+            "inputs": {k: v for k, v in result.hashed["files"].items()},
+            "scenario_files": [_rel(p) for p in result.scenario.files],
+            "resolved_scenario": result.scenario.spec,
+            "versions": versions(),
+            "solver": {str(y): {"status": r.allocation.status, **{k: v for k, v in r.allocation.solver_info.items()
+                                                                   if isinstance(v, str | int | float | None)}}
+                       for y, r in result.results.items()},
+            "horizontal_status": {str(y): r.horizontal.status for y, r in result.results.items()
+                                  if r.horizontal is not None},
+            "timings_s": {str(y): round(r.seconds, 4) for y, r in result.results.items()},
+            "tables": files,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "command": " ".join(sys.argv),
+        }
+        atomic_write_bytes(tmp / "manifest.json",
+                           json.dumps(manifest, ensure_ascii=False, indent=2, default=str).encode("utf-8"))
+        os.rename(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return final, True
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove_stale_tmp(out_root: Path, name: str) -> None:
+    """Remove temporary folders left by killed runs of the same inputs (their process is gone)."""
+    for stale in out_root.glob(f".{name}.tmp-*"):
+        pid = stale.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not _pid_alive(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+def _sha(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def run_one(ref: str, out_root: str, years: list[int] | None = None, formats=("csv", "xlsx", "parquet"),
+            quiet: bool = False) -> tuple[str, str, bool]:
+    """Load, validate, compute and write one scenario (a top-level function, so it can run in a process)."""
+    sc = load_scenario(ref)
+    validate_scenario(sc).raise_if_errors()
+
+    def progress(name, year, seconds):
+        if not quiet:
+            print(f"  {name} {year} ✓ ({seconds:.2f} s)", file=sys.stderr, flush=True)
+
+    years = years or sc.years
+    digest, _ = input_hash(sc, list(years))
+    existing = Path(out_root) / f"{sc.name}-{digest}"
+    if (existing / "manifest.json").exists():
+        return sc.name, str(existing), False
+    result = compute(sc, years, progress=progress)
+    folder, written = write_run(result, Path(out_root), formats)
+    return sc.name, str(folder), written

@@ -1,0 +1,462 @@
+"""Scenario files: a named set of choices on top of a baseline, over several years.
+
+A scenario is a YAML file (see docs/scenarios.md). It may ``extend`` one or more scenarios and state only what
+differs; the result is a *resolved* scenario (a plain dict) plus the chain of files it came from. Every key is
+checked against ``SPEC``: an unknown key is an error naming the file and the key path (a typo must not pass
+silently)."""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .data import DATA_DIR, MODELS_DIR, ROOT, SCENARIOS_DIR
+from .money import UNITS, unit_name
+from .problems import InputError, Report
+
+YEAR_MIN, YEAR_MAX = 2008, 2100
+
+# Allowed keys. A dict is a nested mapping; a tuple of types is a leaf; "map" is a free mapping (keys checked
+# elsewhere: parameter paths, region codes, years).
+ANY_MAP = "map"
+SPEC = {
+    "scenario": {
+        "name": (str,), "title": (str,), "title_en": (str,), "description": (str,), "author": (str,),
+        "references": (list, str), "extends": (str, list),
+    },
+    "data": (str, dict),
+    "method": (str,),
+    "overrides": ANY_MAP,
+    "years": (list, str, int),
+    "budget": {"unit": (str,), "amounts": ANY_MAP, "base": (int, float), "base_year": (int,),
+               "growth": (int, float)},
+    "unit": (str,),
+    "rounding": (str,),
+    "objective": (str,),
+    "time_limit": (int, float),
+    "constraints": {
+        "floor_ratio": (int, float), "cap_ratio": (int, float), "floors": ANY_MAP, "caps": ANY_MAP,
+        "locks": ANY_MAP, "exclude": (list,), "groups": (list,), "carry_over": (bool,),
+        "initial_last_year": (str, dict),
+    },
+    "horizontal": {"agreements": (list,), "monitoring": (str,), "capacity_ratio": (int, float),
+                   "objective": (str,), "links": (str,), "time_limit": (int, float)},
+}
+DATA_SPEC = {"synthetic": {"seed": (int,), "scale": (int,)}}
+GROUP_KEYS = {"name", "members", "min_share", "max_share"}
+ROUNDING = ("largest_remainder",)
+
+
+@dataclass
+class Scenario:
+    """A resolved scenario: ``spec`` is the merged dict; ``files`` the chain of scenario files (base first)."""
+
+    name: str
+    spec: dict
+    path: Path | None
+    files: list[Path] = field(default_factory=list)
+
+    @property
+    def title(self) -> str:
+        return self.spec.get("scenario", {}).get("title", self.name)
+
+    @property
+    def years(self) -> list[int]:
+        return parse_years(self.spec.get("years", []))
+
+    @property
+    def unit(self) -> str:
+        return unit_name(self.spec.get("unit", "万元"))
+
+
+def parse_years(value) -> list[int]:
+    """2023, [2023, 2024], "2024-2027" or "2024,2026" → sorted list of years."""
+    if isinstance(value, int):
+        return [value]
+    if isinstance(value, list):
+        return sorted(int(v) for v in value)
+    text = str(value).strip()
+    m = re.fullmatch(r"(\d{4})\s*[-–~]\s*(\d{4})", text)
+    if m:
+        a, b = int(m.group(1)), int(m.group(2))
+        return list(range(a, b + 1))
+    return sorted(int(v) for v in re.split(r"[,\s]+", text) if v)
+
+
+def find_scenario(ref: str, relative_to: Path | None = None) -> Path:
+    """A scenario by path, by path relative to the extending file, or by name in scenarios/."""
+    candidates = [Path(ref)]
+    if relative_to is not None:
+        candidates.append(relative_to.parent / ref)
+    candidates += [SCENARIOS_DIR / ref, SCENARIOS_DIR / f"{ref}.yaml", SCENARIOS_DIR / f"{ref}.yml"]
+    for c in candidates:
+        if c.is_file():
+            return c.resolve()
+    known = sorted(p.stem for p in SCENARIOS_DIR.glob("*.y*ml"))
+    hint = difflib.get_close_matches(str(ref), known, n=1)
+    raise InputError(f"scenario '{ref}' not found" + (f" (did you mean '{hint[0]}'?)" if hint else "")
+                     + f"; known: {', '.join(known)}",
+                     f"找不到情景 '{ref}'", file=str(relative_to or ""), key="scenario.extends" if relative_to else "")
+
+
+def _read_yaml(path: Path) -> dict:
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise InputError(f"not valid YAML{where}: {getattr(exc, 'problem', exc)}", "YAML 格式错误",
+                         file=str(path)) from None
+    except UnicodeDecodeError:
+        raise InputError("scenario files must be UTF-8 text", "情景文件必须为 UTF-8 编码", file=str(path)) from None
+    if doc is None:
+        raise InputError("the scenario file is empty", "情景文件为空", file=str(path))
+    if not isinstance(doc, dict):
+        raise InputError("a scenario file must be a mapping of keys", "情景文件必须是键值映射", file=str(path))
+    return doc
+
+
+def check_keys(doc: dict, spec: dict, file: str, rep: Report, prefix: str = "") -> None:
+    """Report unknown keys (with a 'did you mean') and values of the wrong type."""
+    for key, value in doc.items():
+        path = f"{prefix}{key}"
+        if key not in spec:
+            hint = difflib.get_close_matches(str(key), [str(k) for k in spec], n=1)
+            rep.error(f"unknown key '{key}'" + (f" (did you mean '{hint[0]}'?)" if hint else ""),
+                      f"未知的键 '{key}'" + (f"(是否应为 '{hint[0]}'?)" if hint else ""), file=file, key=path,
+                      expected="one of " + ", ".join(map(str, spec)))
+            continue
+        rule = spec[key]
+        if isinstance(rule, dict):
+            if key == "data" and isinstance(value, dict):
+                check_keys(value, DATA_SPEC, file, rep, f"{path}.")
+            elif not isinstance(value, dict):
+                rep.error("expected a mapping of keys", "应为键值映射", file=file, key=path, found=repr(value))
+            else:
+                check_keys(value, rule, file, rep, f"{path}.")
+        elif rule == ANY_MAP:
+            if not isinstance(value, dict):
+                rep.error("expected a mapping", "应为映射", file=file, key=path, found=repr(value))
+        elif key == "data" and isinstance(value, dict):
+            check_keys(value, DATA_SPEC, file, rep, f"{path}.")
+        elif not isinstance(value, rule) or (isinstance(value, bool) and bool not in rule):
+            rep.error("wrong type of value", "取值类型错误", file=file, key=path,
+                      expected=" or ".join(t.__name__ for t in rule), found=repr(value))
+
+
+def merge(base: dict, child: dict) -> dict:
+    """Deep merge: mappings merge key by key, anything else in ``child`` replaces ``base``."""
+    out = copy.deepcopy(base)
+    for k, v in child.items():
+        if isinstance(v, dict) and isinstance(out.get(k), dict) and k not in ("scenario",):
+            out[k] = merge(out[k], v)
+        else:
+            out[k] = copy.deepcopy(v)
+    return out
+
+
+def load_scenario(ref, _chain: tuple = ()) -> Scenario:
+    """Read, merge (``extends``) and check a scenario. Raises InputError with every problem found."""
+    path = ref if isinstance(ref, Path) and ref.is_file() else find_scenario(str(ref))
+    path = Path(path).resolve()
+    if path in _chain:
+        raise InputError("scenario extends itself (circular 'extends')", "情景循环继承", file=str(path),
+                         key="scenario.extends")
+    doc = _read_yaml(path)
+    rep = Report()
+    check_keys(doc, SPEC, _rel(path), rep)
+    rep.raise_if_errors()
+    header = doc.get("scenario", {})
+    parents = header.get("extends") or []
+    parents = [parents] if isinstance(parents, str) else parents
+    spec: dict = {}
+    files: list[Path] = []
+    for parent in parents:
+        base = load_scenario(find_scenario(parent, path), _chain + (path,))
+        spec = merge(spec, base.spec)
+        files += [f for f in base.files if f not in files]
+    spec = merge(spec, doc)
+    spec.setdefault("scenario", {})
+    spec["scenario"]["name"] = header.get("name", path.stem)
+    if "extends" in header:
+        spec["scenario"]["extends"] = header["extends"]
+    files.append(path)
+    sc = Scenario(spec["scenario"]["name"], spec, path, files)
+    if not _chain:
+        validate_scenario(sc).raise_if_errors()
+    return sc
+
+
+def _rel(path: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def budget_for_years(spec: dict, years: list[int], unit: str, file: str = "", rep: Report | None = None) -> dict:
+    """Budget per year as an exact integer in ``unit``.
+
+    ``amounts`` are taken as given (each must be whole in the output unit); a ``base`` with ``growth`` gives
+    base × (1 + growth)^(year − base_year), rounded half-up to a whole output unit (the one rounding of a
+    budget; it is stated in the run's parameters table)."""
+    rep = rep if rep is not None else Report()
+    b = spec.get("budget") or {}
+    try:
+        bunit = unit_name(b.get("unit", unit))
+    except InputError as exc:
+        rep.error(exc.report.errors[0].message_en, exc.report.errors[0].message_zh, file=file, key="budget.unit")
+        return {}
+    amounts = {int(k): v for k, v in (b.get("amounts") or {}).items()}
+    out = {}
+    for y in years:
+        if y in amounts:
+            value = float(amounts[y]) * UNITS[bunit] / UNITS[unit]
+            if abs(value - round(value)) > 1e-6 * max(1, abs(value)):
+                rep.error(f"budget {amounts[y]} {bunit} is not a whole number of {unit}",
+                          f"预算不是整数个{unit}", file=file, key=f"budget.amounts.{y}", year=y)
+                continue
+            out[y] = int(round(value))
+        elif "base" in b:
+            base_year = int(b.get("base_year", years[0]))
+            value = float(b["base"]) * (1 + float(b.get("growth", 0.0))) ** (y - base_year)
+            out[y] = int(_half_up(value * UNITS[bunit] / UNITS[unit]))
+        else:
+            rep.error("no budget for this year: give budget.amounts or budget.base (+ growth)",
+                      "该年份没有预算:请给出 budget.amounts 或 budget.base(及 growth)", file=file,
+                      key="budget", year=y)
+            continue
+        if out[y] <= 0:
+            rep.error("budget must be positive", "预算必须为正数", file=file, key="budget", year=y,
+                      found=str(out[y]))
+    return out
+
+
+def _half_up(x: float) -> int:
+    return int(x + 0.5) if x >= 0 else -int(-x + 0.5)
+
+
+def overrides_for_year(overrides: dict, year: int) -> dict:
+    """Dated overrides → the values in force in ``year``. A plain value applies to every year; a mapping
+    ``{"2025-01-01": 0.4}`` applies from that date (the year's value is the one in force on 1 January... or
+    later in that year: an override dated within the year applies to that whole year)."""
+    out = {}
+    for path, value in (overrides or {}).items():
+        if isinstance(value, dict) and value and all(_is_date(k) for k in value):
+            dated = sorted((str(k), v) for k, v in value.items())
+            current = [v for d, v in dated if int(d[:4]) <= year]
+            if current:
+                out[path] = current[-1]
+        else:
+            out[path] = value
+    return out
+
+
+def _is_date(k) -> bool:
+    return bool(re.fullmatch(r"\d{4}(-\d{2}-\d{2})?", str(k)))
+
+
+def resolve_path(value: str, scenario: Scenario) -> Path:
+    """A path in a scenario is relative to the scenario file that the merged value came from; we try the
+    scenario's own folder, each file of its chain, and the repository root."""
+    p = Path(value)
+    if p.is_absolute():
+        return p
+    for base in [*(f.parent for f in reversed(scenario.files)), ROOT]:
+        if (base / p).exists():
+            return (base / p).resolve()
+    return (scenario.files[-1].parent / p).resolve() if scenario.files else (ROOT / p)
+
+
+def validate_scenario(sc: Scenario) -> Report:
+    """Check what can be checked without running: method, years, budget, constraints, files."""
+    from .allocation import load_method
+
+    rep = Report()
+    file = _rel(sc.files[-1]) if sc.files else sc.name
+    spec = sc.spec
+    try:
+        years = sc.years
+    except ValueError:
+        rep.error("years must be a year, a list of years or a range like 2024-2027", "年份格式错误", file=file,
+                  key="years", found=repr(spec.get("years")))
+        return rep
+    if not years:
+        rep.error("no years given", "未给出年份", file=file, key="years")
+    for y in years:
+        if not YEAR_MIN <= y <= YEAR_MAX:
+            rep.error(f"year out of range ({YEAR_MIN}–{YEAR_MAX})", f"年份超出范围({YEAR_MIN}–{YEAR_MAX})",
+                      file=file, key="years", year=y)
+    try:
+        unit = sc.unit
+    except InputError:
+        rep.error("unknown money unit: use 元, 万元 or 亿元", "未知的货币单位", file=file, key="unit",
+                  found=repr(spec.get("unit")))
+        unit = "万元"
+    if spec.get("rounding", "largest_remainder") not in ROUNDING:
+        rep.error("unknown rounding rule", "未知的取整规则", file=file, key="rounding",
+                  expected=" or ".join(ROUNDING), found=repr(spec.get("rounding")))
+    method = None
+    if "method" not in spec:
+        rep.error("no method given", "未指定分配方法", file=file, key="method")
+    else:
+        try:
+            method = load_method(spec["method"])
+        except InputError as exc:
+            for p in exc.report.errors:
+                rep.error(p.message_en, p.message_zh, file=file, key="method", found=repr(spec["method"]))
+    if method is not None:
+        _check_method_years(method, spec.get("overrides") or {}, [y for y in years if YEAR_MIN <= y <= YEAR_MAX],
+                            file, rep)
+    from .allocation import OBJECTIVES
+
+    if spec.get("objective", "proportional") not in OBJECTIVES:
+        rep.error("unknown objective", "未知的优化目标", file=file, key="objective",
+                  expected=" or ".join(OBJECTIVES), found=repr(spec.get("objective")))
+    budgets = budget_for_years(spec, [y for y in years if YEAR_MIN <= y <= YEAR_MAX], unit, file, rep)
+    _check_constraints(spec.get("constraints") or {}, budgets, file, rep)
+    _check_files(sc, file, rep)
+    return rep
+
+
+def _check_method_years(method, overrides, years, file, rep):
+    """Every year must have a value in force for every parameter, overrides applied."""
+    unknown = [k for k in overrides if k not in method.parameters]
+    for k in unknown:
+        hint = difflib.get_close_matches(k, sorted(method.parameters), n=1)
+        rep.error(f"method '{method.name}' has no parameter '{k}'" + (f" (did you mean '{hint[0]}'?)" if hint else ""),
+                  f"方法 '{method.name}' 没有参数 '{k}'", file=file, key=f"overrides.{k}")
+    if unknown:
+        return
+    for y in years:
+        try:
+            values = method.values(y, overrides_for_year(overrides, y))
+        except InputError as exc:
+            for p in exc.report.errors:
+                rep.error(p.message_en, p.message_zh, file=file, key="overrides" if "unknown" in p.message_en
+                          else "years", year=y)
+            continue
+        for group in sum_to_one_groups(method):
+            total = sum(float(values[k]["value"]) for k in group if k in values)
+            if abs(total - 1.0) > 1e-9:
+                rep.error(f"weights {', '.join(group)} must add up to 1 (they add up to {total:g})",
+                          f"权重 {', '.join(group)} 之和必须为 1(实际为 {total:g})", file=file,
+                          key="overrides", year=y, expected="1", found=f"{total:g}")
+
+
+def sum_to_one_groups(method) -> list[list[str]]:
+    """Parameter groups that the method declares must add up to 1 (``checks: sum_to_one`` in its file)."""
+    return [list(g) for g in getattr(method, "sum_to_one", []) or []]
+
+
+def _check_constraints(c, budgets, file, rep):
+    for key in ("floor_ratio", "cap_ratio"):
+        if key in c and not 0 <= float(c[key]) <= 100:
+            rep.error("ratio out of range", "比例超出范围", file=file, key=f"constraints.{key}", found=str(c[key]))
+    if "floor_ratio" in c and "cap_ratio" in c and float(c["floor_ratio"]) > float(c["cap_ratio"]):
+        rep.error("floor ratio is above the cap ratio", "下限比例高于上限比例", file=file,
+                  key="constraints.floor_ratio", found=f"{c['floor_ratio']} > {c['cap_ratio']}")
+    fixed = sum(float(v) for v in (c.get("floors") or {}).values()) + \
+        sum(float(v) for v in (c.get("locks") or {}).values())
+    for y, b in budgets.items():
+        if fixed > b:
+            rep.error(f"floors and locks add up to {fixed:,.0f}, more than the budget {b:,.0f} "
+                      f"(short by {fixed - b:,.0f})", f"下限与锁定金额之和 {fixed:,.0f} 超过预算 {b:,.0f}",
+                      file=file, key="constraints.floors", year=y)
+    for i, g in enumerate(c.get("groups") or []):
+        if not isinstance(g, dict):
+            rep.error("a group must be a mapping", "分组约束必须是映射", file=file, key=f"constraints.groups[{i}]")
+            continue
+        for k in g:
+            if k not in GROUP_KEYS:
+                rep.error(f"unknown key '{k}' in group", f"分组约束中的未知键 '{k}'", file=file,
+                          key=f"constraints.groups[{i}].{k}", expected=", ".join(sorted(GROUP_KEYS)))
+    ily = c.get("initial_last_year")
+    if isinstance(ily, dict):
+        for k in ily:
+            if k not in ("scenario", "year"):
+                rep.error(f"unknown key '{k}'", f"未知的键 '{k}'", file=file,
+                          key=f"constraints.initial_last_year.{k}", expected="scenario, year")
+    elif ily is not None and ily != "data":
+        rep.error("initial_last_year must be 'data' or {scenario, year}", "initial_last_year 取值错误",
+                  file=file, key="constraints.initial_last_year", found=repr(ily))
+
+
+def _check_files(sc, file, rep):
+    data = sc.spec.get("data", "default")
+    if isinstance(data, str) and data not in ("default",):
+        if not resolve_path(data, sc).exists():
+            rep.error("region data file not found", "找不到地区数据文件", file=file, key="data", found=data)
+    h = sc.spec.get("horizontal") or {}
+    if h.get("monitoring") and not resolve_path(h["monitoring"], sc).exists():
+        rep.error("monitoring data file not found", "找不到监测数据文件", file=file, key="horizontal.monitoring",
+                  found=h["monitoring"])
+    if h.get("agreements"):
+        from .horizontal import load_agreement
+
+        for i, a in enumerate(h["agreements"]):
+            try:
+                load_agreement(a)
+            except InputError as exc:
+                for p in exc.report.errors:
+                    rep.error(p.message_en, p.message_zh, file=file, key=f"horizontal.agreements[{i}]",
+                              found=repr(a))
+
+
+# --- hashing: what makes a run -------------------------------------------------------------------------
+
+def sha256_file(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def input_files(sc: Scenario) -> dict[str, Path]:
+    """Every file whose content decides the result, by a stable label."""
+    files = {f"scenario:{_rel(p)}": p for p in sc.files}
+    data = sc.spec.get("data", "default")
+    if data == "default":
+        files["data:provinces.csv"] = DATA_DIR / "provinces.csv"
+    elif isinstance(data, dict):
+        files["data:counties_skeleton.csv"] = DATA_DIR / "counties_skeleton.csv"
+        files["data:provinces.csv"] = DATA_DIR / "provinces.csv"
+    else:
+        files[f"data:{data}"] = resolve_path(data, sc)
+    method = sc.spec.get("method")
+    if method:
+        mpath = Path(method) if Path(method).is_file() else MODELS_DIR / "methods" / f"{method}.yaml"
+        if mpath.exists():
+            files[f"method:{method}"] = mpath
+    h = sc.spec.get("horizontal") or {}
+    for a in h.get("agreements") or []:
+        apath = Path(a) if Path(a).is_file() else MODELS_DIR / "agreements" / f"{a}.yaml"
+        if apath.exists():
+            files[f"agreement:{a}"] = apath
+    if h.get("monitoring"):
+        files[f"monitoring:{h['monitoring']}"] = resolve_path(h["monitoring"], sc)
+    ily = (sc.spec.get("constraints") or {}).get("initial_last_year")
+    if isinstance(ily, dict) and ily.get("scenario"):
+        for k, p in input_files(load_scenario(ily["scenario"])).items():
+            files.setdefault(f"initial_last_year/{k}", p)
+    return files
+
+
+def input_hash(sc: Scenario, years: list[int], extra: dict | None = None) -> tuple[str, dict]:
+    """Short hash of everything that decides a run: the resolved scenario, the years, the content of every
+    input file, and the package version. Returns (10 hex digits, the hashed inputs)."""
+    from . import __version__
+
+    hashed = {
+        "scenario": sc.spec,
+        "years": years,
+        "files": {k: sha256_file(p) for k, p in sorted(input_files(sc).items())},
+        "ecocomp": __version__,
+        **(extra or {}),
+    }
+    canon = json.dumps(hashed, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")
+    return hashlib.sha256(canon).hexdigest()[:10], hashed
