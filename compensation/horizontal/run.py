@@ -65,7 +65,9 @@ def run_horizontal(agreements, monitoring, year: int, regions: pd.DataFrame | No
     if not ags and extra_obligations is None:
         raise InputError("no agreements given", "未指定协议", column="agreements")
     mon = monitoring
-    if not (isinstance(mon, pd.DataFrame) and {"class_num", "row"} <= set(mon.columns)):
+    if mon is None and not ags:
+        mon = pd.DataFrame()
+    elif not (isinstance(mon, pd.DataFrame) and {"class_num", "row"} <= set(mon.columns)):
         # a shared monitoring file may hold sections of other shipped agreements too
         shipped = [p.stem for p in sorted(AGREEMENTS_DIR.glob("*.yaml"))]
         mon = read_monitoring(monitoring, agreements=[*ags, *shipped])
