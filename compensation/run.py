@@ -150,6 +150,8 @@ def compute(sc: Scenario, years: list[int] | None = None, progress=None, regions
     last = _initial_last_year(sc, regions)
     if last is not None:
         regions[LAST_YEAR_COL] = last.to_numpy(dtype=float)
+    elif carry:
+        regions[LAST_YEAR_COL] = np.nan  # first year unbounded by ratios; later years carry the results
     constraints = _constraints(c)
     horizontal = _horizontal_inputs(sc)
     out = RunResult(sc, list(years), unit)

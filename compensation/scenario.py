@@ -162,35 +162,42 @@ def merge(base: dict, child: dict) -> dict:
     return out
 
 
-def load_scenario(ref, _chain: tuple = ()) -> Scenario:
-    """Read, merge (``extends``) and check a scenario. Raises InputError with every problem found."""
-    path = ref if isinstance(ref, Path) and ref.is_file() else find_scenario(str(ref))
-    path = Path(path).resolve()
-    if path in _chain:
+def _chain_docs(path: Path, _seen: tuple = ()) -> list[tuple[Path, dict]]:
+    """The raw documents a scenario is made of, base first: each parent's chain, then the file itself."""
+    if path in _seen:
         raise InputError("scenario extends itself (circular 'extends')", "情景循环继承", file=str(path),
                          key="scenario.extends")
     doc = _read_yaml(path)
     rep = Report()
     check_keys(doc, SPEC, _rel(path), rep)
     rep.raise_if_errors()
-    header = doc.get("scenario", {})
-    parents = header.get("extends") or []
+    parents = doc.get("scenario", {}).get("extends") or []
     parents = [parents] if isinstance(parents, str) else parents
-    spec: dict = {}
-    files: list[Path] = []
+    docs: list[tuple[Path, dict]] = []
     for parent in parents:
-        base = load_scenario(find_scenario(parent, path), _chain + (path,))
-        spec = merge(spec, base.spec)
-        files += [f for f in base.files if f not in files]
-    spec = merge(spec, doc)
-    spec.setdefault("scenario", {})
+        for p, d in _chain_docs(find_scenario(parent, path), _seen + (path,)):
+            if p not in [q for q, _ in docs]:
+                docs.append((p, d))
+    docs.append((path, doc))
+    return docs
+
+
+def load_scenario(ref) -> Scenario:
+    """Read, merge (``extends``) and check a scenario. Raises InputError with every problem found.
+
+    ``extends: [a, b]`` compounds: a's chain is applied, then the files of b's chain that a's did not
+    already apply (so b contributes what it states, not its copy of a shared baseline), then the file."""
+    path = ref if isinstance(ref, Path) and ref.is_file() else find_scenario(str(ref))
+    path = Path(path).resolve()
+    docs = _chain_docs(path)
+    spec: dict = {}
+    for _, doc in docs:
+        spec = merge(spec, doc)
+    header = docs[-1][1].get("scenario", {})
+    spec["scenario"] = dict(header)
     spec["scenario"]["name"] = header.get("name", path.stem)
-    if "extends" in header:
-        spec["scenario"]["extends"] = header["extends"]
-    files.append(path)
-    sc = Scenario(spec["scenario"]["name"], spec, path, files)
-    if not _chain:
-        validate_scenario(sc).raise_if_errors()
+    sc = Scenario(spec["scenario"]["name"], spec, path, [p for p, _ in docs])
+    validate_scenario(sc).raise_if_errors()
     return sc
 
 
