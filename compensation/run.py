@@ -189,11 +189,11 @@ def _horizontal_inputs(sc: Scenario):
     h = sc.spec.get("horizontal")
     if not h:
         return None
-    from .horizontal import load_agreement, read_monitoring
+    from .horizontal import load_agreement
 
     agreements = [load_agreement(a) for a in h.get("agreements") or []]
-    monitoring = read_monitoring(resolve_path(h["monitoring"], sc), agreements=agreements) \
-        if h.get("monitoring") else None
+    # the monitoring file is read and validated by run_horizontal (it may hold other agreements' sections)
+    monitoring = str(resolve_path(h["monitoring"], sc)) if h.get("monitoring") else None
     return {"agreements": agreements, "monitoring": monitoring, **{k: v for k, v in h.items()
                                                                    if k not in ("agreements", "monitoring")}}
 
