@@ -132,13 +132,14 @@ def read_monitoring(source, agreements=None, name: str | None = None) -> pd.Data
         df["class_num"] = cls.clip(lower=0).astype(np.int64)
     else:
         df["class_num"] = np.zeros(len(df), dtype=np.int64)
-    rep.raise_if_errors()
-    dup = df.duplicated(["section", "year", "month"], keep="first")
+    # month completeness on the rows whose year and month are usable (all problems are reported together)
+    ok = df[(df["month"].between(1, 12)) & (df["year"].between(1900, 2100)) & (df["section"] != "")]
+    dup = ok.duplicated(["section", "year", "month"], keep="first")
     for i in np.flatnonzero(dup.to_numpy()):
-        rep.error(f"duplicate row for section '{df['section'].iat[i]}' {df['year'].iat[i]}-{df['month'].iat[i]:02d}",
-                  "同一断面同一月份出现重复行", file=name, row=int(rows[i]), column="month")
-    months = df.groupby(["section", "year"])["month"].agg(lambda m: sorted(set(m)))
-    first_row = df.groupby(["section", "year"])["row"].min()
+        rep.error(f"duplicate row for section '{ok['section'].iat[i]}' {ok['year'].iat[i]}-{ok['month'].iat[i]:02d}",
+                  "同一断面同一月份出现重复行", file=name, row=int(ok["row"].iat[i]), column="month")
+    months = ok.groupby(["section", "year"])["month"].agg(lambda m: sorted(set(m)))
+    first_row = ok.groupby(["section", "year"])["row"].min()
     for (sec, yr), got in months.items():
         missing = sorted(set(range(1, 13)) - set(got))
         if missing:

@@ -1,0 +1,109 @@
+"""`ecocomp horizontal` and `ecocomp agreements`: registered into the main parser by ``register(subparsers)``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from .problems import InputError
+
+
+def register(sub) -> None:
+    h = sub.add_parser("horizontal", help="horizontal compensation for a year: ledger, settlement, net positions",
+                       description="Compute what each horizontal agreement owes in a year from monitoring data, "
+                                   "net and settle the obligations, and write ledger.csv, settlement.csv, "
+                                   "net_positions.csv and summary.json into --out. (横向生态保护补偿结算)")
+    h.add_argument("--agreements", nargs="+", required=True,
+                   help="agreement ids (see `ecocomp agreements`) or YAML files; comma-separated also works")
+    h.add_argument("--monitoring", required=True, help="monitoring table (CSV in UTF-8/GBK, or XLSX)")
+    h.add_argument("--year", type=int, required=True)
+    h.add_argument("--data", default=None, help="region table (default: the 31 provinces shipped with ecocomp)")
+    h.add_argument("--out", required=True, help="output directory")
+    h.add_argument("--unit", default="万元", help="money unit of the output: 元, 万元 or 亿元 (default 万元)")
+    h.add_argument("--capacity-ratio", type=float, default=None,
+                   help="a payer pays at most this share of its general budget revenue, e.g. 0.01 (default: no limit)")
+    h.add_argument("--links", default="parties",
+                   help="permitted links: 'parties' (parties of the same agreement), 'any', or a CSV of from,to")
+    h.add_argument("--objective", choices=("money", "transfers"), default="money",
+                   help="minimise the money moved (LP) or the number of transfers (MILP, time-limited)")
+    h.add_argument("--time-limit", type=float, default=30, help="solver time limit in seconds (default 30)")
+    h.add_argument("--central-budget", type=int, default=None,
+                   help="most the centre will top up, in --unit (default: no limit)")
+    h.add_argument("--set", action="append", default=[], metavar="AGREEMENT.PARAM=VALUE",
+                   help="override a parameter, value read as YAML, e.g. xinan_round3.k0=0.9 or "
+                        "'xinan_round3.baseline_mg_l={codmn: 2.1}'")
+    h.add_argument("--overwrite", action="store_true")
+    h.set_defaults(func=cmd_horizontal)
+    a = sub.add_parser("agreements", help="list the shipped horizontal agreements (parties, rule type, source)")
+    a.add_argument("--json", action="store_true")
+    a.set_defaults(func=cmd_agreements)
+
+
+def _overrides(items) -> dict:
+    import yaml
+
+    out: dict = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        ag, dot, param = key.strip().partition(".")
+        if not sep or not dot or not ag or not param:
+            raise InputError(f"--set '{item}' should be AGREEMENT.PARAM=VALUE", f"--set '{item}' 应为 协议.参数=值")
+        try:
+            out.setdefault(ag, {})[param] = yaml.safe_load(value)
+        except yaml.YAMLError:
+            raise InputError(f"--set '{item}': the value is not valid YAML", f"--set '{item}':值不是合法的 YAML") from None
+    return out
+
+
+def cmd_horizontal(args) -> int:
+    from . import load_regions
+    from .horizontal import run_horizontal
+    from .io import ensure_new_file, read_table, write_csv
+
+    ids = [x for item in args.agreements for x in item.split(",") if x.strip()]
+    out = Path(args.out)
+    names = ("ledger.csv", "settlement.csv", "net_positions.csv", "summary.json")
+    for n in names:
+        ensure_new_file(out / n, args.overwrite)
+    regions = load_regions(args.data) if args.data else load_regions()
+    links = args.links
+    if links not in ("parties", "any"):
+        links = read_table(links)
+    overrides = _overrides(args.set)
+    res = run_horizontal(ids, args.monitoring, args.year, regions=regions, unit=args.unit,
+                         capacity_ratio=args.capacity_ratio, links=links, objective=args.objective,
+                         time_limit=args.time_limit, central_budget=args.central_budget, overrides=overrides)
+    out.mkdir(parents=True, exist_ok=True)
+    write_csv(res.ledger, out / "ledger.csv")
+    write_csv(res.settlement, out / "settlement.csv")
+    write_csv(res.net_positions, out / "net_positions.csv")
+    summary = {"year": res.year, "unit": res.unit, "status": res.status, "agreements": [a.id for a in res.agreements],
+               "ledger_total": int(res.ledger["amount"].sum()), "netted_total": int(res.netted["amount"].sum())
+               if len(res.netted) else 0, "solver_info": res.solver_info, "diagnostics": res.diagnostics,
+               "overrides": overrides}
+    from .io import atomic_write_bytes
+
+    atomic_write_bytes(out / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2, default=str).encode())
+    info = res.solver_info
+    print(f"horizontal {res.year}: {len(res.ledger)} obligation(s), {summary['ledger_total']:,} {res.unit}; "
+          f"after netting {summary['netted_total']:,}; settlement moves {info.get('money_moved', 0):,} {res.unit} "
+          f"in {info.get('transfers', 0)} transfer(s), central top-up {info.get('central_topup', 0):,} {res.unit}")
+    print(f"status: {res.status}" + (f" (gap {info['gap']:.2%})" if res.status == "time_limited" and "gap" in info
+                                     else ""))
+    for msg in res.diagnostics:
+        print(f"  - {msg}")
+    print(f"wrote {', '.join(str(out / n) for n in names)}")
+    return 0 if res.status == "optimal" else (1 if res.status == "time_limited" else 2)
+
+
+def cmd_agreements(args) -> int:
+    from .horizontal import list_agreements
+
+    df = list_agreements()
+    if args.json:
+        print(json.dumps(df.to_dict("records"), ensure_ascii=False, indent=2))
+        return 0
+    for r in df.itertuples():
+        print(f"{r.id}  [{r.rule} · {r.rule_zh}]  {r.period}\n  {r.title_zh}\n  parties: {r.parties}\n"
+              f"  source: {r.source}\n  assumptions: {r.assumptions or '—'}\n")
+    return 0
