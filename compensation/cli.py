@@ -144,6 +144,9 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         print(exc.report.render(), file=sys.stderr)
         return 2
+    except (OSError, MemoryError) as exc:
+        print(f"ecocomp: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("interrupted; no partial output was kept / 已中断,未保留不完整的输出", file=sys.stderr)
         return 130

@@ -126,7 +126,14 @@ def cmd_compare(args) -> int:
     tables, meta = {}, {"baseline": base_sc.name, "baseline_hash": base.hash, "scenarios": {}}
     for ref in args.scenarios:
         sc = load_scenario(ref)
-        scen = compute(sc, years)
+        common = [y for y in (years or sc.years) if y in base.years]
+        if not common:
+            raise InputError(
+                f"'{sc.name}' ({sc.years[0]}–{sc.years[-1]}) and baseline '{base_sc.name}' "
+                f"({base.years[0]}–{base.years[-1]}) have no year in common; choose a baseline that covers "
+                f"these years or pass --years", f"情景 '{sc.name}' 与基线 '{base_sc.name}' 没有共同年份",
+                file=str(sc.path), key="years")
+        scen = compute(sc, years or sc.years)
         c = compare_runs(base, scen)
         meta["scenarios"][sc.name] = scen.hash
         for key, df in c.items():

@@ -62,8 +62,32 @@ def compare_runs(base, scen) -> dict[str, pd.DataFrame]:
     else:
         totals = pd.DataFrame()
     return {"differences": diffs, "buckets": pd.DataFrame(buckets), "multi_year_totals": totals,
-            "changes": pd.DataFrame(describe_changes(base.scenario.spec, scen.scenario.spec),
+            "changes": pd.DataFrame(describe_changes(base.scenario.spec, scen.scenario.spec)
+                                    + parameter_changes(base, scen),
                                     columns=["key", "baseline", "scenario", "change_en", "change_zh"])}
+
+
+def parameter_changes(base, scen) -> list[dict]:
+    """Effective method parameters that differ between two runs, year by year; a change that is the same in
+    every compared year is one line."""
+    changes: dict[tuple, list[int]] = {}
+    for y in scen.results:
+        if y not in base.results:
+            continue
+        a, b = base.results[y].allocation.parameters, scen.results[y].allocation.parameters
+        for key in sorted(set(a) | set(b)):
+            va = a.get(key, {}).get("value")
+            vb = b.get(key, {}).get("value")
+            if va != vb:
+                label = (b.get(key) or a.get(key) or {}).get("label_zh", "")
+                changes.setdefault((key, repr(va), repr(vb), label), []).append(y)
+    rows = []
+    for (key, va, vb, label), years in changes.items():
+        span = f"{years[0]}" if len(years) == 1 else f"{years[0]}–{years[-1]}"
+        rows.append({"key": f"parameter {key}", "baseline": va, "scenario": vb,
+                     "change_en": f"method parameter {key}: {va} → {vb} in {span}",
+                     "change_zh": f"方法参数「{label or key}」:{va} → {vb}({span}年)"})
+    return rows
 
 
 def _flatten(d, prefix="") -> dict:
@@ -80,7 +104,7 @@ def _flatten(d, prefix="") -> dict:
 
 def describe_changes(base: dict, scen: dict) -> list[dict]:
     """What a scenario changes against its baseline, one plain-language line per key."""
-    skip = ("scenario.",)
+    skip = ("scenario.", "overrides.")  # parameter changes are reported from the effective values
     a = {k: v for k, v in _flatten(base).items() if not k.startswith(skip)}
     b = {k: v for k, v in _flatten(scen).items() if not k.startswith(skip)}
     rows = []

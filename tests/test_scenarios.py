@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from compensation.cli import main
-from compensation.compare import bucket, describe_changes, parse_vary, sweep_points
+from compensation.compare import bucket, compare_runs, describe_changes, parse_vary, sweep_points
 from compensation.problems import InputError
 from compensation.run import compute, write_run
 from compensation.scenario import budget_for_years, load_scenario, overrides_for_year, parse_years
@@ -127,8 +127,10 @@ def test_extends_merges_and_any_scenario_can_be_a_baseline():
     assert sc.spec["method"] == "redline_function_weighted" and sc.spec["budget"]["amounts"] == {2023: 1091}
     assert sc.spec["overrides"] == {"weights.water_conservation": 2.4}
     assert [p.stem for p in sc.files] == ["baseline_2023", "water_priority_2023"]
-    changes = describe_changes(load_scenario("baseline_2023").spec, sc.spec)
-    assert [c["key"] for c in changes] == ["overrides.weights.water_conservation"]
+    assert describe_changes(load_scenario("baseline_2023").spec, sc.spec) == []  # overrides: see below
+    base, scen = compute(load_scenario("baseline_2023")), compute(sc)
+    changes = compare_runs(base, scen)["changes"]
+    assert changes["change_en"].tolist() == ["method parameter weights.water_conservation: 1.2 → 2.4 in 2023"]
 
 
 def test_compound_scenarios(tmp_path):
@@ -207,7 +209,7 @@ def test_buckets():
 def test_compare_command(tmp_path, capsys):
     assert main(["compare", "baseline_2023", "water_priority_2023", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "overrides.weights.water_conservation" in out
+    assert "weights.water_conservation: 1.2 → 2.4" in out
     folder = next(tmp_path.glob("compare-baseline_2023-*"))
     diffs = pd.read_csv(folder / "differences_water_priority_2023.csv", encoding="utf-8-sig", dtype={"adcode": str})
     assert (diffs["scenario"] - diffs["baseline"] == diffs["difference"]).all()
