@@ -136,9 +136,31 @@ def _command_modules():
     return modules + [cli_horizontal]
 
 
+def _silence_highs_banner() -> None:
+    """highspy prints a banner on stdout the first time a solver is made, even with output off: make that
+    first one with stdout pointed at /dev/null, so command output stays clean (CSV on stdout stays CSV)."""
+    import os
+
+    try:
+        import highspy
+    except ImportError:  # pragma: no cover - highspy is a dependency
+        return
+    sys.stdout.flush()
+    saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 1)
+        highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(null)
+        os.close(saved)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command in ("allocate", "horizontal", "run", "compare", "sweep", "explain"):
+        _silence_highs_banner()
     try:
         return int(args.func(args) or 0)
     except InputError as exc:

@@ -207,20 +207,25 @@ def _run_horizontal(h: dict, year: int, regions: pd.DataFrame, unit: str):
 
 
 def net_positions(table: pd.DataFrame, hres) -> pd.DataFrame:
-    """Each region's net position: central allocation + horizontal in − horizontal out + central top-up."""
+    """Each region's net position: central allocation + horizontal in − horizontal out + central top-up +
+    central money named in an agreement (e.g. Xin'an round 1's 3亿元 a year to Anhui)."""
+    flows = ["horizontal_in", "horizontal_out", "central_topup", "central_agreement"]
     base = table[["adcode", "name_zh", "final"]].rename(columns={"final": "central"})
     if hres is None:
-        base = base.assign(horizontal_in=0, horizontal_out=0, central_topup=0)
+        base = base.assign(**dict.fromkeys(flows, 0))
     else:
         h = hres.net_positions.copy()
         h = h.rename(columns={"name": "name_zh"}) if "name" in h and "name_zh" not in h else h
-        h = h[["adcode", "name_zh", "horizontal_in", "horizontal_out", "central_topup"]]
-        base = base.merge(h, on="adcode", how="outer", suffixes=("", "_h"))
+        for col in flows:
+            if col not in h:
+                h[col] = 0
+        base = base.merge(h[["adcode", "name_zh", *flows]], on="adcode", how="outer", suffixes=("", "_h"))
         base["name_zh"] = base["name_zh"].fillna(base.pop("name_zh_h"))
-        base = base.fillna({"central": 0, "horizontal_in": 0, "horizontal_out": 0, "central_topup": 0})
-    for col in ("central", "horizontal_in", "horizontal_out", "central_topup"):
+        base = base.fillna(dict.fromkeys(["central", *flows], 0))
+    for col in ("central", *flows):
         base[col] = base[col].astype(np.int64)
-    base["net"] = base["central"] + base["horizontal_in"] - base["horizontal_out"] + base["central_topup"]
+    base["net"] = (base["central"] + base["horizontal_in"] - base["horizontal_out"] + base["central_topup"]
+                   + base["central_agreement"])
     return base.sort_values("adcode", kind="stable").reset_index(drop=True)
 
 
@@ -263,7 +268,7 @@ HEADERS_ZH = {
     "adcode": "行政区划代码", "name_zh": "地区", "name_en": "地区(英文)", "target": "测算目标", "final": "最终金额",
     "share": "占比", "adj_constraints": "约束调整", "adj_rounding": "取整调整", "central": "中央转移支付",
     "horizontal_in": "横向补偿收入", "horizontal_out": "横向补偿支出", "central_topup": "中央兜底",
-    "net": "净额", "year": "年份", "budget": "预算", "allocated": "已分配", "regions": "地区数",
+    "net": "净额", "central_agreement": "协议中央资金", "year": "年份", "budget": "预算", "allocated": "已分配", "regions": "地区数",
     "regions_funded": "获补地区数", "payer": "付款方", "payee": "收款方", "amount": "金额",
     "agreement": "协议", "basis": "依据", "parameter": "参数", "value": "取值", "unit": "单位", "status": "状态",
     "source": "来源", "baseline": "基线", "scenario": "情景", "difference": "差额", "pct_change": "变化率",
@@ -343,6 +348,7 @@ def write_run(result: RunResult, out_root: Path, formats=("csv", "xlsx", "parque
             "scenario_files": [_rel(p) for p in result.scenario.files],
             "resolved_scenario": result.scenario.spec,
             "versions": versions(),
+            "code_sha256": result.hashed.get("code"),
             "solver": {str(y): {"status": r.allocation.status, **{k: v for k, v in r.allocation.solver_info.items()
                                                                    if isinstance(v, str | int | float | None)}}
                        for y, r in result.results.items()},

@@ -453,9 +453,19 @@ def input_files(sc: Scenario) -> dict[str, Path]:
     return files
 
 
+def code_fingerprint() -> str:
+    """SHA-256 over the package's own source files: a changed calculation never reuses an old run folder."""
+    h = hashlib.sha256()
+    pkg = Path(__file__).resolve().parent
+    for f in sorted(pkg.rglob("*.py")):
+        h.update(str(f.relative_to(pkg)).encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
 def input_hash(sc: Scenario, years: list[int], extra: dict | None = None) -> tuple[str, dict]:
     """Short hash of everything that decides a run: the resolved scenario, the years, the content of every
-    input file, and the package version. Returns (10 hex digits, the hashed inputs)."""
+    input file, the package version and a fingerprint of its source code. Returns (10 hex digits, the hashed inputs)."""
     from . import __version__
 
     hashed = {
@@ -463,6 +473,7 @@ def input_hash(sc: Scenario, years: list[int], extra: dict | None = None) -> tup
         "years": years,
         "files": {k: sha256_file(p) for k, p in sorted(input_files(sc).items())},
         "ecocomp": __version__,
+        "code": code_fingerprint(),
         **(extra or {}),
     }
     canon = json.dumps(hashed, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")
