@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from .problems import InputError
+from .progress import Progress
 
 
 def _years(text):
@@ -171,13 +172,13 @@ def cmd_sweep(args) -> int:
                          f"参数组合数 {len(points)} 超过上限 {args.max_points}")
     regions = scenario_regions(sc)
     frames = []
+    bar = Progress(len(points), f"sweep {sc.name} {year}", enabled=not args.quiet)
     for i, row in points.iterrows():
         res = compute(sc, [y for y in sc.years if y <= year], regions=regions, overrides=row.to_dict())
         t = res.results[year].allocation.table[["adcode", "name_zh", "final", "binding"]].copy()
         t.insert(0, "point", i)
         frames.append(t)
-        if not args.quiet and (i + 1) % max(1, len(points) // 10) == 0:
-            print(f"  {i + 1}/{len(points)} points", file=sys.stderr, flush=True)
+        bar.step()
     results = pd.concat(frames, ignore_index=True)
     summary = sweep_summary(results)
     points.insert(0, "point", range(len(points)))

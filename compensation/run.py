@@ -19,6 +19,7 @@ from .equity import measures, per_unit
 from .io import atomic_write_bytes, write_csv, write_xlsx
 from .money import UNITS
 from .problems import InputError, Report
+from .progress import Progress
 from .scenario import (
     Scenario,
     _rel,
@@ -398,11 +399,12 @@ def run_one(ref: str, out_root: str, years: list[int] | None = None, formats=("c
     sc = load_scenario(ref)
     validate_scenario(sc).raise_if_errors()
 
-    def progress(name, year, seconds):
-        if not quiet:
-            print(f"  {name} {year} ✓ ({seconds:.2f} s)", file=sys.stderr, flush=True)
-
     years = years or sc.years
+    bar = Progress(len(years), sc.name, enabled=not quiet)
+
+    def progress(name, year, seconds):
+        bar.step(f"{year} ({seconds:.2f} s)")
+
     digest, _ = input_hash(sc, list(years))
     existing = Path(out_root) / f"{sc.name}-{digest}"
     if (existing / "manifest.json").exists():
