@@ -1,26 +1,32 @@
-"""ecocomp front end (Streamlit). Until the full front end lands: the validated default region table."""
+"""ecocomp front end: `streamlit run app_streamlit.py`. One file per page under ui/pages/; the calculation core
+(compensation/) never imports streamlit. Chinese by default, English by the switch in the sidebar."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from compensation.data import load_regions, summary
-from compensation.schema import label
+from ui.i18n import LANGS, t
+from ui.state import Keys
 
-st.set_page_config(page_title="ecocomp 生态保护补偿", layout="wide")
+st.set_page_config(page_title="ecocomp 生态保护补偿", page_icon="🌿", layout="wide")
 
+PAGES = [
+    ("ui/pages/overview.py", "page.overview", "🗺️", "overview"),
+    ("ui/pages/allocate.py", "page.allocate", "⚖️", "allocate"),
+    ("ui/pages/compare.py", "page.compare", "🆚", "compare"),
+    ("ui/pages/region.py", "page.region", "📍", "region"),
+    ("ui/pages/horizontal.py", "page.horizontal", "🔁", "horizontal"),
+    ("ui/pages/sensitivity.py", "page.sensitivity", "🎲", "sensitivity"),
+    ("ui/pages/data.py", "page.data", "📄", "data"),
+]
 
-@st.cache_data
-def _regions():
-    table = load_regions()
-    return table, summary(table)
+with st.sidebar:
+    if Keys.LANG not in st.session_state:
+        st.session_state[Keys.LANG] = "zh"
+    st.radio("语言 / Language", list(LANGS), format_func=LANGS.get, key=Keys.LANG, horizontal=True)
 
-
-table, s = _regions()
-st.title("生态保护补偿转移支付计算器 · ecocomp")
-cols = st.columns(3)
-cols[0].metric("地区数", f"{s['regions']:,}")
-cols[1].metric("生态保护红线面积 (km²)", f"{s['redline_total_km2']:,.0f}")
-cols[2].metric("红线占陆域比例", f"{s['redline_share_of_land']:.1%}")
-st.dataframe(table.rename(columns=lambda c: label(c, "zh")), hide_index=True)
-st.caption("按功能类型的红线面积为示意性估算 (illustrative). 数据来源见 data/README.md。")
+nav = st.navigation([st.Page(path, title=t(title), icon=icon, url_path=url, default=(url == "overview"))
+                     for path, title, icon, url in PAGES])
+with st.sidebar:
+    st.caption(t("app.sidebar_note"))
+nav.run()

@@ -1,0 +1,188 @@
+"""Allocate: method, year, pool, function weights (re-normalised visibly), floors and caps, objective, locks and
+groups. Results are recomputed by the core on every change; the inputs that produced them are shown above them."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from compensation.allocation import OBJECTIVES, list_methods
+from compensation.schema import FUNCTION_TYPES
+from ui import charts
+from ui.common import (
+    GROUP_NAMES,
+    bounds_default,
+    bundle_zip,
+    caption_illustrative,
+    download_chart_data,
+    download_table,
+    editor,
+    groups_default,
+    method,
+    names,
+    param_label,
+    persist,
+    provenance,
+    regions_in_use,
+    run_allocation,
+    scalar_parameters,
+    settings,
+    show_problems,
+    show_report,
+    status_line,
+    widget,
+)
+from ui.format import yi_from_wan
+from ui.i18n import lang, t
+from ui.state import Keys
+
+st.title(t("alloc.title"))
+regions, data_label, _ = regions_in_use()
+
+
+@st.cache_resource(show_spinner=False)
+def _methods() -> list[dict]:
+    return list_methods()
+
+
+def _reset() -> None:
+    keep_keys = {Keys.LANG, Keys.PERSIST, Keys.UPLOAD}
+    for k in list(st.session_state.keys()):
+        if str(k).startswith("alloc_") and k not in keep_keys:
+            del st.session_state[k]
+    store = persist()
+    for k in list(store):
+        if str(k).startswith("alloc_"):
+            del store[k]
+
+
+methods = {m["name"]: m for m in _methods()}
+top = st.columns([3, 1, 2, 2])
+name = widget(top[0].selectbox, Keys.METHOD, "redline_function_weighted", t("alloc.method"), list(methods),
+              format_func=lambda n: methods[n]["label_zh" if lang() == "zh" else "label_en"])
+year = widget(top[1].number_input, Keys.YEAR, 2023, t("alloc.year"), min_value=2008, max_value=2035, step=1)
+pool = widget(top[2].number_input, Keys.POOL, 1091.0, t("alloc.pool"), min_value=0.0, step=10.0, format="%.2f",
+              help=t("alloc.pool_help"))
+objective = widget(top[3].selectbox, Keys.OBJECTIVE, "proportional", t("alloc.objective"), list(OBJECTIVES),
+                   format_func=lambda o: t("obj." + o), help=t("alloc.objective_help"))
+m = method(name)
+defaults = scalar_parameters(m, int(year))
+
+left, right = st.columns([2, 3], gap="large")
+with left:
+    st.subheader(t("alloc.weights"))
+    st.caption(t("alloc.weights_help"))
+    fkeys = [p for p in defaults if p.startswith("weights.") and p.split(".", 1)[1] in FUNCTION_TYPES]
+    for path in fkeys:
+        widget(st.slider, Keys.param(path), defaults[path], f"{param_label(m, path)} ({m.parameters[path].unit})",
+               min_value=0.0, max_value=5.0, step=0.1, help=t("alloc.default_is", v=f"{defaults[path]:g}"))
+    values = {p: float(st.session_state[Keys.param(p)]) for p in fkeys}
+    total = sum(values.values())
+    if total > 0:
+        shares = pd.DataFrame({"parameter": fkeys, "label": [param_label(m, p) for p in fkeys],
+                               "weight": [values[p] for p in fkeys],
+                               "share": [values[p] / total for p in fkeys]})
+        st.altair_chart(charts.weight_shares(shares), width="stretch")
+        st.caption(t("alloc.renormalised", shares=", ".join(f"{r.label} {r.share:.0%}" for r in shares.itertuples())))
+    other = [p for p in defaults if p not in fkeys]
+    with st.expander(t("alloc.other_params")):
+        for path in other:
+            widget(st.number_input, Keys.param(path), defaults[path],
+                   f"{param_label(m, path)} ({m.parameters[path].unit})", step=0.1,
+                   help=t("alloc.default_is", v=f"{defaults[path]:g}"))
+    st.button(t("alloc.reset"), key=Keys.RESET, on_click=_reset)
+
+    st.subheader(t("alloc.constraints"))
+    c1, c2 = st.columns(2)
+    with c1:
+        use_floor = widget(st.checkbox, Keys.USE_FLOOR, False, t("alloc.use_floor"))
+        widget(st.slider, Keys.FLOOR_RATIO, 0.95, t("alloc.floor_ratio"), min_value=0.0, max_value=1.5, step=0.01,
+               disabled=not use_floor)
+    with c2:
+        use_cap = widget(st.checkbox, Keys.USE_CAP, False, t("alloc.use_cap"))
+        widget(st.slider, Keys.CAP_RATIO, 1.10, t("alloc.cap_ratio"), min_value=0.5, max_value=3.0, step=0.01,
+               disabled=not use_cap)
+    st.caption(t("alloc.ratio_help"))
+    with st.expander(t("alloc.bounds")):
+        st.caption(t("alloc.bounds_help"))
+        editor(Keys.BOUNDS, bounds_default(regions), hide_index=True, num_rows="fixed", disabled=["adcode", "name_zh"],
+               column_config={
+                   "adcode": st.column_config.TextColumn(t("col.adcode")),
+                   "name_zh": st.column_config.TextColumn(t("col.name")),
+                   "floor": st.column_config.NumberColumn(t("col.floor"), min_value=0.0, format="localized"),
+                   "cap": st.column_config.NumberColumn(t("col.cap"), min_value=0.0, format="localized"),
+                   "lock": st.column_config.NumberColumn(t("col.lock"), min_value=0.0, format="localized"),
+                   "exclude": st.column_config.CheckboxColumn(t("col.exclude"))})
+    with st.expander(t("alloc.groups")):
+        st.caption(t("alloc.groups_help"))
+        editor(Keys.GROUPS, groups_default(), hide_index=True, num_rows="fixed", disabled=["region_group"],
+               column_config={
+                   "region_group": st.column_config.SelectboxColumn(t("col.group"), options=list(GROUP_NAMES)),
+                   "min_share": st.column_config.NumberColumn(t("col.min_share"), min_value=0.0, max_value=1.0,
+                                                              format="percent"),
+                   "max_share": st.column_config.NumberColumn(t("col.max_share"), min_value=0.0, max_value=1.0,
+                                                              format="percent")})
+
+with right:
+    s = settings()
+    o = run_allocation(s, regions)
+    provenance(o)
+    for note in o.notes:
+        st.caption(note)
+    if o.res is None:
+        show_report(o.report)
+        st.stop()
+    res = o.res
+    status_line(res)
+    show_problems(res.diagnostics)
+    if not res.ok:
+        st.subheader(t("alloc.bounds_table"))
+        st.dataframe(res.table[["adcode", "name_zh", "target", "lower", "upper"]], hide_index=True, width="stretch")
+        st.stop()
+    label = names(res.table)
+    c = st.columns(3)
+    c[0].metric(t("alloc.total"), yi_from_wan(int(res.table["final"].sum())))
+    c[1].metric(t("alloc.bound_regions"), f"{int((res.table['binding'] != '').sum()):,}")
+    top_row = res.table.loc[res.table["final"].idxmax()]
+    c[2].metric(t("alloc.largest"), f"{label[str(top_row['adcode'])]}", yi_from_wan(int(top_row["final"])),
+                delta_color="off")
+    view = pd.DataFrame({"adcode": res.table["adcode"], "label": res.table["adcode"].astype(str).map(label),
+                         "value": res.table["final"],
+                         "binding": res.table["binding"].replace("", t("chart.unbound"))})
+    st.altair_chart(charts.ranked_bars(view, t("col.final"), color="binding"), width="stretch")
+    download_chart_data(view, f"allocation_chart_{o.hash}", "alloc_chart")
+    caption_illustrative()
+    cols = ["adcode", "name_zh", "name_en", *[c["name"] for c in m.components], "target", "adj_constraints",
+            "adj_rounding", "final", "share", "binding"]
+    table = res.table[[c for c in cols if c in res.table]]
+    st.dataframe(table, hide_index=True, width="stretch", key="alloc_table", column_config={
+        "final": st.column_config.NumberColumn(t("col.final"), format="localized"),
+        "target": st.column_config.NumberColumn(t("col.target"), format="localized"),
+        "adj_constraints": st.column_config.NumberColumn(t("col.adj_constraints"), format="localized"),
+        "adj_rounding": st.column_config.NumberColumn(t("col.adj_rounding"), format="%.4f"),
+        "share": st.column_config.NumberColumn(t("col.share"), format="percent"),
+        "binding": st.column_config.TextColumn(t("col.binding"))})
+    download_table(table, f"allocation_{s.year}_{o.hash}", "alloc_table")
+    with st.expander(t("alloc.parameters")):
+        params = res.parameters_table().astype({"value": str})
+        st.dataframe(params, hide_index=True, width="stretch")
+        download_table(params, f"parameters_{s.year}_{o.hash}", "alloc_params")
+    st.subheader(t("alloc.bundle"))
+    st.caption(t("alloc.bundle_help"))
+    bundle = st.session_state.get(Keys.BUNDLE)
+    if st.button(t("alloc.bundle_make"), key="alloc_bundle_make"):
+        try:
+            data, folder = bundle_zip(s.spec(), None if s.data_ref == "default" else regions)
+            st.session_state[Keys.BUNDLE] = bundle = {"hash": o.hash, "zip": data, "name": folder}
+        except Exception as exc:  # an InputError from the core, or a write failure: say it on the page
+            from compensation.problems import InputError
+
+            if isinstance(exc, InputError):
+                show_report(exc.report)
+            else:
+                st.error(t("msg.bundle_failed", err=str(exc)))
+    if bundle and bundle["hash"] == o.hash:
+        st.download_button(t("alloc.bundle_download", name=bundle["name"]), bundle["zip"], f"{bundle['name']}.zip",
+                           "application/zip", key="alloc_bundle_dl")
+    elif bundle:
+        st.caption(t("alloc.bundle_stale"))

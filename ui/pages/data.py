@@ -1,0 +1,126 @@
+"""Data: upload a region CSV or XLSX, validated with the same messages as the CLI and shown beside the offending
+rows; use it on every page; download templates; sources and statuses of the data in use."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from compensation.data import check_regions, status_counts, summary
+from compensation.io import read_table
+from compensation.problems import InputError
+from compensation.schema import COLUMNS, REQUIRED, label
+from ui import charts
+from ui.common import (
+    csv_bytes,
+    default_regions,
+    download_chart_data,
+    download_table,
+    problems_table,
+    regions_in_use,
+    save_upload,
+    show_problems,
+    xlsx_bytes,
+)
+from ui.format import km2, num
+from ui.i18n import lang, t
+from ui.state import Keys
+
+st.title(t("d.title"))
+regions, data_label, _ = regions_in_use()
+st.info(t("d.in_use", label=data_label, n=len(regions)), icon="📄")
+if st.session_state.get(Keys.UPLOAD) and st.button(t("d.reset"), key=Keys.D_RESET):
+    del st.session_state[Keys.UPLOAD]
+    st.rerun()
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _check(data: bytes, name: str):
+    table, report = check_regions(data, name=name)
+    try:
+        raw = read_table(data, name=name)
+    except InputError:
+        raw = pd.DataFrame()
+    return table, report, raw
+
+
+st.subheader(t("d.upload"))
+st.caption(t("d.upload_help"))
+up = st.file_uploader(t("d.file"), type=["csv", "xlsx"], key=Keys.D_UPLOAD)
+pasted = st.text_area(t("d.paste"), key=Keys.D_PASTE, height=100, placeholder="adcode,name_zh,level,land_area_km2,…")
+data, name = None, None
+if up is not None:
+    data, name = up.getvalue(), up.name
+elif pasted.strip():
+    data, name = pasted.encode("utf-8"), "pasted.csv"
+if data is not None:
+    table, report, raw = _check(data, name)
+    errors, warnings = report.errors, report.warnings
+    if errors:
+        st.error(t("d.invalid", name=name, e=len(errors), w=len(warnings)), icon="⛔")
+    elif warnings:
+        st.warning(t("d.valid_warnings", name=name, w=len(warnings)), icon="⚠️")
+    else:
+        st.success(t("d.valid", name=name, n=len(table)), icon="✅")
+    if report.problems:
+        left, right = st.columns(2)
+        with left:
+            st.markdown(t("d.problems"))
+            show_problems(report.problems, max_lines=6)
+            probs = problems_table(report.problems)
+            download_table(probs, "problems", "d_problems")
+        with right:
+            st.markdown(t("d.offending_rows"))
+            rows = sorted({p.row for p in report.problems if p.row is not None})
+            if len(raw) and rows:
+                sel = [r - 2 for r in rows if 0 <= r - 2 < len(raw)]
+                off = raw.iloc[sel].copy()
+                off.insert(0, t("col.row"), [r for r in rows if 0 <= r - 2 < len(raw)])
+                cols_bad = {p.column for p in report.problems if p.column}
+                st.dataframe(off.style.map(lambda _: "background-color: #fde2e1",
+                                           subset=[c for c in off.columns if c in cols_bad]),
+                             hide_index=True, width="stretch")
+            else:
+                st.caption(t("d.no_rows"))
+    if not errors and len(table):
+        if st.button(t("d.use", name=name), key=Keys.D_USE, type="primary"):
+            st.session_state[Keys.UPLOAD] = save_upload(data, name)
+            st.session_state.pop(Keys.BUNDLE, None)
+            st.rerun()
+
+st.subheader(t("d.templates"))
+schema = pd.DataFrame([{"column": c.name, "required": c.name in REQUIRED, "unit": c.unit, "label_zh": c.label_zh,
+                        "label_en": c.label_en, "allowed": ", ".join(c.allowed), "description": c.description}
+                       for c in COLUMNS.values()])
+template = default_regions().head(3)[[c for c in COLUMNS if c in default_regions().columns]]
+c = st.columns(3)
+c[0].download_button(t("d.template_csv"), csv_bytes(template), "regions_template.csv", "text/csv", key="d_tpl_csv")
+c[1].download_button(t("d.template_xlsx"), xlsx_bytes(template, "regions"), "regions_template.xlsx",
+                     key="d_tpl_xlsx")
+c[2].download_button(t("d.schema_csv"), csv_bytes(schema), "region_schema.csv", "text/csv", key="d_schema_csv")
+with st.expander(t("d.schema")):
+    st.dataframe(schema, hide_index=True, width="stretch")
+
+st.subheader(t("d.sources"))
+s = summary(regions)
+m = st.columns(4)
+m[0].metric(t("d.regions"), f"{s['regions']:,}")
+m[1].metric(label("land_area_km2", lang()), km2(s["land_area_km2"]))
+m[2].metric(label("redline_total_km2", lang()), km2(s["redline_total_km2"]))
+m[3].metric(t("d.redline_share"), f"{s['redline_share_of_land']:.1%}")
+counts = status_counts(regions)
+if counts:
+    cdf = pd.DataFrame({"status": [t("status_v." + k) for k in counts], "value": list(counts.values())})
+    st.altair_chart(charts.bars(cdf, "status", t("col.status"), t("d.values"), color="status"), width="stretch")
+    download_chart_data(cdf, "status_counts", "d_status")
+    st.caption(t("d.status_help"))
+src = regions.attrs.get("sources")
+if src is not None and len(src):
+    st.dataframe(src, hide_index=True, width="stretch")
+    download_table(src, "sources", "d_sources")
+st.markdown(t("d.table"))
+st.dataframe(regions, hide_index=True, width="stretch",
+             column_config={c: st.column_config.NumberColumn(label(c, lang()), format="localized")
+                            for c in regions.columns if c in COLUMNS and COLUMNS[c].numeric})
+download_table(regions, "regions", "d_regions")
+st.caption(t("note.illustrative") + " " + t("note.counties") + f" ({num(len(regions))})")

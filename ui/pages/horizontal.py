@@ -1,0 +1,154 @@
+"""Horizontal: agreements with their rules, editable monitoring inputs, the amounts owed, the settlement as a flow
+chart and a table, and net positions on the map (central pool of the 2020 scenario + horizontal transfers)."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import streamlit as st
+
+from compensation.data import DATA_DIR
+from compensation.horizontal import list_agreements, load_agreement, read_monitoring, run_horizontal
+from compensation.horizontal.agreements import RULE_TYPES
+from compensation.problems import InputError
+from compensation.run import net_positions
+from ui import charts
+from ui.common import (
+    default_regions,
+    download_chart_data,
+    download_table,
+    editor,
+    map_shapes,
+    scenario,
+    scenario_run,
+    show_report,
+    widget,
+)
+from ui.format import wan
+from ui.i18n import lang, t
+from ui.state import Keys
+
+MONITORING = DATA_DIR / "monitoring" / "illustrative_monitoring.csv"
+SCENARIO = "horizontal_2020"
+
+st.title(t("h.title"))
+st.caption(t("h.intro"))
+
+
+@st.cache_resource(show_spinner=False)
+def _agreements() -> pd.DataFrame:
+    return list_agreements()
+
+
+@st.cache_resource(show_spinner=False)
+def _agreement(name: str):
+    return load_agreement(name)
+
+
+@st.cache_data(show_spinner=False)
+def _monitoring_raw() -> pd.DataFrame:
+    return pd.read_csv(MONITORING, dtype={"water_class": str}, encoding="utf-8-sig")
+
+
+@st.cache_data(show_spinner=False)
+def _run(agreement_ids: tuple[str, ...], mon_csv: str, year: int, objective: str):
+    mon = read_monitoring(pd.read_csv(io.StringIO(mon_csv), dtype=str, keep_default_na=False),
+                          agreements=list(agreement_ids), name=t("h.monitoring_name"))
+    return run_horizontal(list(agreement_ids), mon, year, regions=default_regions(), unit="万元", objective=objective)
+
+
+ags = _agreements()
+sc = scenario(SCENARIO)
+c = st.columns([1, 3, 1])
+year = widget(c[0].number_input, Keys.H_YEAR, sc.years[0], t("h.year"), min_value=2012, max_value=2030, step=1)
+in_force = [r.id for r in ags.itertuples() if _agreement(r.id).covers(int(year))]
+default_ids = [a for a in sc.spec["horizontal"]["agreements"] if a in in_force] or in_force[:3]
+chosen = widget(c[1].multiselect, Keys.H_AGREEMENTS, default_ids, t("h.agreements"), list(ags["id"]),
+                format_func=lambda a: f"{a}: {_agreement(a).title_zh if lang() == 'zh' else _agreement(a).title_en}")
+objective = widget(c[2].selectbox, Keys.H_OBJECTIVE, "money", t("h.objective"), ["money", "transfers"],
+                   format_func=lambda x: t("h.obj." + x))
+not_in_force = [a for a in chosen if a not in in_force]
+if not_in_force:
+    st.warning(t("h.not_in_force", year=year, ids=", ".join(not_in_force)))
+chosen = [a for a in chosen if a in in_force]
+
+with st.expander(t("h.rules"), expanded=False):
+    view = ags.copy()
+    view["rule_text"] = [RULE_TYPES[r][0 if lang() == "zh" else 1] for r in view["rule"]]
+    st.dataframe(view[["id", "title_zh", "rule_text", "period", "parties", "assumptions", "source"]], hide_index=True,
+                 width="stretch")
+    download_table(ags, "agreements", "h_agreements")
+    for a in chosen:
+        ag = _agreement(a)
+        st.markdown(f"**{ag.title_zh}** — {RULE_TYPES[ag.rule][0 if lang() == 'zh' else 1]}")
+        params = pd.DataFrame([{"parameter": k, "value": str(p.get("value")), "unit": p.get("unit", ""),
+                                "status": p.get("status", ""), "note": p.get("note", "")} for k, p in ag.params.items()])
+        st.dataframe(params, hide_index=True, width="stretch")
+
+if not chosen:
+    st.info(t("h.none"))
+    st.stop()
+
+sections = [s["id"] for a in chosen for s in _agreement(a).sections]
+raw = _monitoring_raw()
+subset = raw[raw["section"].isin(sections) & (raw["year"] == int(year))].reset_index(drop=True)
+st.subheader(t("h.monitoring"))
+st.caption(t("h.monitoring_help"))
+edited = editor(f"{Keys.H_MONITORING}_{int(year)}_{'_'.join(sorted(chosen))}", subset, hide_index=True,
+                num_rows="fixed", disabled=["section", "year", "month"])
+try:
+    h = _run(tuple(chosen), edited.to_csv(index=False), int(year), objective)
+except InputError as exc:
+    show_report(exc.report)
+    st.stop()
+
+st.subheader(t("h.owed"))
+if h.status != "optimal":
+    st.warning(t("h.status", status=h.status))
+for d in h.diagnostics:
+    st.caption("• " + str(d))
+ledger = h.ledger
+st.dataframe(ledger, hide_index=True, width="stretch",
+             column_config={"amount": st.column_config.NumberColumn(t("col.amount"), format="localized")})
+download_table(ledger, f"horizontal_ledger_{year}", "h_ledger")
+
+st.subheader(t("h.settlement"))
+settle = h.settlement
+if len(settle):
+    st.altair_chart(charts.flow(settle, "万元"), width="stretch")
+    st.dataframe(settle, hide_index=True, width="stretch",
+                 column_config={"amount": st.column_config.NumberColumn(t("col.amount"), format="localized")})
+    download_table(settle, f"horizontal_settlement_{year}", "h_settle")
+else:
+    st.info(t("h.no_transfers"))
+
+st.subheader(t("h.net"))
+central = scenario_run(SCENARIO).results.get(int(year))
+if central is not None:
+    net = net_positions(central.allocation.table, h)
+    st.caption(t("h.net_help_central", scenario=SCENARIO, year=year))
+else:
+    net = None
+    st.caption(t("h.net_help_only"))
+hnet = h.net_positions.rename(columns={"name": "name_zh"})
+show_horizontal_only = net is None or st.toggle(t("h.map_horizontal_only"), value=True, key="h_map_horizontal_only")
+mdf = (hnet if show_horizontal_only else net)[["adcode", "name_zh", "net"]].rename(columns={"net": "value"})
+mdf["label"] = mdf["name_zh"]
+prov = mdf[mdf["adcode"].astype(str).str.endswith("0000")]
+if show_horizontal_only:
+    prov = prov[prov["value"] != 0]
+st.altair_chart(charts.choropleth(prov, t("h.map_value", unit="万元"), map_shapes(), diverging=show_horizontal_only,
+                                  title=t("h.map_title", year=year)), width="stretch")
+city = mdf[~mdf["adcode"].astype(str).str.endswith("0000")]
+if len(city):
+    st.caption(t("h.city_note", names=", ".join(f"{r.name_zh} {wan(r.value)}" for r in city.itertuples())))
+download_chart_data(prov[["adcode", "label", "value"]], f"net_map_{year}", "h_map")
+st.dataframe(hnet, hide_index=True, width="stretch")
+download_table(hnet, f"horizontal_net_positions_{year}", "h_hnet")
+if net is not None:
+    st.markdown(t("h.net_total"))
+    st.dataframe(net, hide_index=True, width="stretch", column_config={
+        c: st.column_config.NumberColumn(c, format="localized") for c in
+        ("central", "horizontal_in", "horizontal_out", "central_topup", "net")})
+    download_table(net, f"net_positions_{year}", "h_net")

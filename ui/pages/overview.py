@@ -1,0 +1,86 @@
+"""Overview: a few big numbers, the schematic map (payment, per km² of red line, per capita), a ranked bar chart."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from compensation.run import YearResult, year_summary
+from ui import charts
+from ui.common import (
+    caption_illustrative,
+    download_chart_data,
+    download_table,
+    map_shapes,
+    names,
+    provenance,
+    run_allocation,
+    show_problems,
+    show_report,
+    status_line,
+    widget,
+)
+from ui.format import num, yi_from_wan
+from ui.i18n import t
+from ui.state import Keys
+
+MEASURES = ("payment", "per_km2", "per_capita")
+
+st.title(t("ov.title"))
+st.caption(t("ov.intro"))
+o = run_allocation()
+if o.res is None:
+    show_report(o.report)
+    st.stop()
+res = o.res
+provenance(o)
+if not res.ok:
+    status_line(res)
+    show_problems(res.diagnostics)
+    st.stop()
+
+s = year_summary(YearResult(o.settings.year, res.budget, res), res.unit)
+c = st.columns(4)
+c[0].metric(t("ov.pool"), yi_from_wan(s["budget"]), help=t("ov.pool_help"))
+c[1].metric(t("ov.funded"), f"{s['regions_funded']:,} / {s['regions']:,}")
+funded = res.table["final"].to_numpy() > 0
+red = pd.to_numeric(res.regions["redline_total_km2"], errors="coerce").fillna(0).to_numpy()
+c[2].metric(t("ov.redline"), f"{num(red[funded].sum())} km²", help=t("ov.redline_help"))
+c[3].metric(t("ov.gini"), f"{s['gini_per_km2']:.3f}", help=t("ov.gini_help", gini_pc=f"{s['gini_per_capita']:.3f}",
+                                                             theil=f"{s['theil_per_km2']:.3f}"))
+
+measure = widget(st.segmented_control, Keys.MAP_MEASURE, "payment", t("ov.measure"), MEASURES,
+                 format_func=lambda m: t("ov.m." + m), required=True)
+label = names(res.table)
+marg = res.marginal
+if measure == "per_km2":
+    values = marg[f"per_km2_redline_{res.unit}"]
+    title, fmt = t("ov.m.per_km2") + f" ({res.unit}/km²)", ",.2f"
+elif measure == "per_capita":
+    values = marg["per_capita_yuan"]
+    title, fmt = t("ov.m.per_capita") + " (元/人)", ",.1f"
+else:
+    values = res.table["final"]
+    title, fmt = t("ov.m.payment") + f" ({res.unit})", ",.0f"
+df = pd.DataFrame({"adcode": res.table["adcode"].astype(str), "label": res.table["adcode"].astype(str).map(label),
+                   "value": values.to_numpy()})
+left, right = st.columns([3, 2])
+with left:
+    st.altair_chart(charts.choropleth(df, title, map_shapes(), fmt=fmt), width="stretch")
+    st.caption(t("map.caption"))
+    download_chart_data(df, f"map_{measure}", "ov_map")
+with right:
+    ranked = df.assign(binding=res.table["binding"].replace("", t("chart.unbound")).to_numpy())
+    st.altair_chart(charts.ranked_bars(ranked, title, fmt, color="binding"), width="stretch")
+    download_chart_data(ranked, f"ranking_{measure}", "ov_rank")
+caption_illustrative()
+
+with st.expander(t("ov.table"), expanded=False):
+    table = res.table[["adcode", "name_zh", "name_en", "target", "final", "share", "binding"]].merge(
+        marg, on=["adcode", "name_zh"])
+    st.dataframe(table, hide_index=True, width="stretch",
+                 column_config={"final": st.column_config.NumberColumn(t("col.final"), format="localized"),
+                                "target": st.column_config.NumberColumn(t("col.target"), format="localized"),
+                                "share": st.column_config.NumberColumn(t("col.share"), format="percent")})
+    download_table(table, f"allocation_{o.settings.year}_{o.hash}", "ov_table")
+show_problems([p for p in res.diagnostics if p.severity != "info"])
