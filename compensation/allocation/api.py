@@ -212,8 +212,10 @@ def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget: 
     target = raw * (scale / UNITS[unit])
     c = constraints or Constraints()
     lo, hi, fixed = build_bounds(c, regions, unit, diagnostics)
+    lo, hi = np.ceil(lo - 1e-9), np.where(np.isfinite(hi), np.floor(hi + 1e-9), hi)  # final amounts are whole
     groups = build_groups(c, regions, float(budget_int))
     labels = _labels(regions)
+    keys = regions["adcode"].to_numpy(dtype=str)
     base = {"adcode": regions["adcode"]}
     for col in ("name_zh", "name_en"):
         base[col] = regions[col] if col in regions else ""
@@ -241,7 +243,8 @@ def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget: 
                              "or minimax for overlapping groups",
                              "按比例目标要求各组互不重叠;重叠的组请用 min_abs 或 minimax 目标")
         t0 = time.perf_counter()
-        x, final, scales = constrained.proportional(target, lo, hi, float(budget_int), groups, integer=True)
+        x, final, scales = constrained.proportional(target, lo, hi, float(budget_int), groups, integer=True,
+                                                     keys=keys)
         info["runtime"] = time.perf_counter() - t0
         info["scale"] = scales
         ref = target * scales.get("", 1.0)
@@ -266,13 +269,13 @@ def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget: 
                                            "that overlap)", "求解器判定约束不可行(请检查重叠的组)"))
                 return AllocationResult(table, "infeasible", diagnostics, unit, budget_int, params, info, m,
                                         regions, ctx.trace, objective)
-            x, final, _ = constrained.proportional(target, lo, hi, float(budget_int),
-                                                   [g for g in groups], integer=True)
+            x, final, _ = constrained.proportional(target, lo, hi, float(budget_int), groups,
+                                                   integer=True, keys=keys)
         else:
             x = sol.x
-            final = x.astype(np.int64) if integer else constrained.round_block(x, budget_int, lo, hi)
+            final = x.astype(np.int64) if integer else constrained.round_block(x, budget_int, lo, hi, keys)
             if int(final.sum()) != budget_int:
-                final = constrained.round_block(x, budget_int, lo, hi)
+                final = constrained.round_block(x, budget_int, lo, hi, keys)
         ref = target
     tol = 1e-6 * np.maximum(1.0, np.abs(x))
     binding = np.where(fixed != "", fixed,

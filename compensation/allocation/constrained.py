@@ -45,16 +45,23 @@ def water_fill(t, lo, hi, total: float) -> tuple[np.ndarray, float]:
     return x, float(scale)
 
 
-def round_block(x, total: int, lo, hi) -> np.ndarray:
-    """Integers adding up to ``total`` exactly, each within its integer bounds (largest remainder)."""
+def round_block(x, total: int, lo, hi, keys=None) -> np.ndarray:
+    """Integers adding up to ``total`` exactly, each within its integer bounds (largest remainder).
+
+    Equal remainders are broken by ``keys`` (e.g. adcodes) rather than by row position, so that reordering
+    the regions reorders the result and nothing else."""
     lo_i = np.ceil(np.asarray(lo, dtype=float) - 1e-9)
     hi = np.asarray(hi, dtype=float)
     hi_i = np.where(np.isfinite(hi), np.floor(hi + 1e-9), float(max(total, 0)))
     x = np.clip(np.asarray(x, dtype=float), lo_i, hi_i)
-    return largest_remainder(x, int(total), lower=lo_i.astype(np.int64), upper=hi_i.astype(np.int64))
+    order = np.arange(x.size) if keys is None else np.argsort(np.asarray(keys), kind="stable")
+    out = np.empty(x.size, dtype=np.int64)
+    out[order] = largest_remainder(x[order], int(total), lower=lo_i[order].astype(np.int64),
+                                   upper=hi_i[order].astype(np.int64))
+    return out
 
 
-def proportional(t, lo, hi, budget: float, groups=(), integer: bool = True):
+def proportional(t, lo, hi, budget: float, groups=(), integer: bool = True, keys=None):
     """Closed-form proportional allocation with disjoint group totals.
 
     ``groups`` is a list of (name, mask, min_amount, max_amount). A group whose share falls outside its
@@ -92,7 +99,7 @@ def proportional(t, lo, hi, budget: float, groups=(), integer: bool = True):
     if integer:
         final = np.empty(n, dtype=np.int64)
         for _, m, total in blocks:
-            final[m] = round_block(x[m], int(round(total)), lo[m], hi[m])
+            final[m] = round_block(x[m], int(round(total)), lo[m], hi[m], None if keys is None else keys[m])
     return x, final, scales
 
 

@@ -76,8 +76,8 @@ def solve(t, lo, hi, budget: float, groups=(), objective: str = "min_abs", integ
     t0 = time.perf_counter()
     prob = pulp.LpProblem("allocation", pulp.LpMinimize)
     cat = pulp.LpInteger if integer else pulp.LpContinuous
-    x = [pulp.LpVariable(f"x{i}", lowBound=float(lo[i]), upBound=float(hi[i]) if np.isfinite(hi[i]) else None,
-                         cat=cat) for i in range(n)]
+    new_var = prob.add_variable if hasattr(prob, "add_variable") else pulp.LpVariable  # PuLP ≥ 3.3 / older
+    x = [new_var(f"x{i}", float(lo[i]), float(hi[i]) if np.isfinite(hi[i]) else None, cat) for i in range(n)]
     prob.addConstraint(pulp.LpAffineExpression([(v, 1.0) for v in x]) == float(budget), "total")
     for k, (_name, m, gmin, gmax) in enumerate(groups):
         members = [(x[i], 1.0) for i in np.flatnonzero(m)]
@@ -88,13 +88,13 @@ def solve(t, lo, hi, budget: float, groups=(), objective: str = "min_abs", integ
         if gmax < budget:
             prob.addConstraint(pulp.LpAffineExpression(members) <= float(gmax), f"group{k}_max")
     if objective == "min_abs":
-        d = [pulp.LpVariable(f"d{i}", lowBound=0) for i in range(n)]
+        d = [new_var(f"d{i}", 0.0) for i in range(n)]
         prob.setObjective(pulp.LpAffineExpression([(v, 1.0) for v in d]))
         for i in range(n):
             prob.addConstraint(pulp.LpAffineExpression([(d[i], 1.0), (x[i], -1.0)]) >= -t[i], f"up{i}")
             prob.addConstraint(pulp.LpAffineExpression([(d[i], 1.0), (x[i], 1.0)]) >= t[i], f"dn{i}")
     elif objective == "minimax":
-        z = pulp.LpVariable("z", lowBound=0)
+        z = new_var("z", 0.0)
         prob.setObjective(pulp.LpAffineExpression([(z, 1.0)]))
         for i in np.flatnonzero(t > 0):
             prob.addConstraint(pulp.LpAffineExpression([(x[i], 1.0), (z, -t[i])]) <= t[i], f"up{i}")
@@ -113,6 +113,11 @@ def solve(t, lo, hi, budget: float, groups=(), objective: str = "min_abs", integ
             gap = None
     values = np.array([v.varValue if v.varValue is not None else np.nan for v in x], dtype=float)
     has_solution = status in ("optimal", "time_limited") and not np.isnan(values).any()
+    if has_solution and status == "time_limited":  # an interrupted LP may hold an infeasible point
+        tol = 1e-6 * max(1.0, float(budget))
+        ok = abs(values.sum() - budget) <= tol and (values >= lo - tol).all() and (values <= hi + tol).all()
+        ok = ok and all(gmin - tol <= values[m].sum() <= gmax + tol for _, m, gmin, gmax in groups)
+        has_solution = bool(ok)
     if integer and has_solution:
         values = np.rint(values)
     return Solution(values if has_solution else None, status, name, runtime, gap,
