@@ -8,16 +8,16 @@ import streamlit as st
 from ui.i18n import LANGS, t
 from ui.state import Keys
 
-st.set_page_config(page_title="ecocomp 生态保护补偿", page_icon="🌿", layout="wide")
+st.set_page_config(page_title="ecocomp 生态保护补偿", page_icon=":material/eco:", layout="wide")
 
 PAGES = [
-    ("ui/pages/overview.py", "page.overview", "🗺️", "overview"),
-    ("ui/pages/allocate.py", "page.allocate", "⚖️", "allocate"),
-    ("ui/pages/compare.py", "page.compare", "🆚", "compare"),
-    ("ui/pages/region.py", "page.region", "📍", "region"),
-    ("ui/pages/horizontal.py", "page.horizontal", "🔁", "horizontal"),
-    ("ui/pages/sensitivity.py", "page.sensitivity", "🎲", "sensitivity"),
-    ("ui/pages/data.py", "page.data", "📄", "data"),
+    ("ui/pages/overview.py", "page.overview", ":material/map:", "overview"),
+    ("ui/pages/allocate.py", "page.allocate", ":material/balance:", "allocate"),
+    ("ui/pages/compare.py", "page.compare", ":material/compare_arrows:", "compare"),
+    ("ui/pages/region.py", "page.region", ":material/location_on:", "region"),
+    ("ui/pages/horizontal.py", "page.horizontal", ":material/sync_alt:", "horizontal"),
+    ("ui/pages/sensitivity.py", "page.sensitivity", ":material/casino:", "sensitivity"),
+    ("ui/pages/data.py", "page.data", ":material/table_view:", "data"),
 ]
 
 with st.sidebar:

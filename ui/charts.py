@@ -54,10 +54,10 @@ def choropleth(values: pd.DataFrame, value_title: str, shapes: tuple[dict, dict]
 
 
 def ranked_bars(df: pd.DataFrame, value_title: str, fmt: str = ",.0f", color: str | None = None,
-                height_per_row: int = 16) -> alt.Chart:
+                height_per_row: int = 21) -> alt.Chart:
     """Horizontal bars, largest first: df has label, value and optionally the ``color`` column."""
     enc = {
-        "y": alt.Y("label:N", sort="-x", title=None),
+        "y": alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelOverlap=False, labelLimit=160)),
         "x": alt.X("value:Q", title=value_title, axis=alt.Axis(format=fmt)),
         "tooltip": [alt.Tooltip("label:N", title=t("map.region")),
                     alt.Tooltip("value:Q", title=value_title, format=fmt)],

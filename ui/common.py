@@ -326,11 +326,11 @@ def show_problems(problems, max_lines: int = 12) -> None:
     for p in problems[:max_lines]:
         text = problem_text(p)
         if p.severity == "error":
-            st.error(text, icon="⛔")
+            st.error(text, icon=":material/error:")
         elif p.severity == "warning":
-            st.warning(text, icon="⚠️")
+            st.warning(text, icon=":material/warning:")
         else:
-            st.info(text, icon="ℹ️")
+            st.info(text, icon=":material/info:")
     if len(problems) > max_lines:
         st.caption(t("msg.more_problems", n=len(problems) - max_lines))
         st.dataframe(problems_table(problems), hide_index=True, width="stretch")
@@ -345,7 +345,7 @@ def problems_table(problems) -> pd.DataFrame:
 
 
 def show_report(report: Report) -> None:
-    st.error(t("msg.input_error"), icon="⛔")
+    st.error(t("msg.input_error"), icon=":material/error:")
     show_problems(report.problems)
 
 
@@ -362,11 +362,11 @@ def status_line(res) -> None:
     info = res.solver_info
     text = t(key, solver=info.get("name", ""), seconds=f"{info.get('runtime', 0.0):.3f}")
     if res.status == "optimal":
-        st.success(text, icon="✅")
+        st.success(text, icon=":material/check_circle:")
     elif res.status == "time_limited":
-        st.warning(text, icon="⏱️")
+        st.warning(text, icon=":material/timer:")
     else:
-        st.error(text, icon="⛔")
+        st.error(text, icon=":material/error:")
 
 
 def param_label(m, path: str) -> str:
@@ -402,7 +402,7 @@ def provenance(o: Outcome, where=None) -> None:
              constraints="; ".join(cons) or t("prov.none"), data=s.data_label, hash=o.hash)
     if changed:
         text += "  \n" + t("prov.changed", changed=changed)
-    target.info(text, icon="🧾")
+    target.info(text, icon=":material/receipt_long:")
 
 
 def caption_illustrative() -> None:
@@ -431,16 +431,19 @@ def xlsx_bytes(df: pd.DataFrame, sheet: str = "table") -> bytes:
 
 def download_table(df: pd.DataFrame, name: str, key: str, xlsx: bool = True) -> None:
     """CSV and XLSX buttons for a table (plain English column names in CSV, bilingual headers in XLSX)."""
-    cols = st.columns([1, 1, 6]) if xlsx else st.columns([1, 7])
-    cols[0].download_button("⬇ CSV", csv_bytes(df), f"{name}.csv", "text/csv", key=f"dl_csv_{key}")
+    row = st.container(horizontal=True)
+    cols = [row, row]
+    cols[0].download_button("CSV", csv_bytes(df), f"{name}.csv", "text/csv", key=f"dl_csv_{key}",
+                            icon=":material/download:")
     if xlsx:
-        cols[1].download_button("⬇ XLSX", xlsx_bytes(df, name), f"{name}.xlsx",
+        cols[1].download_button("XLSX", xlsx_bytes(df, name), f"{name}.xlsx",
                                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                                key=f"dl_xlsx_{key}")
+                                key=f"dl_xlsx_{key}", icon=":material/download:")
 
 
 def download_chart_data(df: pd.DataFrame, name: str, key: str) -> None:
-    st.download_button(t("dl.chart_csv"), csv_bytes(df), f"{name}.csv", "text/csv", key=f"dl_chart_{key}")
+    st.download_button(t("dl.chart_csv"), csv_bytes(df), f"{name}.csv", "text/csv", key=f"dl_chart_{key}",
+                       icon=":material/download:")
 
 
 def bundle_zip(spec: dict, regions: pd.DataFrame | None = None) -> tuple[bytes, str]:

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from compensation.allocation import OBJECTIVES, list_methods
+from compensation.allocation.methods import component_labels
 from compensation.schema import FUNCTION_TYPES
 from ui import charts
 from ui.common import (
@@ -67,6 +68,7 @@ objective = widget(top[3].selectbox, Keys.OBJECTIVE, "proportional", t("alloc.ob
                    format_func=lambda o: t("obj." + o), help=t("alloc.objective_help"))
 m = method(name)
 defaults = scalar_parameters(m, int(year))
+summary_box = st.container()
 
 left, right = st.columns([2, 3], gap="large")
 with left:
@@ -140,12 +142,13 @@ with right:
         st.dataframe(res.table[["adcode", "name_zh", "target", "lower", "upper"]], hide_index=True, width="stretch")
         st.stop()
     label = names(res.table)
-    c = st.columns(3)
-    c[0].metric(t("alloc.total"), yi_from_wan(int(res.table["final"].sum())))
-    c[1].metric(t("alloc.bound_regions"), f"{int((res.table['binding'] != '').sum()):,}")
+    c = summary_box.columns(3)
+    c[0].metric(t("alloc.total"), yi_from_wan(int(res.table["final"].sum())), border=True)
+    c[1].metric(t("alloc.bound_regions"), f"{int((res.table['binding'] != '').sum()):,} / {len(res.table):,}",
+                border=True)
     top_row = res.table.loc[res.table["final"].idxmax()]
-    c[2].metric(t("alloc.largest"), f"{label[str(top_row['adcode'])]}", yi_from_wan(int(top_row["final"])),
-                delta_color="off")
+    c[2].metric(t("alloc.largest", name=label[str(top_row["adcode"])]), yi_from_wan(int(top_row["final"])),
+                border=True)
     view = pd.DataFrame({"adcode": res.table["adcode"], "label": res.table["adcode"].astype(str).map(label),
                          "value": res.table["final"],
                          "binding": res.table["binding"].replace("", t("chart.unbound"))})
@@ -155,7 +158,13 @@ with right:
     cols = ["adcode", "name_zh", "name_en", *[c["name"] for c in m.components], "target", "adj_constraints",
             "adj_rounding", "final", "share", "binding"]
     table = res.table[[c for c in cols if c in res.table]]
-    st.dataframe(table, hide_index=True, width="stretch", key="alloc_table", column_config={
+    comp_names = component_labels(m)
+    st.dataframe(table, hide_index=True, width="stretch", column_config={
+        "adcode": st.column_config.TextColumn(t("col.adcode")),
+        "name_zh": st.column_config.TextColumn(t("col.name")),
+        "name_en": st.column_config.TextColumn(t("col.name_en")),
+        **{c: st.column_config.NumberColumn(f"{v[0] if lang() == 'zh' else v[1]} (万元)", format="localized")
+           for c, v in comp_names.items()},
         "final": st.column_config.NumberColumn(t("col.final"), format="localized"),
         "target": st.column_config.NumberColumn(t("col.target"), format="localized"),
         "adj_constraints": st.column_config.NumberColumn(t("col.adj_constraints"), format="localized"),

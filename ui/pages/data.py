@@ -28,7 +28,7 @@ from ui.state import Keys
 
 st.title(t("d.title"))
 regions, data_label, _ = regions_in_use()
-st.info(t("d.in_use", label=data_label, n=len(regions)), icon="📄")
+st.info(t("d.in_use", label=data_label, n=len(regions)), icon=":material/table_view:")
 if st.session_state.get(Keys.UPLOAD) and st.button(t("d.reset"), key=Keys.D_RESET):
     del st.session_state[Keys.UPLOAD]
     st.rerun()
@@ -57,11 +57,11 @@ if data is not None:
     table, report, raw = _check(data, name)
     errors, warnings = report.errors, report.warnings
     if errors:
-        st.error(t("d.invalid", name=name, e=len(errors), w=len(warnings)), icon="⛔")
+        st.error(t("d.invalid", name=name, e=len(errors), w=len(warnings)), icon=":material/error:")
     elif warnings:
-        st.warning(t("d.valid_warnings", name=name, w=len(warnings)), icon="⚠️")
+        st.warning(t("d.valid_warnings", name=name, w=len(warnings)), icon=":material/warning:")
     else:
-        st.success(t("d.valid", name=name, n=len(table)), icon="✅")
+        st.success(t("d.valid", name=name, n=len(table)), icon=":material/check_circle:")
     if report.problems:
         left, right = st.columns(2)
         with left:

@@ -48,7 +48,7 @@ def _agreement(name: str):
 
 @st.cache_data(show_spinner=False)
 def _monitoring_raw() -> pd.DataFrame:
-    return pd.read_csv(MONITORING, dtype={"water_class": str}, encoding="utf-8-sig")
+    return pd.read_csv(MONITORING, dtype={"water_class": str}, encoding="utf-8-sig").fillna({"water_class": ""})
 
 
 @st.cache_data(show_spinner=False)

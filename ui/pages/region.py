@@ -53,7 +53,7 @@ row = res.table.set_index(res.table["adcode"].astype(str)).loc[code]
 i = codes.index(code)
 
 st.markdown(f"#### {label_of[code]} · {wan(row['final'])} · {pct(row['share'], 2)}")
-st.info(res.explain(code, lang()), icon="💬")
+st.info(res.explain(code, lang()), icon=":material/chat:")
 
 left, right = st.columns(2, gap="large")
 with left:
