@@ -166,6 +166,14 @@ def eligibility(spec, ctx: Context, where: str) -> np.ndarray:
         return np.logical_or.reduce([eligibility(s, ctx, where) for s in spec["any"]])
     if "all" in spec:
         return np.logical_and.reduce([eligibility(s, ctx, where) for s in spec["all"]])
+    if "ratio" in spec:
+        v = indicator_value({"ratio": spec["ratio"]}, ctx, where)
+        mask = np.ones(ctx.n, dtype=bool)
+        if "min" in spec:
+            mask &= v >= ctx.num(spec["min"], where)
+        if "max" in spec:
+            mask &= v <= ctx.num(spec["max"], where)
+        return mask
     name = spec["column"]
     if name not in ctx.regions.columns or ctx.regions[name].isna().all():
         if spec.get("if_missing") == "all":
@@ -222,7 +230,14 @@ def normalise(raw, spec, ctx: Context, where: str, mask) -> np.ndarray:
     if "times" in spec:
         s = share(s * indicator_value(spec["times"], ctx, where))
     if "floor_share" in spec:
-        s = floor_shares(s, ctx.num(spec["floor_share"], where))
+        floor = ctx.num(spec["floor_share"], where)
+        if floor * int((s > 0).sum()) >= 1:
+            raise InputError(
+                f"method '{ctx.method}', {where}: a floor of {floor:.1%} on each of {int((s > 0).sum())} regions' "
+                f"shares adds up to 100% or more; the method suits fewer regions (or lower the floor)",
+                f"方法 '{ctx.method}',{where}:{int((s > 0).sum())} 个地区每个份额下限 {floor:.1%},合计达到或超过 "
+                f"100%;该方法适用于较少地区(或降低下限)")
+        s = floor_shares(s, floor)
     return s
 
 
@@ -274,13 +289,15 @@ def pool_amount(spec, ctx: Context, where: str) -> float | None:
 # ------------------------------------------------------------------------------------------ component types
 
 def weighted_share(spec, ctx: Context, mask) -> np.ndarray:
-    """Key = (Σ_k w_k × normalised indicator_k) × Π factors; the key's shares of the pool (returned as a key
-    when the pool is 'residual')."""
+    """Key = (Σ_k w_k × normalised indicator_k) × Π factors (w_k may differ by region through ``alt_weight`` /
+    ``alt_when``); the method divides the component's pool by the key's shares."""
     name = spec["name"]
     parts = []
     for ind in spec["indicators"]:
         where = f"component '{name}', indicator '{ind['name']}'"
-        w = ctx.num(ind["weight"], where)
+        w = np.full(ctx.n, ctx.num(ind["weight"], where))
+        if "alt_weight" in ind:  # a different weight for regions meeting a condition (Portugal's Natura > 70 %)
+            w = np.where(eligibility(ind["alt_when"], ctx, where), ctx.num(ind["alt_weight"], where), w)
         s = normalise(indicator_value(ind["value"], ctx, where), ind, ctx, where, mask)
         ctx.trace[f"{name}.{ind['name']}"] = s
         parts.append(w * s)

@@ -22,8 +22,6 @@ def compute_targets(method: Method, regions: pd.DataFrame, budget_yuan: float, y
     ctx = C.Context(method.name, regions.reset_index(drop=True), params, float(budget_yuan))
     base_mask = C.eligibility(method.eligible, ctx, "method eligibility")
     ctx.trace["eligible"] = base_mask
-    for note in method.assumptions:
-        ctx.warn(f"method '{method.name}' assumption: {note}", f"方法 '{method.name}' 假设:{note}")
     masks, residual = {}, []
     for spec in method.components:
         kind = spec.get("type")
@@ -60,8 +58,9 @@ def compute_targets(method: Method, regions: pd.DataFrame, budget_yuan: float, y
             ctx.done[spec["name"]] = C.reward_penalty(spec, ctx, masks[spec["name"]])
     table = pd.DataFrame({s["name"]: ctx.done[s["name"]] for s in method.components})
     if (table.sum(axis=1) < -1e-9).any():
-        ctx.warn(f"method '{method.name}': penalties exceed some regions' amounts; those targets are set to 0",
-                 f"方法 '{method.name}':部分地区扣减超过补助额,目标设为 0")
+        ctx.warn(f"method '{method.name}': {int((table.sum(axis=1) < -1e-9).sum())} region(s) have a negative "
+                 f"amount (a deduction larger than the amount); their targets are set to 0",
+                 f"方法 '{method.name}':{int((table.sum(axis=1) < -1e-9).sum())} 个地区金额为负(扣减超过补助额),目标设为 0")
     return table, ctx
 
 
