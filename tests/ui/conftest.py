@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import pytest
+import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
@@ -24,14 +24,33 @@ def page(name: str, state: dict | None = None) -> AppTest:
     return at
 
 
-def no_exception(at: AppTest) -> None:
+def ok(at: AppTest) -> AppTest:
+    """The page ran without an exception and without an error message."""
     assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+    return at
 
 
-def errors(at: AppTest) -> list[str]:
-    return [e.value for e in at.error]
+def no_exception(at: AppTest) -> AppTest:
+    assert not at.exception, [e.value for e in at.exception]
+    return at
 
 
-@pytest.fixture
-def app():
-    return page
+def table_with(at: AppTest, *columns: str) -> pd.DataFrame:
+    """The first dataframe on the page having all ``columns``."""
+    for df in at.dataframe:
+        value = df.value
+        if all(c in value.columns for c in columns):
+            return value
+    raise AssertionError(f"no dataframe with columns {columns}")
+
+
+def metric(at: AppTest, label_start: str) -> str:
+    for m in at.metric:
+        if m.label.startswith(label_start):
+            return m.value
+    raise AssertionError(f"no metric '{label_start}': {[m.label for m in at.metric]}")
+
+
+def info_text(at: AppTest) -> str:
+    return "\n".join(i.value for i in at.info)

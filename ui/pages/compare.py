@@ -6,7 +6,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from compensation.compare import BUCKETS, describe_changes, region_diff
+from compensation.compare import BUCKETS, compare_runs, region_diff
+from compensation.run import RunResult, YearResult, year_summary
+from compensation.scenario import Scenario
 from ui import charts
 from ui.common import (
     BASELINE,
@@ -69,6 +71,10 @@ if current is not None:
     if current.res is None or not current.res.ok:
         st.warning(t("cmp.current_unusable"))
         current = None
+if current is not None:  # the current settings as a one-year run, so that the core compares it like a scenario
+    cs = current.settings
+    current_run = RunResult(Scenario("current", cs.spec(), None, []), [cs.year], current.res.unit,
+                            {cs.year: YearResult(cs.year, current.res.budget, current.res)}, current.hash)
 
 years = sorted(set(base.years))
 year = widget(st.selectbox, Keys.CMP_YEAR, years[0], t("cmp.year"), years)
@@ -155,12 +161,12 @@ download_table(d.drop(columns=["label"]), f"difference_{target}_{year}", "cmp_ta
 
 # --- what changed -----------------------------------------------------------------------------------------
 st.subheader(t("cmp.changes"))
-for n in diffs:
-    spec = current.settings.spec() if n == CURRENT else scenario(n).spec
-    rows = describe_changes(scenario(base_name).spec, spec)
+for n in [*runs, *([CURRENT] if current is not None else [])]:
+    changes = compare_runs(base, current_run if n == CURRENT else runs[n])["changes"]
     st.markdown(f"**{title_of(n)}**")
-    if rows:
-        st.markdown("\n".join(f"- {r['change_zh' if lang() == 'zh' else 'change_en']}" for r in rows))
+    if len(changes):
+        col = "change_zh" if lang() == "zh" else "change_en"
+        st.markdown("\n".join(f"- {line}" for line in changes[col]))
     else:
         st.markdown(t("cmp.no_changes"))
 
@@ -172,8 +178,6 @@ for n, r in [(base_name, base), *runs.items()]:
     sm.insert(0, "scenario", n)
     frames.append(sm)
 if current is not None:
-    from compensation.run import YearResult, year_summary
-
     row = year_summary(YearResult(current.settings.year, current.res.budget, current.res), current.res.unit)
     frames.append(pd.DataFrame([{"scenario": t("cmp.current_title"), **{k: row[k] for k in (
         "year", "budget", "allocated", "regions_funded", "gini_per_capita", "gini_per_km2")}}]))

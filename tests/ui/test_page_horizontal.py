@@ -1,0 +1,58 @@
+"""Horizontal page: agreements, editable monitoring, amounts owed, settlement, net positions; bad input shown."""
+
+from __future__ import annotations
+
+import pandas as pd
+from conftest import ROOT, no_exception, ok, page, table_with
+
+from ui.state import Keys
+
+AGREEMENTS = ["xinan_round3", "chishui", "lushui"]
+EDITOR = f"{Keys.H_MONITORING}_2020_{'_'.join(sorted(AGREEMENTS))}"
+
+
+def monitoring_2020() -> pd.DataFrame:
+    m = pd.read_csv(ROOT / "data" / "monitoring" / "illustrative_monitoring.csv", dtype={"water_class": str},
+                    encoding="utf-8-sig").fillna({"water_class": ""})
+    sections = ["街口", "清水铺", "鲢鱼溪", "金鱼石"]
+    return m[m["section"].isin(sections) & (m["year"] == 2020)].reset_index(drop=True)
+
+
+def test_loads_2020_with_ledger_settlement_and_net():
+    at = ok(page("horizontal").run())
+    ledger = table_with(at, "payer", "payee", "amount", "basis")
+    xinan = ledger[ledger["agreement"] == "xinan_round3"].iloc[0]
+    assert (xinan["payer"], xinan["payee"]) == ("330000", "340000")  # clean water: 浙江 pays 安徽
+    table_with(at, "from", "to", "amount")
+    net = table_with(at, "adcode", "central", "horizontal_in", "horizontal_out", "net")
+    assert net["central"].sum() > 0
+
+
+def test_worse_water_reverses_the_xinan_payment():
+    worse = monitoring_2020()
+    rows = worse["section"] == "街口"
+    for c in ("codmn_mg_l", "nh3n_mg_l", "tn_mg_l", "tp_mg_l"):
+        worse.loc[rows, c] = worse.loc[rows, c] * 2
+    at = ok(page("horizontal", {Keys.PERSIST: {EDITOR: worse}}).run())
+    ledger = table_with(at, "payer", "payee", "amount", "basis")
+    xinan = ledger[ledger["agreement"] == "xinan_round3"].iloc[0]
+    assert (xinan["payer"], xinan["payee"]) == ("340000", "330000")
+
+
+def test_bad_monitoring_value_is_a_message():
+    bad = monitoring_2020()
+    bad.loc[0, "codmn_mg_l"] = -1.0
+    at = page("horizontal", {Keys.PERSIST: {EDITOR: bad}}).run()
+    no_exception(at)
+    assert any("为负" in e.value and "row 2" in e.value for e in at.error)
+
+
+def test_agreement_out_of_force_is_said():
+    at = page("horizontal").run()
+    at.multiselect(key=Keys.H_AGREEMENTS).set_value(["xinan_round3", "xinan_round1"]).run()
+    ok(at)
+    assert any("xinan_round1" in w.value for w in at.warning)
+
+
+def test_english():
+    ok(page("horizontal", {Keys.LANG: "en"}).run())
