@@ -1,0 +1,185 @@
+"""Every encoded method reproduces numbers worked by hand from its rules (POLICY.md), on small tables."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from compensation.allocation import allocate, list_methods, load_method
+from compensation.allocation.components import floor_shares
+from compensation.problems import InputError
+
+ZERO_COLS = ["land_area_km2", "redline_total_km2", "redline_water_conservation_km2", "redline_biodiversity_km2",
+             "redline_soil_conservation_km2", "redline_sand_fixation_km2", "redline_coastal_km2", "population_10k",
+             "gdp_100m_cny", "budget_revenue_100m_cny", "budget_expenditure_100m_cny", "std_revenue_100m_cny",
+             "std_expenditure_100m_cny", "eco_std_expenditure_100m_cny", "national_reserves_n",
+             "national_reserves_km2", "forest_parks_n", "forest_parks_km2", "forest_rangers_n", "kefz_county",
+             "eco_quality_score"]
+
+
+def table(n, **cols):
+    df = pd.DataFrame({"adcode": [f"{360100 + i}" for i in range(n)], "name_zh": [f"县{i}" for i in range(n)],
+                       "name_en": [f"C{i}" for i in range(n)]})
+    for c in ZERO_COLS:
+        df[c] = 0.0
+    df["eco_quality_class"] = "基本稳定"
+    for c, v in cols.items():
+        df[c] = v
+    return df
+
+
+def run(df, method, budget=1000, year=2023, **kw):
+    return allocate(df, method, budget=budget, budget_unit="万元", unit="万元", year=year, **kw)
+
+
+def kefz_table():
+    return table(
+        3, kefz_county=[1.0, 1, 1], land_area_km2=[100.0, 100, 100], redline_total_km2=[50.0, 10, 30],
+        national_reserves_km2=[100.0, 100, 0], national_reserves_n=[1.0, 1, 0], forest_parks_km2=[0.0, 100, 100],
+        forest_parks_n=[0.0, 1, 1], forest_rangers_n=[10000.0, 0, 20000], std_expenditure_100m_cny=[50.0, 30, 20],
+        eco_std_expenditure_100m_cny=[10.0, 0, 0], std_revenue_100m_cny=[20.0, 20, 30],
+        eco_quality_class=["明显变好", "基本稳定", "明显变差"])
+
+
+def test_cn_kefz_2017_worked_by_hand():
+    # worked by hand, budget 100亿 = 1,000,000万元:
+    # prohibited pool 15% = 15亿; key 0.4×[.5,.5,0] + 0.2×[.5,.5,0] + 0.2×[0,.5,.5] + 0.2×[0,.5,.5] = [.3,.5,.2]
+    #   → [4.5, 7.5, 3.0]亿
+    # rangers 10,000 元/人: 10,000 and 20,000 rangers → [1, 0, 2]亿
+    # key subsidy takes the residual 100 − 15 − 3 = 82亿 by gap × coefficient:
+    #   gaps 50 + 10 − 20 = 40, 30 − 20 = 10, 20 − 30 → 0; red-line shares .5, .1, .3 → tiers 1.0, 0.6, 0.8
+    #   → keys 40, 6, 0 → [82×40/46, 82×6/46, 0] = [71.304, 10.696, 0]亿
+    # reward: 明显变好 +5% of R0's key 3.565亿; 明显变差 −10% of R2's key 0 → 0
+    # raw total 103.565亿 > budget: every target scales by 100 / 103.565.
+    res = run(kefz_table(), "cn_kefz_2017", budget=1_000_000, year=2018)
+    raw = {"prohibited": [45000, 75000, 30000], "rangers": [10000, 0, 20000],
+           "key": [820000 * 40 / 46, 820000 * 6 / 46, 0], "reward": [0.05 * 820000 * 40 / 46, 0, 0]}
+    scale = 1_000_000 / sum(np.sum(v) for v in raw.values())
+    for comp, v in raw.items():
+        np.testing.assert_allclose(res.table[comp], np.array(v) * scale, rtol=1e-9)
+    assert int(res.table["final"].sum()) == 1_000_000
+    assert abs(res.table["final"] - res.table["target"]).max() < 1
+    assert res.parameters["rangers.rate"] == {**res.parameters["rangers.rate"], "value": 10000, "status": "published"}
+    with pytest.raises(InputError, match="no value in force in 2016"):
+        run(kefz_table(), "cn_kefz_2017", year=2016)
+
+
+def test_cn_kefz_2022_worked_by_hand():
+    # worked by hand: as 2017 without rangers: residual 100 − 15 = 85亿 → key [85×40/46, 85×6/46, 0]
+    # = [73.913, 11.087, 0]; reward +5% × 73.913 = 3.696; raw total 103.696亿.
+    res = run(kefz_table(), "cn_kefz_2022", budget=1_000_000, year=2023)
+    raw = {"prohibited": [45000, 75000, 30000], "key": [850000 * 40 / 46, 850000 * 6 / 46, 0],
+           "reward": [0.05 * 850000 * 40 / 46, 0, 0]}
+    scale = 1_000_000 / sum(np.sum(v) for v in raw.values())
+    for comp, v in raw.items():
+        np.testing.assert_allclose(res.table[comp], np.array(v) * scale, rtol=1e-9)
+    assert "rangers" not in res.table
+
+
+def test_cn_kefz_falls_back_only_as_declared():
+    # province-like data: no standard revenue/expenditure, no key-county flag → declared fallbacks, each said
+    df = kefz_table().drop(columns=["std_revenue_100m_cny", "std_expenditure_100m_cny",
+                                    "eco_std_expenditure_100m_cny", "kefz_county"])
+    df["budget_revenue_100m_cny"] = [20.0, 20, 30]
+    df["budget_expenditure_100m_cny"] = [60.0, 30, 20]
+    res = run(df, "cn_kefz_2022", budget=1_000_000)
+    text = " ".join(p.message_en for p in res.diagnostics)
+    assert "'std_revenue_100m_cny' is absent; using 'budget_revenue_100m_cny'" in text
+    assert "every region is treated as eligible" in text
+    # same gaps (60 − 20 = 40, 10, 0) → the same key amounts as with standard figures
+    np.testing.assert_allclose(res.table["key"], run(kefz_table(), "cn_kefz_2022", budget=1_000_000).table["key"])
+    # a column with no declared fallback is an error naming method, component and column
+    with pytest.raises(InputError) as e:
+        run(df.drop(columns=["national_reserves_km2"]), "cn_kefz_2022")
+    assert "cn_kefz_2022" in str(e.value) and "prohibited" in str(e.value) and "national_reserves_km2" in str(e.value)
+
+
+def test_jiangxi_basin_worked_by_hand():
+    # worked by hand (declared proxies): water quality & red line 0.5 × [30, 10]/40 = [.375, .125];
+    # governance 0.2 × [60, 40]/100 = [.12, .08]; forest 0.2 × [0, 50]/50 = [0, .2];
+    # water resources 0.1 × [10, 10]/20 = [.05, .05] → [.545, .455] → 1000万: 545, 455.
+    df = table(2, redline_total_km2=[30.0, 10], eco_quality_score=[60.0, 40], forest_parks_km2=[0.0, 50],
+               redline_water_conservation_km2=[10.0, 10])
+    assert run(df, "jiangxi_basin").table["final"].tolist() == [545, 455]
+    # a major incident in C0 deducts 30%: 545 × 0.7 = 381.5; total 836.5 → rescaled ×1000/836.5:
+    # 456.06, 543.94 → 456, 544.
+    df["major_incident"] = [1.0, 0]
+    assert run(df, "jiangxi_basin").table["final"].tolist() == [456, 544]
+
+
+def test_hainan_non_kefz_worked_by_hand():
+    # worked by hand: C2 is a national key county, not eligible. Basic part (50% = 500):
+    # 0.20×[.25,.75] + 0.25×[.5,.5] + 0.20×[0,1] + 0.20×[1,0] + 0.15×[.75,.25] = [.4875, .5125] → [243.75, 256.25];
+    # incentive part (500) by score [80, 20] → [400, 100]; totals 643.75, 356.25 → largest remainder: 644, 356, 0.
+    df = table(3, kefz_county=[0.0, 0, 1], redline_water_conservation_km2=[10.0, 30, 99],
+               forest_parks_km2=[50.0, 50, 99], redline_coastal_km2=[0.0, 20, 99], national_reserves_km2=[100.0, 0, 99],
+               population_10k=[30.0, 10, 99], eco_quality_score=[80.0, 20, 99])
+    assert run(df, "hainan_non_kefz").table["final"].tolist() == [644, 356, 0]
+
+
+def test_national_parks_worked_by_hand():
+    # worked by hand: 0.4×[.75,.25] + 0.3×[.5,.5] + 0.2×[.25,.75] + 0.1×[.9,.1] = [.59, .41] → 590, 410
+    df = table(2, national_reserves_km2=[300.0, 100], redline_biodiversity_km2=[50.0, 50], population_10k=[10.0, 30],
+               eco_quality_score=[90.0, 10])
+    assert run(df, "national_parks").table["final"].tolist() == [590, 410]
+
+
+def test_protected_area_score_worked_by_hand():
+    # worked by hand: eligible C0 (F 95 ≥ 90) and C1 (F 70 ≥ 60, improved); not C2 (70, worse) nor C3 (50).
+    # R × F / 100: C0 1.5 × 0.95 = 1.425, C1 1.0 × 0.70 = 0.70; A = 1000 / 2.125
+    # → C0 670.588, C1 329.412 → 671, 329, 0, 0.
+    df = table(4, eco_quality_score=[95.0, 70, 70, 50], national_reserves_n=[1.0, 0, 2, 3],
+               eco_quality_class=["基本稳定", "一般变好", "轻微变差", "明显变好"])
+    res = run(df, "protected_area_score")
+    assert res.table["final"].tolist() == [671, 329, 0, 0]
+    assert "不符合" in res.explain("县2")
+
+
+def test_india_fc15_worked_by_hand():
+    # worked by hand: per-capita income 300/10 = 30, 100/10 = 10, 100/20 = 5; benchmark the highest (30);
+    # distance × population: 0, 20×10 = 200, 25×20 = 500 → [0, 2/7, 5/7]
+    # key = .45×[0, .2857, .7143] + .15×[.25,.25,.5] (population) + .15×[.1,.1,.8] (area)
+    #     + .10×[0,.5,.5] (red line for forest) + .125×[.25,.25,.5] (population for demography)
+    #     + .025×[.25,.5,.25] (revenue/GDP .1, .2, .1)
+    #     = [.09, .274821, .635179] → 10,000万: 900, 2748.21, 6351.79 → 900, 2748, 6352.
+    df = table(3, gdp_100m_cny=[300.0, 100, 100], population_10k=[10.0, 10, 20], land_area_km2=[100.0, 100, 800],
+               redline_total_km2=[0.0, 50, 50], budget_revenue_100m_cny=[30.0, 20, 10])
+    assert run(df, "india_fc15", budget=10_000).table["final"].tolist() == [900, 2748, 6352]
+
+
+def test_area_floor_share_worked_by_hand():
+    # worked by hand: shares .005, .5, .495 with a 2% floor → .02, and the rest .98 × [.5, .495]/.995
+    np.testing.assert_allclose(floor_shares([0.005, 0.5, 0.495], 0.02),
+                               [0.02, 0.98 * 0.5 / 0.995, 0.98 * 0.495 / 0.995])
+    with pytest.raises(InputError, match="adds up to 100% or more"):
+        run(table(60, land_area_km2=1.0, population_10k=1.0, gdp_100m_cny=1.0), "india_fc15")
+
+
+def test_parana_icms_ecologico_worked_by_hand():
+    # worked by hand: CCB = Σ unit area / municipal area × Fc: C0 10×1.0/100 = .1, C1 100×0.7/400 = .175
+    # → [.3636, .6364] of the conservation half (500) = [181.82, 318.18];
+    # catchments 20/100 = .2, 20/400 = .05 → [.8, .2] of 500 = [400, 100]; totals 581.82, 418.18 → 582, 418.
+    df = table(2, land_area_km2=[100.0, 400], national_reserves_km2=[10.0, 0], forest_parks_km2=[0.0, 100],
+               redline_water_conservation_km2=[20.0, 20])
+    assert run(df, "parana_icms_ecologico").table["final"].tolist() == [582, 418]
+
+
+def test_portugal_fgm_worked_by_hand():
+    # worked by hand: C0 is 80% Natura (> 70%) → area 20%, Natura 10%; C1 keeps 25% and 5%.
+    # C0: .05×.5 + .65×.75 + .20×.5 + .10×(80/90) = .701389; C1: .05×.5 + .65×.25 + .25×.5 + .05×(10/90) = .318056
+    # shares .701389/1.019444 = .688011 → 688.01, 311.99 → 688, 312.
+    df = table(2, population_10k=[30.0, 10], land_area_km2=[100.0, 100], national_reserves_km2=[80.0, 10])
+    assert run(df, "portugal_fgm").table["final"].tolist() == [688, 312]
+
+
+def test_every_model_file_is_complete():
+    names = {m["name"] for m in list_methods()}
+    assert names >= {"redline_function_weighted", "cn_kefz_2017", "cn_kefz_2022", "jiangxi_basin", "hainan_non_kefz",
+                     "national_parks", "protected_area_score", "india_fc15", "parana_icms_ecologico", "portugal_fgm"}
+    for name in names:
+        m = load_method(name)
+        assert m.jurisdiction_zh and m.jurisdiction_en and m.sources
+        for src in m.sources.values():
+            assert src.get("title") and "http" not in str(src)  # documents, not mirror addresses
+        for p in m.parameters.values():
+            assert p.label_zh and p.label_en and p.source in m.sources
+            assert all(status in ("published", "assumption") for _, _, status in p.values)
