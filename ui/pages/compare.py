@@ -130,7 +130,7 @@ with left:
     provinces = d[d["adcode"].astype(str).str.endswith("0000")]
     if len(provinces):
         mdf = pd.DataFrame({"adcode": provinces["adcode"], "label": provinces["label"], "value": provinces["difference"]})
-        st.altair_chart(charts.choropleth(mdf, t("cmp.diff_title", unit="万元"), map_shapes(), diverging=True,
+        st.vega_lite_chart(charts.choropleth(mdf, t("cmp.diff_title", unit="万元"), map_shapes(), diverging=True,
                                           title=t("cmp.diff_map", name=short(target), base=short(base_name))),
                         width="stretch")
         download_chart_data(mdf, f"difference_map_{target}_{year}", "cmp_map")

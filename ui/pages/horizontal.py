@@ -138,7 +138,7 @@ mdf["label"] = mdf["name_zh"]
 prov = mdf[mdf["adcode"].astype(str).str.endswith("0000")]
 if show_horizontal_only:
     prov = prov[prov["value"] != 0]
-st.altair_chart(charts.choropleth(prov, t("h.map_value", unit="万元"), map_shapes(), diverging=show_horizontal_only,
+st.vega_lite_chart(charts.choropleth(prov, t("h.map_value", unit="万元"), map_shapes(), diverging=show_horizontal_only,
                                   title=t("h.map_title", year=year)), width="stretch")
 city = mdf[~mdf["adcode"].astype(str).str.endswith("0000")]
 if len(city):

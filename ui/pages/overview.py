@@ -66,7 +66,7 @@ df = pd.DataFrame({"adcode": res.table["adcode"].astype(str), "label": res.table
                    "value": values.to_numpy()})
 left, right = st.columns([3, 2])
 with left:
-    st.altair_chart(charts.choropleth(df, title, map_shapes(), fmt=fmt), width="stretch")
+    st.vega_lite_chart(charts.choropleth(df, title, map_shapes(), fmt=fmt), width="stretch")
     st.caption(t("map.caption"))
     download_chart_data(df, f"map_{measure}", "ov_map")
 with right:
