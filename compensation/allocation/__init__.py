@@ -4,7 +4,7 @@
 """
 
 from .api import OBJECTIVES, AllocationResult, Constraints, allocate
-from .params import Method, Parameter, list_methods, load_method
+from .params import Method, Parameter, list_methods, load_method, methods_markdown
 
 __all__ = ["allocate", "load_method", "list_methods", "Constraints", "AllocationResult", "Method", "Parameter",
-           "OBJECTIVES"]
+           "OBJECTIVES", "methods_markdown"]

@@ -124,7 +124,7 @@ def build_bounds(c: Constraints, regions: pd.DataFrame, unit: str, diagnostics: 
             lo = np.where(missing, lo, np.maximum(lo, float(c.floor_ratio) * np.nan_to_num(last)))
         if c.cap_ratio is not None:
             hi = np.where(missing, hi, np.minimum(hi, float(c.cap_ratio) * np.nan_to_num(last)))
-    index = _resolver(regions)
+    index = _resolver(regions) if (c.floors or c.caps or c.locks or c.exclude) else {}
     for key, v in (c.floors or {}).items():
         i = _find(index, key, "floors")
         lo[i] = max(lo[i], float(v))
@@ -143,7 +143,7 @@ def build_bounds(c: Constraints, regions: pd.DataFrame, unit: str, diagnostics: 
 
 
 def build_groups(c: Constraints, regions: pd.DataFrame, budget: float):
-    index = _resolver(regions)
+    index = _resolver(regions) if c.groups else {}
     out = []
     for g in c.groups or []:
         name = g.get("name", "group")

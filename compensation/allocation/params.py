@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -91,6 +92,7 @@ class Method:
             "assumption_parameters": sorted(
                 p.path for p in self.parameters.values() if any(s == "assumption" for (_, _, s) in p.values)
             ),
+            "data_assumptions": list(self.assumptions),
             "has_assumptions": "assumption" in statuses or bool(self.assumptions),
         }
 
@@ -165,13 +167,32 @@ def load_method(name_or_path) -> Method:
         known = ", ".join(m.stem for m in sorted(MODELS_DIR.glob("*.yaml")))
         raise InputError(f"unknown method '{name_or_path}'; known methods: {known}",
                          f"未知方法 '{name_or_path}';可用方法:{known}")
+    return _load_file(str(p.resolve()), p.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=64)
+def _load_file(path: str, mtime_ns: int) -> Method:
+    """Parsed once per file version (the cache key includes the modification time)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        doc = yaml.safe_load(p.read_text(encoding="utf-8"))
+        doc = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 (a safe loader)
     except yaml.YAMLError as exc:
-        raise InputError(f"model file is not valid YAML: {exc}", "模型文件不是有效的 YAML", file=str(p)) from None
-    return parse_method(doc, str(p))
+        raise InputError(f"model file is not valid YAML: {exc}", "模型文件不是有效的 YAML", file=path) from None
+    return parse_method(doc, path)
 
 
 def list_methods() -> list[dict]:
     """One summary per model file in ``models/methods``: name, labels, jurisdiction, components, sources."""
     return [load_method(p).summary() for p in sorted(MODELS_DIR.glob("*.yaml"))]
+
+
+def methods_markdown() -> str:
+    """The table of methods (jurisdiction, components, source, what is assumption) for the README and docs."""
+    lines = ["| method | jurisdiction | components | source | assumption parameters |", "|---|---|---|---|---|"]
+    for s in list_methods():
+        assumed = ", ".join(f"`{p}`" for p in s["assumption_parameters"]) or "none"
+        if s["data_assumptions"]:
+            assumed += f"; {len(s['data_assumptions'])} declared data assumption(s) (proxies, fallbacks)"
+        lines.append(f"| `{s['name']}` {s['label_zh']} | {s['jurisdiction_en']} | {', '.join(s['components'])} | "
+                     f"{s['sources'][0] if s['sources'] else ''} | {assumed} |")
+    return "\n".join(lines)
