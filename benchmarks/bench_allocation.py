@@ -14,8 +14,7 @@ import time
 
 import numpy as np
 
-from compensation.allocation import Constraints, allocate
-from compensation.allocation import constrained, solver
+from compensation.allocation import Constraints, allocate, constrained, solver
 from compensation.synth import synthetic_counties
 
 
