@@ -194,3 +194,19 @@ def test_time_limit_reported(monkeypatch):
     msg = res.diagnostics[-1].message_en
     assert "stopped at the time limit (5s)" in msg and "not proven optimal (gap 1.23%)" in msg
     assert "时间上限" in res.diagnostics[-1].message_zh
+
+
+def test_real_time_limit_on_synthetic_counties():
+    # a real HiGHS run stopped by a 1 ms limit: reported as time-limited, never as optimal; the table still
+    # meets the total and the bounds (closed-form fallback when no feasible point was found)
+    from compensation.synth import synthetic_counties
+
+    d = synthetic_counties()
+    budget = int(round(d["last_year_amount_10k_cny"].sum() * 1.03))
+    res = allocate(d, budget=budget, budget_unit="万元", unit="万元", objective="minimax", integer=False,
+                   constraints=Constraints(floor_ratio=0.95, cap_ratio=1.10), time_limit=0.001)
+    assert res.status == "time_limited"
+    assert any("time limit (0.001s)" in p.message_en for p in res.diagnostics)
+    t = res.table
+    assert int(t["final"].sum()) == budget
+    assert (t["final"] >= t["lower"]).all() and (t["final"] <= t["upper"]).all()
