@@ -58,7 +58,7 @@ def explain(res, region, lang: str = "zh") -> str:
                      (f"red line {red:,.0f} km²" + (f" ({detail})" if detail else "")))
     pop = _num(reg, "population_10k", i)
     if pop is not None:
-        parts.append(f"人口 {pop:,.0f} 万人" if zh else f"population {pop:,.0f} ×10k")
+        parts.append(f"人口 {pop:,.0f} 万人" if zh else f"population {pop / 100:,.2f} million")
     if not res.trace.get("eligible", np.ones(len(t), bool))[i]:
         parts.append("不符合本方法的资格条件" if zh else "not eligible under this method")
     labels = component_labels(res.method)
