@@ -132,7 +132,8 @@ def lines(df: pd.DataFrame, x: str, x_title: str, value_title: str, series: str 
 
 def bars(df: pd.DataFrame, x: str, x_title: str, value_title: str, fmt: str = ",.0f", color: str | None = None,
          sort=None) -> alt.Chart:
-    enc = {"x": alt.X(f"{x}:N", title=x_title, sort=sort, axis=alt.Axis(labelAngle=0, labelLimit=200)),
+    enc = {"x": alt.X(f"{x}:N", title=x_title, sort=sort, axis=alt.Axis(labelAngle=0, labelLimit=200,
+                                                                          labelOverlap=False)),
            "y": alt.Y("value:Q", title=value_title, axis=alt.Axis(format=fmt)),
            "tooltip": [alt.Tooltip(f"{x}:N", title=x_title), alt.Tooltip("value:Q", title=value_title, format=fmt)]}
     if color:

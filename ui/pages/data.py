@@ -119,7 +119,9 @@ if src is not None and len(src):
     st.dataframe(src, hide_index=True, width="stretch")
     download_table(src, "sources", "d_sources")
 st.markdown(t("d.table"))
-st.dataframe(regions, hide_index=True, width="stretch",
+plain = regions.copy()
+plain.attrs = {}  # the sources table rides in attrs; it is shown above
+st.dataframe(plain, hide_index=True, width="stretch",
              column_config={c: st.column_config.NumberColumn(label(c, lang()), format="localized")
                             for c in regions.columns if c in COLUMNS and COLUMNS[c].numeric})
 download_table(regions, "regions", "d_regions")

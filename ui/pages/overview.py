@@ -78,6 +78,7 @@ caption_illustrative()
 with st.expander(t("ov.table"), expanded=False):
     table = res.table[["adcode", "name_zh", "name_en", "target", "final", "share", "binding"]].merge(
         marg, on=["adcode", "name_zh"])
+    table.attrs = {}
     st.dataframe(table, hide_index=True, width="stretch",
                  column_config={"final": st.column_config.NumberColumn(t("col.final"), format="localized"),
                                 "target": st.column_config.NumberColumn(t("col.target"), format="localized"),
