@@ -344,23 +344,11 @@ def _check_method_years(method, overrides, years, file, rep):
         return
     for y in years:
         try:
-            values = method.values(y, overrides_for_year(overrides, y))
+            method.values(y, overrides_for_year(overrides, y))  # also checks groups that must add up to 1
         except InputError as exc:
             for p in exc.report.errors:
-                rep.error(p.message_en, p.message_zh, file=file, key="overrides" if "unknown" in p.message_en
-                          else "years", year=y)
-            continue
-        for group in sum_to_one_groups(method):
-            total = sum(float(values[k]["value"]) for k in group if k in values)
-            if abs(total - 1.0) > 1e-9:
-                rep.error(f"weights {', '.join(group)} must add up to 1 (they add up to {total:g})",
-                          f"权重 {', '.join(group)} 之和必须为 1(实际为 {total:g})", file=file,
-                          key="overrides", year=y, expected="1", found=f"{total:g}")
-
-
-def sum_to_one_groups(method) -> list[list[str]]:
-    """Parameter groups that the method declares must add up to 1 (``checks: sum_to_one`` in its file)."""
-    return [list(g) for g in getattr(method, "sum_to_one", []) or []]
+                rep.error(p.message_en, p.message_zh, file=file, key=p.key or "years", year=y,
+                          expected=p.expected, found=p.found)
 
 
 def _check_constraints(c, budgets, file, rep):

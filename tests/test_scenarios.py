@@ -90,6 +90,9 @@ def test_budget_growth_rounds_half_up_to_whole_units():
     ("constraints: {floors: {'110000': 20000000}}\n", "short by 9,090,000", "constraints.floors"),
     ("overrides: {weights.watr_conservation: 2}\n", "did you mean 'weights.water_conservation'", None),
     ("constraints: {floor_ratio: 1.2, cap_ratio: 1.1}\n", "floor ratio is above the cap ratio", None),
+    # India's 15th Finance Commission weights must add up to 1: 0.45 + 0.15 + 0.20 + 0.10 + 0.125 + 0.025 = 1.05
+    ("method: india_fc15\noverrides: {weights.area: 0.2}\n", "must add up to 1 in 2023, they add up to 1.05",
+     "overrides"),
 ])
 def test_bad_scenarios_give_clear_errors(tmp_path, text, words, key):
     path = scenario_file(tmp_path, "scenario: {extends: baseline_2023}\n" + text)

@@ -57,6 +57,7 @@ class Method:
     eligible: dict | None = None
     assumptions: list[str] = field(default_factory=list)  # plain-language statements about data fallbacks
     path: str = ""
+    sum_to_one: list[list[str]] = field(default_factory=list)  # parameter groups that must add up to 1
 
     def values(self, year: int, overrides: dict | None = None) -> dict[str, dict]:
         """Effective parameters for ``year``: path -> {value, status, effective, unit, label_zh, label_en, source}."""
@@ -76,6 +77,14 @@ class Method:
                 value, status, eff = p.at(year, self.name)
             out[path] = {"value": value, "status": status, "effective": eff.isoformat() if eff else "",
                          "unit": p.unit, "label_zh": p.label_zh, "label_en": p.label_en, "source": p.source}
+        for group in self.sum_to_one:
+            total = sum(float(out[k]["value"]) for k in group)
+            if abs(total - 1.0) > 1e-9:
+                raise InputError(
+                    f"method '{self.name}': weights {', '.join(group)} must add up to 1 in {year}, "
+                    f"they add up to {total:g}", f"方法 '{self.name}':权重 {', '.join(group)} 之和必须为 1"
+                    f"({year} 年实际为 {total:g})", key="overrides", year=int(year), expected="1",
+                    found=f"{total:g}")
         return out
 
     def summary(self) -> dict:
@@ -153,6 +162,7 @@ def parse_method(doc: dict, path: str = "") -> Method:
         eligible=doc.get("eligible"),
         assumptions=list(doc.get("assumptions", [])),
         path=path,
+        sum_to_one=[list(g) for g in (doc.get("checks") or {}).get("sum_to_one", [])],
     )
 
 
