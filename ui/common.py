@@ -20,7 +20,7 @@ from compensation.data import MAP_TOPOJSON, MARITIME_GEOJSON, load_regions
 from compensation.problems import InputError, Problem, Report
 from compensation.scenario import Scenario, input_hash, load_scenario
 
-from .format import num, yi_from_wan
+from .format import yi_from_wan
 from .i18n import lang, t
 from .state import Keys
 
@@ -409,10 +409,6 @@ def caption_illustrative() -> None:
     st.caption(t("note.illustrative"))
 
 
-def caption_upload_or_default(label: str) -> None:
-    st.caption(t("note.data_in_use", label=label))
-
-
 # --- downloads ------------------------------------------------------------------------------------------
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
@@ -462,11 +458,6 @@ def bundle_zip(spec: dict, regions: pd.DataFrame | None = None) -> tuple[bytes, 
     return buf.getvalue(), folder.name
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def scenario_bundle(name: str) -> tuple[bytes, str]:
-    return bundle_zip(scenario(name).spec | {"scenario": {**scenario(name).spec["scenario"]}})
-
-
 def save_upload(data: bytes, name: str) -> dict:
     """Keep an upload on disk (so that its content is hashed with the run) and return its reference."""
     sha = hashlib.sha256(data).hexdigest()
@@ -482,10 +473,3 @@ def save_upload(data: bytes, name: str) -> dict:
 def names(regions: pd.DataFrame) -> dict[str, str]:
     col = "name_zh" if lang() == "zh" or "name_en" not in regions else "name_en"
     return dict(zip(regions["adcode"].astype(str), regions[col].astype(str), strict=True))
-
-
-def big(col, label: str, value: str, help: str | None = None) -> None:
-    col.metric(label, value, help=help)
-
-
-__all__ = ["num"]

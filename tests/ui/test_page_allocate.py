@@ -119,3 +119,25 @@ def test_reset_restores_defaults():
     at.button(key=Keys.RESET).click().run()
     ok(at)
     assert at.slider(key=WATER).value == 1.2
+
+
+def test_run_bundle_matches_the_inputs_shown():
+    import io
+    import json
+    import zipfile
+
+    at = ok(page("allocate").run())
+    at.button(key="alloc_bundle_make").click().run()
+    ok(at)
+    shown = info_text(at).split("`")[-2]
+    bundle = at.session_state[Keys.BUNDLE]
+    assert bundle["hash"] == shown and bundle["name"].endswith(shown)  # the core names the run by the same hash
+    with zipfile.ZipFile(io.BytesIO(bundle["zip"])) as z:
+        manifest = json.loads(z.read(next(n for n in z.namelist() if n.endswith("manifest.json"))))
+        table = pd.read_csv(z.open(next(n for n in z.namelist() if n.endswith("allocation_2023.csv"))),
+                            dtype={"adcode": str})
+    assert manifest["years"] == [2023]
+    assert table.set_index("adcode")["final"].to_dict() == finals(at).to_dict()
+    at.slider(key=WATER).set_value(2.0).run()
+    ok(at)
+    assert any("过期" in c.value for c in at.caption)  # the earlier bundle is not offered as current
