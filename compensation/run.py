@@ -78,7 +78,11 @@ class RunResult:
         return out.astype({"value": str}) if len(out) else out
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Every output table by file stem, in a stable order."""
+        """Every output table by file stem, in a stable order; unrounded intermediate amounts (targets,
+        adjustments, shares) are shown to 6 decimals, the final amounts are integers."""
+        return {k: v.round(6) for k, v in self._tables().items()}
+
+    def _tables(self) -> dict[str, pd.DataFrame]:
         out = {"summary": self.summary}
         for y, r in self.results.items():
             out[f"allocation_{y}"] = r.allocation.table

@@ -287,6 +287,8 @@ def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget: 
     table["final"] = final.astype(np.int64)
     table["share"] = table["final"] / budget_int
     table["binding"] = binding
+    floats = table.select_dtypes("float").columns
+    table[floats] = table[floats] + 0.0  # −0.0 + 0.0 = 0.0: no "-0.0" in exported tables
     assert int(table["final"].sum()) == budget_int
     return AllocationResult(table, status, diagnostics, unit, budget_int, params, info, m, regions, ctx.trace,
                             objective)
