@@ -102,6 +102,32 @@ def _flatten(d, prefix="") -> dict:
     return out
 
 
+# Plain-language phrases for scenario keys: (English, Chinese), {v} is the scenario's value.
+PHRASES = {
+    "constraints.floor_ratio": ("hold-harmless floor: at least {v:.0%} of last year's amount",
+                                "保底:不低于上年金额的 {v:.0%}"),
+    "constraints.cap_ratio": ("growth cap: at most {v:.0%} of last year's amount", "封顶:不高于上年金额的 {v:.0%}"),
+    "constraints.carry_over": ("each year's result bounds the next year", "逐年以上年结果作为约束基数"),
+    "budget.growth": ("the pool grows {v:.1%} a year", "资金总额每年增长 {v:.1%}"),
+    "budget.base": ("the pool starts from {v:,}", "资金基数为 {v:,}"),
+    "method": ("allocation method: {v}", "分配方法:{v}"),
+    "objective": ("objective: {v}", "优化目标:{v}"),
+    "unit": ("money unit: {v}", "货币单位:{v}"),
+    "years": ("years: {v}", "年份:{v}"),
+    "data": ("region data: {v}", "地区数据:{v}"),
+}
+
+
+def _phrase(key: str, value) -> tuple[str, str] | None:
+    if key not in PHRASES or value is None:
+        return None
+    en, zh = PHRASES[key]
+    try:
+        return en.format(v=value), zh.format(v=value)
+    except (ValueError, TypeError):  # a value of another type than the phrase expects: say it plainly
+        return None
+
+
 def describe_changes(base: dict, scen: dict) -> list[dict]:
     """What a scenario changes against its baseline, one plain-language line per key."""
     skip = ("scenario.", "overrides.")  # parameter changes are reported from the effective values
@@ -112,7 +138,12 @@ def describe_changes(base: dict, scen: dict) -> list[dict]:
         va, vb = a.get(key, None), b.get(key, None)
         if va == vb:
             continue
-        if key not in a:
+        phrase = _phrase(key, vb)
+        if phrase and key in b:
+            was = "not set" if key not in a else repr(va)
+            was_zh = "未设置" if key not in a else repr(va)
+            en, zh = f"{phrase[0]} (baseline: {was})", f"{phrase[1]}(基线:{was_zh})"
+        elif key not in a:
             en, zh = f"{key}: set to {vb!r} (baseline: not set)", f"{key}:设为 {vb!r}(基线未设置)"
         elif key not in b:
             en, zh = f"{key}: removed (baseline: {va!r})", f"{key}:取消(基线为 {va!r})"
