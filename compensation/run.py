@@ -54,6 +54,15 @@ class RunResult:
     hash: str = ""
     hashed: dict = field(default_factory=dict)
 
+    @classmethod
+    def from_allocation(cls, res, year: int, name: str = "current", spec: dict | None = None,
+                        input_hash: str = "") -> RunResult:
+        """A one-year run made of an allocation computed elsewhere (e.g. the front end's current edits), so it
+        goes through the same summary, tables and comparison as a scenario run."""
+        sc = Scenario(name, spec or {"scenario": {"name": name}}, None, [])
+        yr = YearResult(int(year), res.budget, res, None, net_positions(res.table, None))
+        return cls(sc, [int(year)], res.unit, {int(year): yr}, input_hash)
+
     @property
     def summary(self) -> pd.DataFrame:
         return pd.DataFrame([year_summary(r, self.unit) for r in self.results.values()])
@@ -86,6 +95,10 @@ class RunResult:
         out = {"summary": self.summary}
         for y, r in self.results.items():
             out[f"allocation_{y}"] = r.allocation.table
+            out[f"marginal_{y}"] = r.allocation.marginal
+            by_function = r.allocation.marginal_by_function
+            if len(by_function):
+                out[f"marginal_by_function_{y}"] = by_function
             if r.horizontal is not None:
                 out[f"horizontal_ledger_{y}"] = r.horizontal.ledger
                 out[f"horizontal_settlement_{y}"] = r.horizontal.settlement

@@ -7,8 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from compensation.compare import BUCKETS, compare_runs, region_diff
-from compensation.run import RunResult, YearResult, year_summary
-from compensation.scenario import Scenario
+from compensation.run import RunResult
 from ui import charts
 from ui.common import (
     BASELINE,
@@ -73,8 +72,7 @@ if current is not None:
         current = None
 if current is not None:  # the current settings as a one-year run, so that the core compares it like a scenario
     cs = current.settings
-    current_run = RunResult(Scenario("current", cs.spec(), None, []), [cs.year], current.res.unit,
-                            {cs.year: YearResult(cs.year, current.res.budget, current.res)}, current.hash)
+    current_run = RunResult.from_allocation(current.res, cs.year, "current", cs.spec(), current.hash)
 
 years = sorted(set(base.years))
 year = widget(st.selectbox, Keys.CMP_YEAR, years[0], t("cmp.year"), years)
@@ -178,7 +176,7 @@ for n, r in [(base_name, base), *runs.items()]:
     sm.insert(0, "scenario", n)
     frames.append(sm)
 if current is not None:
-    row = year_summary(YearResult(current.settings.year, current.res.budget, current.res), current.res.unit)
+    row = RunResult.from_allocation(current.res, current.settings.year).summary.iloc[0].to_dict()
     frames.append(pd.DataFrame([{"scenario": t("cmp.current_title"), **{k: row[k] for k in (
         "year", "budget", "allocated", "regions_funded", "gini_per_capita", "gini_per_km2")}}]))
 multi = pd.concat(frames, ignore_index=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from compensation.run import YearResult, year_summary
+from compensation.run import RunResult
 from ui import charts
 from ui.common import (
     caption_illustrative,
@@ -39,7 +39,7 @@ if not res.ok:
     show_problems(res.diagnostics)
     st.stop()
 
-s = year_summary(YearResult(o.settings.year, res.budget, res), res.unit)
+s = RunResult.from_allocation(res, o.settings.year).summary.iloc[0].to_dict()
 c = st.columns(4)
 c[0].metric(t("ov.pool"), yi_from_wan(s["budget"]), help=t("ov.pool_help"))
 c[1].metric(t("ov.funded"), f"{s['regions_funded']:,} / {s['regions']:,}")
