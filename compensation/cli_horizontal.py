@@ -79,7 +79,7 @@ def cmd_horizontal(args) -> int:
     write_csv(res.net_positions, out / "net_positions.csv")
     summary = {"year": res.year, "unit": res.unit, "status": res.status, "agreements": [a.id for a in res.agreements],
                "ledger_total": int(res.ledger["amount"].sum()), "netted_total": int(res.netted["amount"].sum())
-               if len(res.netted) else 0, "solver_info": res.solver_info, "diagnostics": res.diagnostics,
+               if len(res.netted) else 0, "solver_info": res.solver_info, "diagnostics": [p.as_dict() for p in res.diagnostics],
                "overrides": overrides}
     from .io import atomic_write_bytes
 
@@ -91,7 +91,7 @@ def cmd_horizontal(args) -> int:
     print(f"status: {res.status}" + (f" (gap {info['gap']:.2%})" if res.status == "time_limited" and "gap" in info
                                      else ""))
     for msg in res.diagnostics:
-        print(f"  - {msg}")
+        print(f"  - {msg.message_en}")
     print(f"wrote {', '.join(str(out / n) for n in names)}")
     return 0 if res.status == "optimal" else (1 if res.status == "time_limited" else 2)
 

@@ -46,7 +46,7 @@ def test_capacity_respected_and_topup_per_region():
     assert pos.loc["A", "horizontal_out"] == 500 and pos.loc["A", "unpaid"] == 150
     assert pos.loc["B", "central_topup"] == 150
     assert res.settlement.query("kind == 'central_topup'")["amount"].tolist() == [150]
-    assert any("can pay at most 500" in m for m in res.diagnostics)
+    assert any("can pay at most 500" in m for m in (p.message_en for p in res.diagnostics))
     check_conservation(res, None)
 
 
@@ -64,14 +64,14 @@ def test_infeasible_reports_cause():
     res = settle(ledger([("A", "B", 900)]), capacity=pd.Series({"A": 100}), central_budget=50)
     assert res.status == "infeasible"
     assert res.settlement.empty
-    assert "central budget for top-ups is only 50" in res.diagnostics[0]
-    assert any("can pay at most 100" in m for m in res.diagnostics)
+    assert "central budget for top-ups is only 50" in res.diagnostics[0].message_en
+    assert any("can pay at most 100" in m for m in (p.message_en for p in res.diagnostics))
 
 
 def test_no_permitted_link_is_explained():
     links = pd.DataFrame({"from": ["C"], "to": ["B"]})
     res = settle(ledger([("A", "B", 100), ("C", "B", 10)]), links=links)
-    assert any("A owes 100" in m and "no permitted link" in m for m in res.diagnostics)
+    assert any("A owes 100" in m and "no permitted link" in m for m in (p.message_en for p in res.diagnostics))
     assert res.net_positions.set_index("adcode").loc["B", "central_topup"] == 100
 
 

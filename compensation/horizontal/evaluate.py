@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..problems import InputError
+from ..problems import InputError, Problem
 from . import rules
 from .agreements import Agreement
 from .monitoring import (
@@ -221,7 +221,8 @@ def beneficiary_shares(ag: Agreement, mon, year: int, regions=None, diagnostics=
         econ = np.array([water[c] for c in bens])
         how = "water-use share only (no region table with GDP and population for the economic-level weight)"
         if diagnostics is not None:
-            diagnostics.append(f"{ag.id}: {how}")
+            diagnostics.append(Problem("warning", f"{ag.id}: {how}",
+                                       f"{ag.id}:仅按用水份额分摊(缺少含 GDP 与人口的地区表,无法计算经济水平权重)"))
     w = rules.beneficiary_weights([water[c] for c in bens], econ, alpha if have else 1.0)
     src = {str(k): float(v) for k, v in ag.value("source_shares").items()}
     m = rules.beneficiary_shares(ag.value("total"), w, list(src.values()))

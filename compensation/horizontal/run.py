@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..money import unit_name
-from ..problems import InputError
+from ..problems import InputError, Problem
 from .agreements import AGREEMENTS_DIR, Agreement, load_agreement
 from .evaluate import OBLIGATION_COLUMNS, central_funds, evaluate
 from .ledger import build_ledger, round_amounts
@@ -25,7 +25,7 @@ class HorizontalResult:
     settlement: pd.DataFrame
     net_positions: pd.DataFrame
     status: str
-    diagnostics: list[str] = field(default_factory=list)
+    diagnostics: list[Problem] = field(default_factory=list)
     solver_info: dict = field(default_factory=dict)
     central_funds: pd.DataFrame = field(default_factory=pd.DataFrame)
     netted: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -71,7 +71,7 @@ def run_horizontal(agreements, monitoring, year: int, regions: pd.DataFrame | No
         # a shared monitoring file may hold sections of other shipped agreements too
         shipped = [p.stem for p in sorted(AGREEMENTS_DIR.glob("*.yaml"))]
         mon = read_monitoring(monitoring, agreements=[*ags, *shipped])
-    diagnostics: list[str] = []
+    diagnostics: list[Problem] = []
     frames = [evaluate(ag, mon, year, regions, diagnostics) for ag in ags]
     if extra_obligations is not None and len(extra_obligations):
         frames.append(extra_obligations.reindex(columns=OBLIGATION_COLUMNS).assign(
@@ -87,7 +87,8 @@ def run_horizontal(agreements, monitoring, year: int, regions: pd.DataFrame | No
     for ag in ags:
         assumed = [k for k, p in ag.params.items() if p.get("status") == "assumption"]
         if assumed:
-            diagnostics.append(f"{ag.id}: assumed (unpublished) parameters used: {', '.join(assumed)}")
+            diagnostics.append(Problem("info", f"{ag.id}: assumed (unpublished) parameters used: {', '.join(assumed)}",
+                                       f"{ag.id}:使用了假设(未公布)的参数:{', '.join(assumed)}"))
     if isinstance(links, str) and links == "parties":
         links = party_links(ags, extra_obligations)
     st = settle(ledger, regions=regions, names=names, unit=unit, capacity_ratio=capacity_ratio, links=links,

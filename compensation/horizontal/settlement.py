@@ -24,7 +24,7 @@ import pandas as pd
 import pulp
 
 from ..money import unit_name
-from ..problems import InputError
+from ..problems import InputError, Problem
 from .ledger import net_obligations
 
 CENTRAL = "central"
@@ -39,7 +39,7 @@ class Settlement:
     net_positions: pd.DataFrame
     netted: pd.DataFrame
     status: str
-    diagnostics: list[str] = field(default_factory=list)
+    diagnostics: list[Problem] = field(default_factory=list)
     solver_info: dict = field(default_factory=dict)
 
 
@@ -91,7 +91,8 @@ def link_pairs(links, netted: pd.DataFrame) -> pd.DataFrame:
     return df[df["a"] != df["b"]].drop_duplicates().reset_index(drop=True)
 
 
-def _diagnose(d: pd.Series, cap: pd.Series, arcs: pd.DataFrame, u: pd.Series, budget, unit, names) -> list[str]:
+def _diagnose(d: pd.Series, cap: pd.Series, arcs: pd.DataFrame, u: pd.Series, budget, unit,
+              names) -> list[Problem]:
     """Plain-language causes of unpaid money: capacity short, or no permitted link to anyone owed."""
     msgs = []
     linked = set(arcs["from"]) | set(arcs["to"])
@@ -101,15 +102,25 @@ def _diagnose(d: pd.Series, cap: pd.Series, arcs: pd.DataFrame, u: pd.Series, bu
         if unpaid <= 0:
             continue
         if code not in linked:
-            msgs.append(f"{who} owes {owed:,} {unit} but has no permitted link to any region: all of it is unpaid")
+            msgs.append(Problem(
+                "warning", f"{who} owes {owed:,} {unit} but has no permitted link to any region: all of it is unpaid",
+                f"{who} 应付 {owed:,}{unit},但与任何地区都没有允许的支付链接:全部未付", region=who))
         elif code in cap.index and cap[code] < owed:
-            msgs.append(f"{who} owes {owed:,} {unit} but can pay at most {int(cap[code]):,} {unit} (its capacity); "
-                        f"unpaid {unpaid:,} {unit}")
+            msgs.append(Problem(
+                "warning", f"{who} owes {owed:,} {unit} but can pay at most {int(cap[code]):,} {unit} (its "
+                           f"capacity); unpaid {unpaid:,} {unit}",
+                f"{who} 应付 {owed:,}{unit},但支付能力上限为 {int(cap[code]):,}{unit};未付 {unpaid:,}{unit}",
+                region=who))
         else:
-            msgs.append(f"{who} owes {owed:,} {unit}; the permitted links let it pay only {owed - unpaid:,} {unit}")
+            msgs.append(Problem(
+                "warning", f"{who} owes {owed:,} {unit}; the permitted links let it pay only {owed - unpaid:,} {unit}",
+                f"{who} 应付 {owed:,}{unit};允许的支付链接只能让其支付 {owed - unpaid:,}{unit}", region=who))
     if budget is not None and int(u.sum()) > budget:
-        msgs.insert(0, f"infeasible: payers cannot pay {int(u.sum()):,} {unit} of what they owe (capacity or links), "
-                       f"and the central budget for top-ups is only {int(budget):,} {unit}")
+        msgs.insert(0, Problem(
+            "error", f"infeasible: payers cannot pay {int(u.sum()):,} {unit} of what they owe (capacity or links), "
+                     f"and the central budget for top-ups is only {int(budget):,} {unit}",
+            f"不可行:付款方有 {int(u.sum()):,}{unit} 无法支付(支付能力或链接所限),而中央兜底预算仅 "
+            f"{int(budget):,}{unit}"))
     return msgs
 
 
@@ -127,7 +138,7 @@ def settle(obligations: pd.DataFrame, regions: pd.DataFrame | None = None, names
         names = {**dict(zip(regions["adcode"].astype(str), regions["name_zh"], strict=True)), **names}
     netted = net_obligations(obligations)
     cap = capacity.astype(np.int64) if capacity is not None else capacities(regions, capacity_ratio, unit)
-    diagnostics: list[str] = []
+    diagnostics: list[Problem] = []
     inn = netted.groupby("payee")["amount"].sum()
     out = netted.groupby("payer")["amount"].sum()
     b = inn.sub(out, fill_value=0).astype(np.int64)
@@ -135,7 +146,9 @@ def settle(obligations: pd.DataFrame, regions: pd.DataFrame | None = None, names
     if capacity_ratio is not None or capacity is not None:
         nocap = [code for code in d.index if code not in cap.index]
         if nocap:
-            diagnostics.append(f"no budget revenue for {', '.join(nocap)}: their payment capacity is not limited")
+            diagnostics.append(Problem(
+                "warning", f"no budget revenue for {', '.join(nocap)}: their payment capacity is not limited",
+                f"{', '.join(nocap)} 没有一般公共预算收入数据:其支付能力不设上限"))
     pairs = link_pairs(links, netted)
     arcs = pd.concat([pairs.rename(columns={"a": "from", "b": "to"}), pairs.rename(columns={"b": "from", "a": "to"})],
                      ignore_index=True)
@@ -147,14 +160,16 @@ def settle(obligations: pd.DataFrame, regions: pd.DataFrame | None = None, names
     x, u, status, lp_info = _solve_lp(nodes, arcs, d, c, cap, time_limit)
     info.update(lp_info)
     if status != "optimal":
-        diagnostics.append(f"the LP solver stopped with status '{status}'")
+        diagnostics.append(Problem("error", f"the LP solver stopped with status '{status}'",
+                                   f"线性规划求解器停止,状态为 '{status}'"))
         return _result(netted, arcs.iloc[:0], np.zeros(0), d, c, d, names, status, diagnostics, info)
     if objective == "transfers":
         x2, status, milp_info = _solve_milp(nodes, arcs, d, c, cap, int(u.sum()), time_limit)
         info.update(milp_info)
         if x2 is None:
-            diagnostics.append("no integer solution within the time limit: the LP plan (least money moved) is "
-                               "returned instead")
+            diagnostics.append(Problem(
+                "warning", "no integer solution within the time limit: the LP plan (least money moved) is "
+                           "returned instead", "时限内未找到整数解:改为给出线性规划方案(资金流动最少)"))
             status = "time_limited"
         else:
             x = x2

@@ -20,6 +20,7 @@ from ui.common import (
     download_table,
     editor,
     map_shapes,
+    problem_text,
     scenario,
     scenario_run,
     show_report,
@@ -107,7 +108,7 @@ st.subheader(t("h.owed"))
 if h.status != "optimal":
     st.warning(t("h.status", status=h.status))
 for d in h.diagnostics:
-    st.caption("• " + str(d))
+    st.caption("• " + problem_text(d))
 ledger = h.ledger
 st.dataframe(ledger, hide_index=True, width="stretch",
              column_config={"amount": st.column_config.NumberColumn(t("col.amount"), format="localized")})
