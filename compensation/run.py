@@ -233,7 +233,6 @@ def net_positions(table: pd.DataFrame, hres) -> pd.DataFrame:
         base = base.assign(**dict.fromkeys(flows, 0))
     else:
         h = hres.net_positions.copy()
-        h = h.rename(columns={"name": "name_zh"}) if "name" in h and "name_zh" not in h else h
         for col in flows:
             if col not in h:
                 h[col] = 0

@@ -57,7 +57,7 @@ def test_capacity_from_budget_revenue():
     res = settle(ledger([("100000", "200000", 1500)]), regions=regions, capacity_ratio=0.01)
     pos = res.net_positions.set_index("adcode")
     assert pos.loc["100000", "horizontal_out"] == 1000 and pos.loc["200000", "central_topup"] == 500
-    assert pos.loc["200000", "name"] == "乙"
+    assert pos.loc["200000", "name_zh"] == "乙"
 
 
 def test_infeasible_reports_cause():

@@ -267,7 +267,7 @@ def central_funds(ag: Agreement, year: int) -> pd.DataFrame:
         from ..money import convert
 
         party = ag.party(f.get("to", "upstream"))
-        rows.append({"adcode": party["adcode"], "name": party["name_zh"], "agreement": ag.id,
+        rows.append({"adcode": party["adcode"], "name_zh": party["name_zh"], "agreement": ag.id,
                      "amount": float(convert(float(f["value"]), f.get("unit", "万元"), "万元")),
                      "basis": f.get("note", "central funds named by the agreement")})
-    return pd.DataFrame(rows, columns=["adcode", "name", "agreement", "amount", "basis"])
+    return pd.DataFrame(rows, columns=["adcode", "name_zh", "agreement", "amount", "basis"])

@@ -101,7 +101,7 @@ def run_horizontal(agreements, monitoring, year: int, regions: pd.DataFrame | No
         add = funds.groupby("adcode")["amount"].sum()
         missing = [a for a in add.index if a not in set(pos["adcode"])]
         if missing:
-            pos = pd.concat([pos, pd.DataFrame({"adcode": missing, "name": [names.get(a, a) for a in missing]})],
+            pos = pd.concat([pos, pd.DataFrame({"adcode": missing, "name_zh": [names.get(a, a) for a in missing]})],
                             ignore_index=True).fillna(0)
         pos["central_agreement"] = pos["adcode"].map(add).fillna(0).astype(np.int64)
     else:

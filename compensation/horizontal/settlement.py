@@ -30,7 +30,7 @@ from .ledger import net_obligations
 CENTRAL = "central"
 CENTRAL_NAME = "中央财政"
 SETTLEMENT_COLUMNS = ["from", "from_name", "to", "to_name", "amount", "kind"]
-POSITION_COLUMNS = ["adcode", "name", "claim", "horizontal_in", "horizontal_out", "unpaid", "central_topup", "net"]
+POSITION_COLUMNS = ["adcode", "name_zh", "claim", "horizontal_in", "horizontal_out", "unpaid", "central_topup", "net"]
 
 
 @dataclass
@@ -311,7 +311,7 @@ def _result(netted, arcs, x, d, c, u, names, status, diagnostics, info, plan=Tru
     outf = flows.groupby("from")["amount"].sum()
     codes = sorted(set(d.index) | set(c.index) | set(flows["from"]) | set(flows["to"]))
     pos = pd.DataFrame({"adcode": codes})
-    pos["name"] = pos["adcode"].map(name)
+    pos["name_zh"] = pos["adcode"].map(name)
     claim = c.reindex(codes, fill_value=0) - d.reindex(codes, fill_value=0)
     pos["claim"] = claim.to_numpy(dtype=np.int64)
     pos["horizontal_in"] = inn.reindex(codes, fill_value=0).to_numpy(dtype=np.int64)

@@ -132,7 +132,7 @@ if central is not None:
 else:
     net = None
     st.caption(t("h.net_help_only"))
-hnet = h.net_positions.rename(columns={"name": "name_zh"})
+hnet = h.net_positions
 show_horizontal_only = net is None or st.toggle(t("h.map_horizontal_only"), value=True, key="h_map_horizontal_only")
 mdf = (hnet if show_horizontal_only else net)[["adcode", "name_zh", "net"]].rename(columns={"net": "value"})
 mdf["label"] = mdf["name_zh"]
