@@ -45,7 +45,18 @@ def cmd_run(args) -> int:
         if not args.quiet:
             summary = pd.read_csv(Path(folder) / "summary.csv", encoding="utf-8-sig")
             _print_summary(name, summary)
+            _print_top(Path(folder), summary)
     return 0
+
+
+def _print_top(folder: Path, summary: pd.DataFrame, n: int = 5) -> None:
+    """The largest amounts of the last year, so the terminal shows who gets what at a glance."""
+    year, unit = int(summary["year"].iloc[-1]), summary["unit"].iloc[-1]
+    table = pd.read_csv(folder / f"allocation_{year}.csv", encoding="utf-8-sig", dtype={"adcode": str})
+    top = table.nlargest(n, "final")
+    print(f"  largest {year} amounts 补助额最高的地区:")
+    for _, r in top.iterrows():
+        print(f"    {r['name_zh']} ({r['adcode']}): {int(r['final']):,} {unit} ({r['share']:.1%})")
 
 
 def _print_summary(name: str, summary: pd.DataFrame) -> None:
