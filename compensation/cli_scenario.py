@@ -68,19 +68,13 @@ def _print_summary(name: str, summary: pd.DataFrame) -> None:
 
 
 def cmd_validate(args) -> int:
-    from .scenario import load_scenario, validate_scenario
+    from .scenario import load_scenario
 
-    code = 0
     for ref in args.scenarios:
-        sc = load_scenario(ref)
-        rep = validate_scenario(sc)
-        if rep.problems:
-            print(rep.render())
-        else:
-            print(f"{sc.name}: OK — {sc.title}; years {sc.years[0]}–{sc.years[-1]}; method "
-                  f"{sc.spec.get('method')}; unit {sc.unit} (情景检查通过)")
-        code = max(code, rep.exit_code)
-    return code
+        sc = load_scenario(ref)  # checks everything; every problem found raises InputError (exit 2)
+        print(f"{sc.name}: OK — {sc.title}; years {sc.years[0]}–{sc.years[-1]}; method "
+              f"{sc.spec.get('method')}; unit {sc.unit} (情景检查通过)")
+    return 0
 
 
 def cmd_explain(args) -> int:
@@ -104,26 +98,17 @@ def _out_folder(root: str, stem: str, payload: dict) -> Path:
 
 def _write_tables(folder: Path, tables: dict[str, pd.DataFrame], meta: dict) -> bool:
     """Write a set of tables into a new folder atomically; False if the same folder exists already."""
-    import shutil
-
-    from .io import atomic_write_bytes, write_csv, write_xlsx
+    from .io import atomic_folder, atomic_write_bytes, write_csv, write_xlsx
     from .run import bilingual
 
     if (folder / "manifest.json").exists():
         return False
-    tmp = folder.with_name(f".{folder.name}.tmp-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    try:
+    with atomic_folder(folder) as tmp:
         for name, df in tables.items():
             write_csv(df, tmp / f"{name}.csv")
         write_xlsx({n: bilingual(df) for n, df in tables.items()}, tmp / "results.xlsx")
         atomic_write_bytes(tmp / "manifest.json", json.dumps(meta, ensure_ascii=False, indent=2,
                                                              default=str).encode("utf-8"))
-        os.rename(tmp, folder)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return True
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -146,3 +148,35 @@ def ensure_new_file(path: str | os.PathLike, overwrite: bool = False) -> None:
     if Path(path).exists() and not overwrite:
         raise InputError("output file exists already; choose another name or pass --overwrite",
                          "输出文件已存在;请换一个文件名或使用 --overwrite", file=str(path))
+
+
+@contextmanager
+def atomic_folder(final: str | os.PathLike) -> Iterator[Path]:
+    """Build a folder under a hidden temporary name and rename it to ``final`` only when the block ends
+    without error: readers never see a half-written folder. Temporary folders of killed processes with the
+    same target are removed first; on any error (or interrupt) the temporary folder is removed."""
+    final = Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    for stale in final.parent.glob(f".{final.name}.tmp-*"):
+        pid = stale.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not _pid_alive(int(pid)):
+            shutil.rmtree(stale, ignore_errors=True)
+    tmp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        yield tmp
+        os.rename(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -4,9 +4,7 @@ that can be reproduced (hash of every input, atomic writes, never overwriting an
 from __future__ import annotations
 
 import json
-import os
 import platform
-import shutil
 import sys
 import time
 from dataclasses import dataclass, field
@@ -16,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .equity import measures, per_unit
-from .io import atomic_write_bytes, write_csv, write_xlsx
+from .io import atomic_folder, atomic_write_bytes, write_csv, write_xlsx
 from .money import UNITS
 from .problems import InputError, Report
 from .progress import Progress
@@ -28,7 +26,7 @@ from .scenario import (
     load_scenario,
     overrides_for_year,
     resolve_path,
-    validate_scenario,
+    sha256_file,
 )
 
 LAST_YEAR_COL = "last_year_amount_10k_cny"
@@ -330,20 +328,13 @@ def write_run(result: RunResult, out_root: Path, formats=("csv", "xlsx", "parque
     if final.exists():
         raise InputError(f"{final} exists but has no manifest.json (an unknown folder); move it away",
                          f"{final} 已存在但没有 manifest.json;请先移走", file=str(final))
-    out_root = Path(out_root)
-    out_root.mkdir(parents=True, exist_ok=True)
-    _remove_stale_tmp(out_root, final.name)
-    tmp = out_root / f".{final.name}.tmp-{os.getpid()}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
-    try:
+    with atomic_folder(final) as tmp:
         tables = result.tables()
         files = {}
         for name, df in tables.items():
             if "csv" in formats:
                 write_csv(df, tmp / f"{name}.csv")
-                files[f"{name}.csv"] = _sha(tmp / f"{name}.csv")
+                files[f"{name}.csv"] = sha256_file(tmp / f"{name}.csv")
             if "parquet" in formats:
                 (tmp / "parquet").mkdir(exist_ok=True)
                 df_pq = df.copy()
@@ -378,43 +369,13 @@ def write_run(result: RunResult, out_root: Path, formats=("csv", "xlsx", "parque
         }
         atomic_write_bytes(tmp / "manifest.json",
                            json.dumps(manifest, ensure_ascii=False, indent=2, default=str).encode("utf-8"))
-        os.rename(tmp, final)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return final, True
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _remove_stale_tmp(out_root: Path, name: str) -> None:
-    """Remove temporary folders left by killed runs of the same inputs (their process is gone)."""
-    for stale in out_root.glob(f".{name}.tmp-*"):
-        pid = stale.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and not _pid_alive(int(pid)):
-            shutil.rmtree(stale, ignore_errors=True)
-
-
-def _sha(path: Path) -> str:
-    import hashlib
-
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def run_one(ref: str, out_root: str, years: list[int] | None = None, formats=("csv", "xlsx", "parquet"),
             quiet: bool = False) -> tuple[str, str, bool]:
     """Load, validate, compute and write one scenario (a top-level function, so it can run in a process)."""
-    sc = load_scenario(ref)
-    validate_scenario(sc).raise_if_errors()
-
+    sc = load_scenario(ref)  # validated on loading
     years = years or sc.years
     bar = Progress(len(years), sc.name, enabled=not quiet)
 
