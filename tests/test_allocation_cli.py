@@ -1,17 +1,8 @@
 """`ecocomp allocate` and `ecocomp methods` through the main CLI entry (exit codes, outputs, messages)."""
 
 import pandas as pd
-import pytest
 
-from compensation import cli, cli_allocate
-
-
-@pytest.fixture(autouse=True)
-def wired(monkeypatch):
-    # the main parser lists command modules; make sure ours is among them whatever its state
-    mods = cli._command_modules()
-    if cli_allocate not in mods:
-        monkeypatch.setattr(cli, "_command_modules", lambda: [*mods, cli_allocate])
+from compensation import cli
 
 
 def _counties(tmp_path):

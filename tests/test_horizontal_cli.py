@@ -4,7 +4,7 @@ import json
 
 import pandas as pd
 
-from compensation.cli_horizontal import _overrides, cmd_agreements, cmd_horizontal, register
+from compensation.cli.horizontal import _overrides, cmd_agreements, cmd_horizontal, register
 
 
 def run(argv):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .problems import InputError
+from ..problems import InputError
 
 
 def register(sub) -> None:
@@ -56,9 +56,9 @@ def _overrides(items) -> dict:
 
 
 def cmd_horizontal(args) -> int:
-    from . import load_regions
-    from .horizontal import run_horizontal
-    from .io import ensure_new_file, read_table, write_csv
+    from .. import load_regions
+    from ..horizontal import run_horizontal
+    from ..io import ensure_new_file, read_table, write_csv
 
     ids = [x for item in args.agreements for x in item.split(",") if x.strip()]
     out = Path(args.out)
@@ -81,7 +81,7 @@ def cmd_horizontal(args) -> int:
                "ledger_total": int(res.ledger["amount"].sum()), "netted_total": int(res.netted["amount"].sum())
                if len(res.netted) else 0, "solver_info": res.solver_info, "diagnostics": [p.as_dict() for p in res.diagnostics],
                "overrides": overrides}
-    from .io import atomic_write_bytes
+    from ..io import atomic_write_bytes
 
     atomic_write_bytes(out / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2, default=str).encode())
     info = res.solver_info
@@ -97,7 +97,7 @@ def cmd_horizontal(args) -> int:
 
 
 def cmd_agreements(args) -> int:
-    from .horizontal import list_agreements
+    from ..horizontal import list_agreements
 
     df = list_agreements()
     if args.json:

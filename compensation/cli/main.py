@@ -7,8 +7,8 @@ import argparse
 import json
 import sys
 
-from . import __version__
-from .problems import InputError
+from .. import __version__
+from ..problems import InputError
 
 
 def _print_report(report) -> None:
@@ -19,7 +19,7 @@ def _print_report(report) -> None:
 # --- ecocomp data ... ---------------------------------------------------------------------------------
 
 def cmd_data_check(args) -> int:
-    from .data import check_regions, status_counts
+    from ..data import check_regions, status_counts
 
     table, report = check_regions(args.file, function_tolerance=args.tolerance,
                                   function_mismatch="error" if args.strict else "warning")
@@ -34,8 +34,8 @@ def cmd_data_check(args) -> int:
 
 
 def cmd_data_show(args) -> int:
-    from .data import load_regions, summary
-    from .money import fmt_amount
+    from ..data import load_regions, summary
+    from ..money import fmt_amount
 
     table = load_regions(args.file)
     s = summary(table)
@@ -67,8 +67,8 @@ def cmd_data_show(args) -> int:
 
 
 def cmd_data_synth(args) -> int:
-    from .io import ensure_new_file, write_csv
-    from .synth import build_synthetic
+    from ..io import ensure_new_file, write_csv
+    from ..synth import build_synthetic
 
     ensure_new_file(args.out, args.overwrite)
     raw, table = build_synthetic(seed=args.seed, scale=args.scale)
@@ -78,8 +78,8 @@ def cmd_data_synth(args) -> int:
 
 
 def cmd_data_schema(args) -> int:
-    from .io import atomic_write_bytes
-    from .schema import schema_markdown
+    from ..io import atomic_write_bytes
+    from ..schema import schema_markdown
 
     text = schema_markdown()
     if args.out:
@@ -126,14 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _command_modules():
     """Command groups defined in their own modules."""
-    from . import cli_allocate, cli_scenario
+    from . import allocate, horizontal, scenario
 
-    modules = [cli_allocate, cli_scenario]
-    try:
-        from . import cli_horizontal
-    except ImportError:  # the horizontal commands land separately
-        return modules
-    return modules + [cli_horizontal]
+    return [allocate, scenario, horizontal]
 
 
 def _silence_highs_banner() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .problems import InputError
+from ..problems import InputError
 
 
 def _parse_pairs(items, what: str, numeric: bool = True) -> dict:
@@ -51,9 +51,9 @@ def _groups(items) -> list:
 
 
 def cmd_allocate(args) -> int:
-    from . import load_regions
-    from .allocation import Constraints, allocate
-    from .io import ensure_new_file, write_csv, write_xlsx
+    from .. import load_regions
+    from ..allocation import Constraints, allocate
+    from ..io import ensure_new_file, write_csv, write_xlsx
 
     suffix = Path(args.out).suffix.lower()
     if suffix not in (".csv", ".xlsx"):
@@ -69,7 +69,7 @@ def cmd_allocate(args) -> int:
                    unit=args.unit, year=args.year, constraints=constraints, objective=args.objective,
                    overrides=_overrides(args.set), integer=not args.lp, time_limit=args.time_limit)
     if res.status == "infeasible":
-        from .problems import Report
+        from ..problems import Report
 
         raise InputError(Report([p for p in res.diagnostics if p.severity == "error"]))
     if suffix == ".csv":
@@ -94,7 +94,7 @@ def cmd_allocate(args) -> int:
 
 
 def cmd_methods(args) -> int:
-    from .allocation import list_methods, load_method
+    from ..allocation import list_methods, load_method
 
     if args.name:
         m = load_method(args.name)

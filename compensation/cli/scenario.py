@@ -11,18 +11,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from .problems import InputError
-from .progress import Progress
+from ..problems import InputError
+from ..progress import Progress
 
 
 def _years(text):
-    from .scenario import parse_years
+    from ..scenario import parse_years
 
     return parse_years(text) if text else None
 
 
 def cmd_run(args) -> int:
-    from .run import run_one
+    from ..run import run_one
 
     years = _years(args.years)
     formats = tuple(args.formats.split(","))
@@ -68,7 +68,7 @@ def _print_summary(name: str, summary: pd.DataFrame) -> None:
 
 
 def cmd_validate(args) -> int:
-    from .scenario import load_scenario
+    from ..scenario import load_scenario
 
     for ref in args.scenarios:
         sc = load_scenario(ref)  # checks everything; every problem found raises InputError (exit 2)
@@ -78,8 +78,8 @@ def cmd_validate(args) -> int:
 
 
 def cmd_explain(args) -> int:
-    from .run import compute
-    from .scenario import load_scenario
+    from ..run import compute
+    from ..scenario import load_scenario
 
     sc = load_scenario(args.scenario)
     year = args.year or sc.years[0]
@@ -98,8 +98,8 @@ def _out_folder(root: str, stem: str, payload: dict) -> Path:
 
 def _write_tables(folder: Path, tables: dict[str, pd.DataFrame], meta: dict) -> bool:
     """Write a set of tables into a new folder atomically; False if the same folder exists already."""
-    from .io import atomic_folder, atomic_write_bytes, write_csv, write_xlsx
-    from .run import bilingual
+    from ..io import atomic_folder, atomic_write_bytes, write_csv, write_xlsx
+    from ..run import bilingual
 
     if (folder / "manifest.json").exists():
         return False
@@ -113,9 +113,9 @@ def _write_tables(folder: Path, tables: dict[str, pd.DataFrame], meta: dict) -> 
 
 
 def cmd_compare(args) -> int:
-    from .compare import compare_runs
-    from .run import compute
-    from .scenario import load_scenario
+    from ..compare import compare_runs
+    from ..run import compute
+    from ..scenario import load_scenario
 
     years = _years(args.years)
     base_sc = load_scenario(args.base)
@@ -155,9 +155,9 @@ def _print_comparison(base_sc, sc, c) -> None:
 
 
 def cmd_sweep(args) -> int:
-    from .compare import parse_vary, sweep_points, sweep_summary
-    from .run import compute, scenario_regions
-    from .scenario import load_scenario
+    from ..compare import parse_vary, sweep_points, sweep_summary
+    from ..run import compute, scenario_regions
+    from ..scenario import load_scenario
 
     sc = load_scenario(args.scenario)
     year = args.year or sc.years[0]
