@@ -69,7 +69,7 @@ def parse_amount(value, key: str = "budget", allow_zero: bool = False, signed: b
                          f"{key}:金额必须是有限数值,实际为 {value!r}", key=key, found=repr(value))
     if (d < 0 and not signed) or (d == 0 and not allow_zero):
         raise InputError(f"{key}: the amount must be positive, found {value!r}",
-                         f"{key}:金额必须为正数,实际为 {value!r}", key=key, found=repr(value))
+                         f"{key}:预算必须大于零,实际为 {value!r}", key=key, found=repr(value))
     if abs(d) > Decimal(10) ** 24:
         raise InputError(f"{key}: {value!r} is beyond any budget (limit 10^24)", f"{key}:{value!r} 超出合理范围",
                          key=key, found=repr(value))
