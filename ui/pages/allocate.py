@@ -10,31 +10,29 @@ from compensation.allocation import OBJECTIVES, list_methods
 from compensation.allocation.methods import component_labels
 from compensation.schema import FUNCTION_TYPES
 from ui import charts
-from ui.common import (
-    GROUP_NAMES,
-    bounds_default,
-    bundle_zip,
+from ui.downloads import bundle_zip, download_chart_data, download_table
+from ui.format import yi_from_wan
+from ui.i18n import lang, t
+from ui.loading import method, names, regions_in_use
+from ui.results import (
     caption_illustrative,
-    download_chart_data,
-    download_table,
-    editor,
-    groups_default,
-    method,
-    names,
     param_label,
-    persist,
     provenance,
-    regions_in_use,
     run_allocation,
-    scalar_parameters,
-    settings,
     show_problems,
     show_report,
     status_line,
+)
+from ui.settings import (
+    GROUP_NAMES,
+    bounds_default,
+    editor,
+    groups_default,
+    persist,
+    scalar_parameters,
+    settings,
     widget,
 )
-from ui.format import yi_from_wan
-from ui.i18n import lang, t
 from ui.state import Keys
 
 st.title(t("alloc.title"))
