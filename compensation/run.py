@@ -88,7 +88,7 @@ class RunResult:
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every output table by file stem, in a stable order; unrounded intermediate amounts (targets,
         adjustments, shares) are shown to 6 decimals, the final amounts are integers."""
-        return {k: v.round(6) for k, v in self._tables().items()}
+        return {k: _no_negative_zero(v.round(6)) for k, v in self._tables().items()}
 
     def _tables(self) -> dict[str, pd.DataFrame]:
         out = {"summary": self.summary}
@@ -104,6 +104,15 @@ class RunResult:
             out[f"net_positions_{y}"] = r.net
         out["parameters"] = self.parameters
         return out
+
+
+def _no_negative_zero(df: pd.DataFrame) -> pd.DataFrame:
+    """−1e-12 rounds to −0.0; adding 0.0 makes it 0.0, so exported tables never show "-0.0"."""
+    floats = df.select_dtypes("float").columns
+    if len(floats):
+        df = df.copy()
+        df[floats] = df[floats] + 0.0
+    return df
 
 
 # --- computing ------------------------------------------------------------------------------------------
