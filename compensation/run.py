@@ -16,6 +16,7 @@ import pandas as pd
 from .equity import measures, per_unit
 from .io import atomic_folder, atomic_write_bytes, write_csv, write_xlsx
 from .money import UNITS
+from .notice import write_run_notice
 from .problems import InputError, Report
 from .progress import Progress
 from .scenario import (
@@ -322,6 +323,9 @@ def versions() -> dict:
     return out
 
 
+FORMATS = ("csv", "xlsx", "parquet", "notice")  # what write_run can write ("notice": 分配情况表, notice.xlsx)
+
+
 def run_folder(out_root: Path, result: RunResult) -> Path:
     return Path(out_root) / f"{result.scenario.name}-{result.hash}"
 
@@ -355,6 +359,9 @@ def write_run(result: RunResult, out_root: Path, formats=("csv", "xlsx", "parque
                 _after_table(name)
         if "xlsx" in formats:
             write_xlsx({name: bilingual(df) for name, df in tables.items()}, tmp / "results.xlsx")
+        if "notice" in formats:  # the Ministry's layout (分配情况表), one sheet per year
+            write_run_notice(result, tmp / "notice.xlsx")
+            files["notice.xlsx"] = sha256_file(tmp / "notice.xlsx")
         manifest = {
             "scenario": result.scenario.name,
             "title": result.scenario.title,

@@ -10,7 +10,7 @@ from compensation.allocation import OBJECTIVES, list_methods
 from compensation.allocation.methods import component_labels
 from compensation.schema import FUNCTION_TYPES
 from ui import charts
-from ui.downloads import bundle_zip, download_chart_data, download_table
+from ui.downloads import bundle_zip, download_chart_data, download_notice, download_table
 from ui.format import yi_from_wan
 from ui.i18n import lang, t
 from ui.loading import method, names, regions_in_use
@@ -170,6 +170,13 @@ with right:
         "share": st.column_config.NumberColumn(t("col.share"), format="percent"),
         "binding": st.column_config.TextColumn(t("col.binding"))})
     download_table(table, f"allocation_{s.year}_{o.hash}", "alloc_table")
+    nrow = st.container(horizontal=True, vertical_alignment="bottom")
+    with nrow:
+        unit_view = widget(st.segmented_control, Keys.UNIT_VIEW, "亿元", t("alloc.unit_view"), ["亿元", "万元"],
+                           required=True)
+        up = st.session_state.get(Keys.UPLOAD)
+        download_notice(res, s.spec(), o.hash, "alloc", unit_view or "亿元",
+                        {"数据 / data": s.data_label, **({"数据哈希 / data sha256": up["sha"]} if up else {})})
     with st.expander(t("alloc.parameters")):
         params = res.parameters_table().astype({"value": str})
         st.dataframe(params, hide_index=True, width="stretch")
