@@ -16,6 +16,7 @@ import pandas as pd
 from .equity import measures, per_unit
 from .io import FolderExists, atomic_folder, atomic_write_bytes, check_name, inside, write_csv, write_xlsx
 from .money import UNITS
+from .notice import write_run_notice
 from .problems import InputError, Report
 from .progress import Progress
 from .scenario import (
@@ -87,7 +88,7 @@ class RunResult:
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every output table by file stem, in a stable order; unrounded intermediate amounts (targets,
         adjustments, shares) are shown to 6 decimals, the final amounts are integers."""
-        return {k: v.round(6) for k, v in self._tables().items()}
+        return {k: _no_negative_zero(v.round(6)) for k, v in self._tables().items()}
 
     def _tables(self) -> dict[str, pd.DataFrame]:
         out = {"summary": self.summary}
@@ -103,6 +104,15 @@ class RunResult:
             out[f"net_positions_{y}"] = r.net
         out["parameters"] = self.parameters
         return out
+
+
+def _no_negative_zero(df: pd.DataFrame) -> pd.DataFrame:
+    """−1e-12 rounds to −0.0; adding 0.0 makes it 0.0, so exported tables never show "-0.0"."""
+    floats = df.select_dtypes("float").columns
+    if len(floats):
+        df = df.copy()
+        df[floats] = df[floats] + 0.0
+    return df
 
 
 # --- computing ------------------------------------------------------------------------------------------
@@ -313,19 +323,20 @@ def versions() -> dict:
     return out
 
 
-ALL_FORMATS = ("csv", "xlsx", "parquet")
+FORMATS = ("csv", "xlsx", "parquet", "notice")  # what write_run can write ("notice": 分配情况表, notice.xlsx)
+DEFAULT_FORMATS = ("csv", "xlsx", "parquet")
 
 
-def run_folder(out_root: Path, result: RunResult | None = None, formats=ALL_FORMATS, name: str = "",
+def run_folder(out_root: Path, result: RunResult | None = None, formats=DEFAULT_FORMATS, name: str = "",
                digest: str = "") -> Path:
-    """``<out>/<scenario>-<hash>``, with ``-<formats>`` appended when not every format is written (the formats
-    are part of a run's identity: a csv-only folder is never taken for a complete one). The scenario name was
-    checked on loading; the folder is checked again to lie inside ``out_root`` before anything is written."""
+    """``<out>/<scenario>-<hash>``, with ``-<formats>`` appended when the formats are not the default three
+    (the formats are part of a run's identity: a csv-only folder is never taken for a complete one). The
+    scenario name was checked on loading; the folder is checked again to lie inside ``out_root``."""
     name = name or result.scenario.name
     digest = digest or result.hash
     check_name(name, "scenario name", key="scenario.name")
-    wanted = [f for f in ALL_FORMATS if f in formats]
-    tail = "" if wanted == list(ALL_FORMATS) else "-" + "+".join(wanted)
+    wanted = [f for f in FORMATS if f in formats]
+    tail = "" if wanted == list(DEFAULT_FORMATS) else "-" + "+".join(wanted)
     return inside(Path(out_root) / f"{name}-{digest}{tail}", out_root)
 
 
@@ -334,9 +345,9 @@ def write_run(result: RunResult, out_root: Path, formats=("csv", "xlsx", "parque
     """Write the run folder atomically: everything goes into a hidden temporary folder that is renamed into
     place at the end, so an interrupted run leaves no half-written table. Returns (folder, written); if a
     folder with the same inputs exists already it is left as it is and ``written`` is False."""
-    unknown = [f for f in formats if f not in ALL_FORMATS]
+    unknown = [f for f in formats if f not in FORMATS]
     if unknown:
-        raise InputError(f"unknown output format(s) {', '.join(map(str, unknown))}: use {', '.join(ALL_FORMATS)}",
+        raise InputError(f"unknown output format(s) {', '.join(map(str, unknown))}: use {', '.join(FORMATS)}",
                          "未知的输出格式")
     final = run_folder(out_root, result, formats)
     if (final / "manifest.json").exists():
@@ -370,6 +381,9 @@ def _write_run_folder(result: RunResult, final: Path, formats, _after_table) -> 
                 _after_table(name)
         if "xlsx" in formats:
             write_xlsx({name: bilingual(df) for name, df in tables.items()}, tmp / "results.xlsx")
+        if "notice" in formats:  # the Ministry's layout (分配情况表), one sheet per year
+            write_run_notice(result, tmp / "notice.xlsx")
+            files["notice.xlsx"] = sha256_file(tmp / "notice.xlsx")
         manifest = {
             "scenario": result.scenario.name,
             "title": result.scenario.title,
@@ -388,7 +402,7 @@ def _write_run_folder(result: RunResult, final: Path, formats, _after_table) -> 
                                   if r.horizontal is not None},
             "timings_s": {str(y): round(r.seconds, 4) for y, r in result.results.items()},
             "tables": files,
-            "formats": [f for f in ALL_FORMATS if f in formats],
+            "formats": [f for f in FORMATS if f in formats],
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "command": " ".join(sys.argv),
         }

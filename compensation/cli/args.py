@@ -10,8 +10,6 @@ from __future__ import annotations
 import argparse
 import math
 
-FORMATS = ("csv", "xlsx", "parquet")
-
 
 def finite_float(text: str) -> float:
     """A finite number (NaN and infinities refused)."""
@@ -95,7 +93,10 @@ def years(text: str) -> list[int]:
 
 
 def formats(text: str) -> tuple[str, ...]:
-    """'csv,xlsx,parquet' or a subset; an unknown format is refused (it would leave a folder without it)."""
+    """'csv,xlsx,parquet' or a subset (or 'notice'); an unknown format is refused (it would leave a folder
+    without it)."""
+    from ..run import FORMATS
+
     items = [f.strip().lower() for f in text.split(",") if f.strip()]
     unknown = [f for f in items if f not in FORMATS]
     if unknown or not items:

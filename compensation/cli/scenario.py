@@ -211,8 +211,8 @@ def register(sub) -> None:
     p.add_argument("scenarios", nargs="+", help="scenario names (in scenarios/) or paths")
     p.add_argument("--years", type=cli_args.years, help="e.g. 2024-2027 (default: the scenario's years)")
     p.add_argument("--out", default="runs", help="folder for run folders (default runs/)")
-    p.add_argument("--formats", type=cli_args.formats, default=cli_args.FORMATS,
-                   help="comma-separated subset of csv,xlsx,parquet (default: all three)")
+    p.add_argument("--formats", type=cli_args.formats, default=("csv", "xlsx", "parquet"),
+                   help="comma-separated subset of csv,xlsx,parquet,notice (default: csv,xlsx,parquet)")
     p.add_argument("--jobs", type=cli_args.positive_int, default=None, help="parallel processes (default: one per scenario, ≤ cores)")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_run)
