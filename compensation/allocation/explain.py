@@ -74,6 +74,11 @@ def explain(res, region, lang: str = "zh") -> str:
     else:
         text = f"{name} ({t['adcode'].iloc[i]}): {line} → target {human(target, unit)} by '{method_label}'"
         text += f" ({comp_txt})" if len(comps) > 1 else ""
+    fallbacks = res.trace.get("fallbacks", [])
+    if fallbacks:
+        used = ("、" if zh else ", ").join(f"{f['input']} ← {f['stands_in']}" for f in fallbacks)
+        text += (f"(本方法在这些数据上使用了声明的替代:{used})" if zh else
+                 f" (declared fallbacks used on this data: {used})")
     if "final" not in t:
         return text + ("。分配不可行,见诊断信息。" if zh else ". The allocation is infeasible: see the diagnostics.")
     b = t["binding"].iloc[i]
