@@ -16,6 +16,7 @@ import pandas as pd
 from .equity import measures, per_unit
 from .io import atomic_folder, atomic_write_bytes, write_csv, write_xlsx
 from .money import UNITS
+from .notice import write_run_notice
 from .problems import InputError, Report
 from .progress import Progress
 from .scenario import (
@@ -87,7 +88,7 @@ class RunResult:
     def tables(self) -> dict[str, pd.DataFrame]:
         """Every output table by file stem, in a stable order; unrounded intermediate amounts (targets,
         adjustments, shares) are shown to 6 decimals, the final amounts are integers."""
-        return {k: v.round(6) for k, v in self._tables().items()}
+        return {k: _no_negative_zero(v.round(6)) for k, v in self._tables().items()}
 
     def _tables(self) -> dict[str, pd.DataFrame]:
         out = {"summary": self.summary}
@@ -103,6 +104,15 @@ class RunResult:
             out[f"net_positions_{y}"] = r.net
         out["parameters"] = self.parameters
         return out
+
+
+def _no_negative_zero(df: pd.DataFrame) -> pd.DataFrame:
+    """−1e-12 rounds to −0.0; adding 0.0 makes it 0.0, so exported tables never show "-0.0"."""
+    floats = df.select_dtypes("float").columns
+    if len(floats):
+        df = df.copy()
+        df[floats] = df[floats] + 0.0
+    return df
 
 
 # --- computing ------------------------------------------------------------------------------------------
@@ -313,6 +323,9 @@ def versions() -> dict:
     return out
 
 
+FORMATS = ("csv", "xlsx", "parquet", "notice")  # what write_run can write ("notice": 分配情况表, notice.xlsx)
+
+
 def run_folder(out_root: Path, result: RunResult) -> Path:
     return Path(out_root) / f"{result.scenario.name}-{result.hash}"
 
@@ -346,6 +359,9 @@ def write_run(result: RunResult, out_root: Path, formats=("csv", "xlsx", "parque
                 _after_table(name)
         if "xlsx" in formats:
             write_xlsx({name: bilingual(df) for name, df in tables.items()}, tmp / "results.xlsx")
+        if "notice" in formats:  # the Ministry's layout (分配情况表), one sheet per year
+            write_run_notice(result, tmp / "notice.xlsx")
+            files["notice.xlsx"] = sha256_file(tmp / "notice.xlsx")
         manifest = {
             "scenario": result.scenario.name,
             "title": result.scenario.title,

@@ -13,12 +13,13 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal, localcontext
 from pathlib import Path
 
 import yaml
 
 from .data import DATA_DIR, MODELS_DIR, ROOT, SCENARIOS_DIR
-from .money import UNITS, unit_name
+from .money import BUDGET_ROUNDING, parse_amount, unit_name, whole_amount
 from .problems import InputError, Report
 
 YEAR_MIN, YEAR_MAX = 2008, 2100
@@ -36,7 +37,7 @@ SPEC = {
     "overrides": ANY_MAP,
     "years": (list, str, int),
     "budget": {"unit": (str,), "amounts": ANY_MAP, "base": (int, float), "base_year": (int,),
-               "growth": (int, float)},
+               "growth": (int, float), "rounding": (str,)},
     "unit": (str,),
     "rounding": (str,),
     "objective": (str,),
@@ -209,11 +210,12 @@ def _rel(path: Path) -> str:
 
 
 def budget_for_years(spec: dict, years: list[int], unit: str, file: str = "", rep: Report | None = None) -> dict:
-    """Budget per year as an exact integer in ``unit``.
+    """Budget per year as an exact Python int in ``unit`` (money.whole_amount: Decimal arithmetic, no float).
 
-    ``amounts`` are taken as given (each must be whole in the output unit); a ``base`` with ``growth`` gives
-    base × (1 + growth)^(year − base_year), rounded half-up to a whole output unit (the one rounding of a
-    budget; it is stated in the run's parameters table)."""
+    ``amounts`` are taken as given: each must be a whole number of the output unit, unless
+    ``budget.rounding: half_up`` (then rounded half up with a warning saying by how much). A ``base`` with
+    ``growth`` gives base × (1 + growth)^(year − base_year), computed in Decimal and rounded half-up to a whole
+    output unit (the one rounding of a budget; it is stated in the run's parameters table)."""
     rep = rep if rep is not None else Report()
     b = spec.get("budget") or {}
     try:
@@ -221,33 +223,52 @@ def budget_for_years(spec: dict, years: list[int], unit: str, file: str = "", re
     except InputError as exc:
         rep.error(exc.report.errors[0].message_en, exc.report.errors[0].message_zh, file=file, key="budget.unit")
         return {}
-    amounts = {int(k): v for k, v in (b.get("amounts") or {}).items()}
+    rounding = b.get("rounding", "refuse")
+    if rounding not in BUDGET_ROUNDING:
+        rep.error("unknown budget rounding", "未知的预算取整方式", file=file, key="budget.rounding",
+                  expected=" or ".join(BUDGET_ROUNDING), found=repr(rounding))
+        return {}
+    amounts = {}
+    for k, v in (b.get("amounts") or {}).items():
+        try:
+            amounts[int(k)] = v
+        except (TypeError, ValueError):
+            rep.error("budget years must be years", "预算年份必须为年份", file=file, key=f"budget.amounts.{k}",
+                      found=repr(k))
     out = {}
     for y in years:
-        if y in amounts:
-            value = float(amounts[y]) * UNITS[bunit] / UNITS[unit]
-            if abs(value - round(value)) > 1e-6 * max(1, abs(value)):
-                rep.error(f"budget {amounts[y]} {bunit} is not a whole number of {unit}",
-                          f"预算不是整数个{unit}", file=file, key=f"budget.amounts.{y}", year=y)
+        key = f"budget.amounts.{y}"
+        try:
+            if y in amounts:
+                out[y], note = whole_amount(amounts[y], bunit, unit, key, rounding)
+            elif "base" in b:
+                key = "budget.base"
+                base = parse_amount(b["base"], key)
+                growth = parse_amount(b.get("growth", 0), "budget.growth", allow_zero=True, signed=True)
+                if growth <= -1:
+                    raise InputError("budget.growth must be above -1 (-100%)", "预算增长率必须大于 -100%",
+                                     key="budget.growth", found=repr(b.get("growth")))
+                with localcontext() as ctx:
+                    ctx.prec = 80
+                    value = base * (1 + growth) ** (y - int(b.get("base_year", years[0])))
+                    if value > Decimal(10) ** 24:
+                        raise InputError(f"budget.base × growth reaches {value:.3e} {bunit} in {y}",
+                                         f"预算基数按增长率计算在 {y} 年达到 {value:.3e}{bunit}", key=key)
+                out[y], note = whole_amount(value, bunit, unit, key, "half_up")
+                note = None  # the growth rounding is the documented rule, stated in the parameters table
+            else:
+                rep.error("no budget for this year: give budget.amounts or budget.base (+ growth)",
+                          "该年份没有预算:请给出 budget.amounts 或 budget.base(及 growth)", file=file,
+                          key="budget", year=y)
                 continue
-            out[y] = int(round(value))
-        elif "base" in b:
-            base_year = int(b.get("base_year", years[0]))
-            value = float(b["base"]) * (1 + float(b.get("growth", 0.0))) ** (y - base_year)
-            out[y] = int(_half_up(value * UNITS[bunit] / UNITS[unit]))
-        else:
-            rep.error("no budget for this year: give budget.amounts or budget.base (+ growth)",
-                      "该年份没有预算:请给出 budget.amounts 或 budget.base(及 growth)", file=file,
-                      key="budget", year=y)
+        except InputError as exc:
+            for p in exc.report.errors:
+                rep.error(p.message_en, p.message_zh, file=file, key=p.key or key, year=y, expected=p.expected,
+                          found=p.found)
             continue
-        if out[y] <= 0:
-            rep.error("budget must be positive", "预算必须为正数", file=file, key="budget", year=y,
-                      found=str(out[y]))
+        if note is not None:
+            rep.warning(note.message_en, note.message_zh, file=file, key=key, year=y)
     return out
-
-
-def _half_up(x: float) -> int:
-    return int(x + 0.5) if x >= 0 else -int(-x + 0.5)
 
 
 def overrides_for_year(overrides: dict, year: int) -> dict:

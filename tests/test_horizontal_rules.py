@@ -7,6 +7,7 @@ import pytest
 from compensation.horizontal import load_agreement, read_monitoring, rules
 from compensation.horizontal.evaluate import evaluate
 from compensation.horizontal.monitoring import monthly_table
+from compensation.problems import InputError
 
 
 def mon(*tables):
@@ -79,12 +80,22 @@ def test_yellow_river_class_exactly_at_pivot_only_change_term():
 
 
 def test_yellow_river_class_ii_and_capped_improvement():
-    # worked by hand: 2022 COD 15 (I), NH3-N 0.5 (II, exactly at the limit), TP 0.1 (II) → class II → B = 6000;
-    # index = mean(15/20, .5/1, .1/.2) = 0.58333; vs 1.0 → 41.67 points → 4166.7 → cap 4000; both 山东 → 河南
-    m = mon(monthly_table("刘庄", 2021, cod=20, nh3n=1.0, tp=0.2), monthly_table("刘庄", 2022, cod=15, nh3n=0.5, tp=0.1))
-    ob = evaluate(load_agreement("yellow_river_henan_shandong"), m, 2022)
+    # worked by hand: 2020 (round 1's first assessment year) COD 15 (I), NH3-N 0.5 (II, exactly at the limit),
+    # TP 0.1 (II) → class II → B = 6000; index = mean(15/20, .5/1, .1/.2) = 0.58333 against 2019's 1.0 → 41.67
+    # points → 4166.7 → cap 4000; both 山东 → 河南
+    m = mon(monthly_table("刘庄", 2019, cod=20, nh3n=1.0, tp=0.2), monthly_table("刘庄", 2020, cod=15, nh3n=0.5, tp=0.1))
+    ob = evaluate(load_agreement("yellow_river_henan_shandong"), m, 2020)
     assert sorted(ob["amount"].tolist()) == [4000.0, 6000.0]
     assert set(zip(ob["payer"], ob["payee"], strict=True)) == {(SD, HN)}
+
+
+def test_yellow_river_round_1_is_2020_and_2021():
+    # the round-1 agreement covers the assessment years 2020 and 2021: 2022 belongs to no round shipped here
+    ag = load_agreement("yellow_river_henan_shandong")
+    assert ag.period == (2020, 2021)
+    m = mon(monthly_table("刘庄", 2021, cod=20, nh3n=1.0, tp=0.2), monthly_table("刘庄", 2022, cod=15, nh3n=0.5, tp=0.1))
+    with pytest.raises(InputError, match="runs 2020–2021, not 2022"):
+        evaluate(ag, m, 2022)
 
 
 def test_yellow_river_worse_year_upstream_pays():

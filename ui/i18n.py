@@ -127,6 +127,13 @@ S: dict[str, tuple[str, str]] = {
                     "Grey: region not in this calculation (e.g. Taiwan, Hong Kong, Macao). Dashed: South China Sea "
                     "line."),
     "dl.chart_csv": ("图表数据 CSV", "chart data CSV"),
+    "dl.notice": ("分配情况表(XLSX,单位:{unit})", "allocation notice 分配情况表 (XLSX, in {unit})"),
+    "dl.notice_help": ("财政部下达通知所附“分配情况表”的版式:标题、单位、地方合计在前、各省按规定顺序、金额保留两位小数,"
+                       "A4 横向打印、表头每页重复;另有“说明”页记录方法、资金池、约束、数据与哈希。",
+                       "The layout of the tables attached to the Ministry of Finance's notices: title, unit, 地方合计 "
+                       "first, provinces in the official order, amounts to 2 decimals, A4 landscape with the header "
+                       "row repeated; a sheet 说明 records method, pool, constraints, data and hashes."),
+    "alloc.unit_view": ("金额单位", "amounts in"),
     "wf.component": ("测算组成", "component"),
     "wf.adjustment": ("调整", "adjustment"),
     "wf.total": ("最终金额", "final"),

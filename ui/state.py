@@ -23,6 +23,7 @@ class Keys:
     GROUPS = "alloc_groups"  # data editor: min / max share per region group
     BUNDLE = "_alloc_bundle"  # {"hash", "zip"}: the run bundle prepared for the current inputs
     RESET = "alloc_reset"
+    UNIT_VIEW = "alloc_unit_view"  # 亿元 | 万元: province amounts and the notice
 
     # Overview
     MAP_MEASURE = "ov_map_measure"

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..money import UNITS, to_integer_total, unit_name
+from ..money import UNITS, unit_name, whole_amount
 from ..problems import InputError, Problem
 from . import constrained, solver
 from .methods import compute_targets, total_target
@@ -167,10 +167,10 @@ def build_groups(c: Constraints, regions: pd.DataFrame, budget: float):
     return out
 
 
-def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget: float = 0, budget_unit: str = "亿元",
+def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget=0, budget_unit: str = "亿元",
              unit: str = "万元", year: int = 2023, constraints: Constraints | None = None,
              objective: str = "proportional", overrides: dict | None = None, integer: bool = True,
-             time_limit: float | None = 30) -> AllocationResult:
+             time_limit: float | None = 30, budget_rounding: str = "refuse") -> AllocationResult:
     """Split ``budget`` (in ``budget_unit``) among ``regions`` by ``method``; final amounts are whole numbers of
     ``unit`` adding up to the budget exactly.
 
@@ -185,9 +185,8 @@ def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget: 
         raise InputError(f"unknown objective '{objective}': use {', '.join(OBJECTIVES)}",
                          f"未知的目标 '{objective}':请用 {', '.join(OBJECTIVES)}")
     unit = unit_name(unit)
-    budget_int = to_integer_total(budget, unit_name(budget_unit), unit)
-    if budget_int <= 0:
-        raise InputError("the budget must be positive", "预算必须大于零")
+    # exact: a Decimal in budget_unit made a whole number of ``unit`` (refused, or rounded with a warning)
+    budget_int, budget_note = whole_amount(budget, unit_name(budget_unit), unit, "budget", budget_rounding)
     if "adcode" not in regions:
         raise InputError("region data has no 'adcode' column", "地区数据缺少 'adcode' 列", column="adcode")
     regions = regions.reset_index(drop=True).copy()
@@ -196,7 +195,7 @@ def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget: 
         dup = regions["adcode"][regions["adcode"].duplicated()].iloc[0]
         raise InputError(f"adcode {dup} appears more than once", f"行政区划代码 {dup} 重复", column="adcode")
     comp, ctx = compute_targets(m, regions, budget_int * UNITS[unit], year, overrides)
-    diagnostics: list[Problem] = list(ctx.diagnostics)
+    diagnostics: list[Problem] = list(ctx.diagnostics) + ([budget_note] if budget_note else [])
     raw = total_target(comp)
     if raw.sum() <= 0:
         raise InputError(f"method '{m.name}' gives every region a zero target (no eligible region, or the "

@@ -159,7 +159,8 @@ def indicator_value(spec, ctx: Context, where: str) -> np.ndarray:
 
 
 def eligibility(spec, ctx: Context, where: str) -> np.ndarray:
-    """Boolean mask from {column, equals|min|max|in}, {any: [...]}, {all: [...]}; ``if_missing: all``."""
+    """Boolean mask from {column, equals|min|max|above|below|in}, {ratio, min|max|above|below}, {any: [...]},
+    {all: [...]}; ``if_missing: all``."""
     if not spec:
         return np.ones(ctx.n, dtype=bool)
     if "any" in spec:
@@ -167,13 +168,7 @@ def eligibility(spec, ctx: Context, where: str) -> np.ndarray:
     if "all" in spec:
         return np.logical_and.reduce([eligibility(s, ctx, where) for s in spec["all"]])
     if "ratio" in spec:
-        v = indicator_value({"ratio": spec["ratio"]}, ctx, where)
-        mask = np.ones(ctx.n, dtype=bool)
-        if "min" in spec:
-            mask &= v >= ctx.num(spec["min"], where)
-        if "max" in spec:
-            mask &= v <= ctx.num(spec["max"], where)
-        return mask
+        return _compare(indicator_value({"ratio": spec["ratio"]}, ctx, where), spec, ctx, where)
     name = spec["column"]
     if name not in ctx.regions.columns or ctx.regions[name].isna().all():
         if spec.get("if_missing") == "all":
@@ -188,7 +183,12 @@ def eligibility(spec, ctx: Context, where: str) -> np.ndarray:
         ctx.used_columns.add(name)
         allowed = ctx.value(spec["in"], where)
         return ctx.regions[name].astype(str).isin([str(a) for a in allowed]).to_numpy()
-    v = ctx.column(name, where)
+    return _compare(ctx.column(name, where), spec, ctx, where)
+
+
+def _compare(v, spec, ctx: Context, where: str) -> np.ndarray:
+    """``equals``; ``min`` / ``max`` include the bound (≥, ≤); ``above`` / ``below`` exclude it (>, <), for rules
+    worded "over 70%" (Portugal's Natura share)."""
     mask = np.ones(ctx.n, dtype=bool)
     if "equals" in spec:
         mask &= v == ctx.num(spec["equals"], where)
@@ -196,6 +196,10 @@ def eligibility(spec, ctx: Context, where: str) -> np.ndarray:
         mask &= v >= ctx.num(spec["min"], where)
     if "max" in spec:
         mask &= v <= ctx.num(spec["max"], where)
+    if "above" in spec:
+        mask &= v > ctx.num(spec["above"], where)
+    if "below" in spec:
+        mask &= v < ctx.num(spec["below"], where)
     return mask
 
 

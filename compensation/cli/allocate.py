@@ -54,12 +54,15 @@ def cmd_allocate(args) -> int:
     from .. import load_regions
     from ..allocation import Constraints, allocate
     from ..io import ensure_new_file, write_csv, write_xlsx
+    from ..money import whole_amount
 
     suffix = Path(args.out).suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise InputError(f"unknown output format '{suffix}': use .csv or .xlsx",
                          f"未知的输出格式 '{suffix}':请用 .csv 或 .xlsx", file=args.out)
     ensure_new_file(args.out, args.overwrite)
+    whole_amount(args.budget, args.budget_unit or args.unit, args.unit, "--budget",  # errors name the flag
+                 "half_up" if args.round_budget else "refuse")
     regions = load_regions(args.data)
     constraints = Constraints(
         floor_ratio=args.floor_ratio, cap_ratio=args.cap_ratio,
@@ -67,7 +70,8 @@ def cmd_allocate(args) -> int:
         locks=_parse_pairs(args.lock, "--lock"), exclude=list(args.exclude or []), groups=_groups(args.group))
     res = allocate(regions, method=args.method, budget=args.budget, budget_unit=args.budget_unit or args.unit,
                    unit=args.unit, year=args.year, constraints=constraints, objective=args.objective,
-                   overrides=_overrides(args.set), integer=not args.lp, time_limit=args.time_limit)
+                   overrides=_overrides(args.set), integer=not args.lp, time_limit=args.time_limit,
+                   budget_rounding="half_up" if args.round_budget else "refuse")
     if res.status == "infeasible":
         from ..problems import Report
 
@@ -130,7 +134,11 @@ def cmd_methods(args) -> int:
 def register(sub) -> None:
     p = sub.add_parser("allocate", help="allocate a central budget among regions / 测算转移支付分配")
     p.add_argument("--method", default="redline_function_weighted", help="method name or YAML model file")
-    p.add_argument("--budget", type=float, required=True, help="total budget, in --budget-unit (default --unit)")
+    p.add_argument("--budget", required=True,
+                   help="total budget, in --budget-unit (default --unit); parsed exactly as a decimal")
+    p.add_argument("--round-budget", action="store_true",
+                   help="round a budget that is not a whole number of --unit half up, with a warning "
+                        "(default: refuse it)")
     p.add_argument("--unit", default="万元", help="unit of the final amounts: 元, 万元 or 亿元 (default 万元)")
     p.add_argument("--budget-unit", default=None, help="unit of --budget (default: --unit)")
     p.add_argument("--data", default=None, help="region CSV/XLSX (default: the embedded province data)")

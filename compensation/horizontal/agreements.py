@@ -27,7 +27,8 @@ RULE_TYPES = {
     "quantity_quality": ("水量 + 水质", "quantity plus quality against a baseline inflow"),
     "beneficiary_shares": ("受益地区分担", "beneficiary shares"),
 }
-PARAM_STATUSES = ("published", "assumption")
+# conflicting: published sources disagree; the file says which reading is used and how to choose the other
+PARAM_STATUSES = ("published", "assumption", "conflicting")
 REQUIRED_KEYS = ("id", "title_zh", "rule", "period", "parties", "params", "sources")
 CALC_UNIT = "万元"  # unit in which rules compute
 

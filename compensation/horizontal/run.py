@@ -89,6 +89,12 @@ def run_horizontal(agreements, monitoring, year: int, regions: pd.DataFrame | No
         if assumed:
             diagnostics.append(Problem("info", f"{ag.id}: assumed (unpublished) parameters used: {', '.join(assumed)}",
                                        f"{ag.id}:使用了假设(未公布)的参数:{', '.join(assumed)}"))
+        conflicting = [k for k, p in ag.params.items() if p.get("status") == "conflicting"]
+        for k in conflicting:
+            diagnostics.append(Problem(
+                "warning", f"{ag.id}: published sources disagree on '{k}'; the value used is "
+                           f"{ag.params[k].get('value')} ({ag.params[k].get('note', '')})",
+                f"{ag.id}:公开来源对参数 '{k}' 说法不一,采用 {ag.params[k].get('value')}", column=k))
     if isinstance(links, str) and links == "parties":
         links = party_links(ags, extra_obligations)
     st = settle(ledger, regions=regions, names=names, unit=unit, capacity_ratio=capacity_ratio, links=links,

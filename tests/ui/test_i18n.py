@@ -8,8 +8,8 @@ from conftest import ROOT
 
 from compensation.allocation import OBJECTIVES
 from compensation.schema import STATUSES
-from ui.common import GROUP_NAMES
 from ui.i18n import S
+from ui.settings import GROUP_NAMES
 
 SOURCES = [ROOT / "app_streamlit.py", *sorted((ROOT / "ui").rglob("*.py"))]
 

@@ -7,7 +7,7 @@ import re
 import pandas as pd
 from conftest import info_text, metric, no_exception, ok, page, table_with
 
-from ui.common import groups_default
+from ui.settings import groups_default
 from ui.state import Keys
 
 QINGHAI = "630000"
@@ -93,7 +93,8 @@ def test_zero_pool_is_a_message_not_a_traceback():
 def test_groups_and_locks_from_the_editors():
     groups = groups_default()
     groups.loc[groups["region_group"] == "west", "min_share"] = 0.8
-    from ui.common import bounds_default, default_regions
+    from ui.loading import default_regions
+    from ui.settings import bounds_default
 
     bounds = bounds_default(default_regions())
     bounds.loc[bounds["adcode"] == "110000", "lock"] = 50_000.0

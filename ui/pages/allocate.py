@@ -10,31 +10,29 @@ from compensation.allocation import OBJECTIVES, list_methods
 from compensation.allocation.methods import component_labels
 from compensation.schema import FUNCTION_TYPES
 from ui import charts
-from ui.common import (
-    GROUP_NAMES,
-    bounds_default,
-    bundle_zip,
+from ui.downloads import bundle_zip, download_chart_data, download_notice, download_table
+from ui.format import yi_from_wan
+from ui.i18n import lang, t
+from ui.loading import method, names, regions_in_use
+from ui.results import (
     caption_illustrative,
-    download_chart_data,
-    download_table,
-    editor,
-    groups_default,
-    method,
-    names,
     param_label,
-    persist,
     provenance,
-    regions_in_use,
     run_allocation,
-    scalar_parameters,
-    settings,
     show_problems,
     show_report,
     status_line,
+)
+from ui.settings import (
+    GROUP_NAMES,
+    bounds_default,
+    editor,
+    groups_default,
+    persist,
+    scalar_parameters,
+    settings,
     widget,
 )
-from ui.format import yi_from_wan
-from ui.i18n import lang, t
 from ui.state import Keys
 
 st.title(t("alloc.title"))
@@ -172,6 +170,13 @@ with right:
         "share": st.column_config.NumberColumn(t("col.share"), format="percent"),
         "binding": st.column_config.TextColumn(t("col.binding"))})
     download_table(table, f"allocation_{s.year}_{o.hash}", "alloc_table")
+    nrow = st.container(horizontal=True, vertical_alignment="bottom")
+    with nrow:
+        unit_view = widget(st.segmented_control, Keys.UNIT_VIEW, "亿元", t("alloc.unit_view"), ["亿元", "万元"],
+                           required=True)
+        up = st.session_state.get(Keys.UPLOAD)
+        download_notice(res, s.spec(), o.hash, "alloc", unit_view or "亿元",
+                        {"数据 / data": s.data_label, **({"数据哈希 / data sha256": up["sha"]} if up else {})})
     with st.expander(t("alloc.parameters")):
         params = res.parameters_table().astype({"value": str})
         st.dataframe(params, hide_index=True, width="stretch")

@@ -9,22 +9,12 @@ import streamlit as st
 from compensation.compare import BUCKETS, compare_runs, region_diff
 from compensation.run import RunResult
 from ui import charts
-from ui.common import (
-    BASELINE,
-    download_chart_data,
-    download_table,
-    map_shapes,
-    names,
-    provenance,
-    run_allocation,
-    scenario,
-    scenario_names,
-    scenario_run,
-    show_report,
-    widget,
-)
+from ui.downloads import download_chart_data, download_table
 from ui.format import pct, signed_wan, yi_from_wan
 from ui.i18n import lang, t
+from ui.loading import map_shapes, names, scenario, scenario_names, scenario_run
+from ui.results import provenance, run_allocation, show_report
+from ui.settings import BASELINE, widget
 from ui.state import Keys
 
 CURRENT = "__current__"

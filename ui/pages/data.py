@@ -11,19 +11,11 @@ from compensation.io import read_table
 from compensation.problems import InputError
 from compensation.schema import COLUMNS, REQUIRED, label
 from ui import charts
-from ui.common import (
-    csv_bytes,
-    default_regions,
-    download_chart_data,
-    download_table,
-    problems_table,
-    regions_in_use,
-    save_upload,
-    show_problems,
-    xlsx_bytes,
-)
+from ui.downloads import csv_bytes, download_chart_data, download_table, xlsx_bytes
 from ui.format import km2, num
 from ui.i18n import lang, t
+from ui.loading import default_regions, regions_in_use, save_upload
+from ui.results import problems_table, show_problems
 from ui.state import Keys
 
 st.title(t("d.title"))

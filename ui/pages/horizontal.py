@@ -14,20 +14,12 @@ from compensation.horizontal.agreements import RULE_TYPES
 from compensation.problems import InputError
 from compensation.run import net_positions
 from ui import charts
-from ui.common import (
-    default_regions,
-    download_chart_data,
-    download_table,
-    editor,
-    map_shapes,
-    problem_text,
-    scenario,
-    scenario_run,
-    show_report,
-    widget,
-)
+from ui.downloads import download_chart_data, download_table
 from ui.format import wan
 from ui.i18n import lang, t
+from ui.loading import default_regions, map_shapes, scenario, scenario_run
+from ui.results import problem_text, show_report
+from ui.settings import editor, widget
 from ui.state import Keys
 
 MONITORING = DATA_DIR / "monitoring" / "illustrative_monitoring.csv"

@@ -7,21 +7,19 @@ import streamlit as st
 
 from compensation.run import RunResult
 from ui import charts
-from ui.common import (
+from ui.downloads import download_chart_data, download_table
+from ui.format import num, yi_from_wan
+from ui.i18n import t
+from ui.loading import map_shapes, names
+from ui.results import (
     caption_illustrative,
-    download_chart_data,
-    download_table,
-    map_shapes,
-    names,
     provenance,
     run_allocation,
     show_problems,
     show_report,
     status_line,
-    widget,
 )
-from ui.format import num, yi_from_wan
-from ui.i18n import t
+from ui.settings import widget
 from ui.state import Keys
 
 MEASURES = ("payment", "per_km2", "per_capita")

@@ -9,24 +9,12 @@ import streamlit as st
 from compensation.allocation.methods import component_labels
 from compensation.schema import COLUMNS, FUNCTION_COLUMNS, label
 from ui import charts
-from ui.common import (
-    caption_illustrative,
-    download_chart_data,
-    download_table,
-    names,
-    provenance,
-    regions_in_use,
-    run_allocation,
-    scenario,
-    scenario_names,
-    scenario_run,
-    settings,
-    show_problems,
-    show_report,
-    widget,
-)
+from ui.downloads import download_chart_data, download_table
 from ui.format import pct, signed_wan, wan
 from ui.i18n import lang, t
+from ui.loading import names, regions_in_use, scenario, scenario_names, scenario_run
+from ui.results import caption_illustrative, provenance, run_allocation, show_problems, show_report
+from ui.settings import settings, widget
 from ui.state import Keys
 
 REDLINE_COLUMNS = ["redline_total_km2", "redline_land_km2", "redline_sea_km2", *FUNCTION_COLUMNS]

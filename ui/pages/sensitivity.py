@@ -11,19 +11,11 @@ import streamlit as st
 from compensation.compare import parse_vary, sweep_points, sweep_summary
 from compensation.problems import InputError
 from ui import charts
-from ui.common import (
-    download_chart_data,
-    download_table,
-    method,
-    names,
-    param_label,
-    provenance,
-    run_allocation,
-    settings,
-    show_report,
-    widget,
-)
+from ui.downloads import download_chart_data, download_table
 from ui.i18n import t
+from ui.loading import method, names
+from ui.results import param_label, provenance, run_allocation, show_report
+from ui.settings import settings, widget
 from ui.state import Keys
 
 st.title(t("s.title"))

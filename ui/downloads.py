@@ -1,0 +1,85 @@
+"""Downloads: a table as CSV (UTF-8 with BOM) and XLSX, chart data, the run bundle of the current settings."""
+
+from __future__ import annotations
+
+import copy
+import io
+import tempfile
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from compensation.scenario import Scenario
+
+from .i18n import t
+
+
+def csv_bytes(df: pd.DataFrame) -> bytes:
+    return df.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def xlsx_bytes(df: pd.DataFrame, sheet: str = "table") -> bytes:
+    from compensation.run import bilingual
+
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as xw:
+        bilingual(df).to_excel(xw, sheet_name=sheet[:31], index=False)
+    return buf.getvalue()
+
+
+def download_table(df: pd.DataFrame, name: str, key: str, xlsx: bool = True) -> None:
+    """CSV and XLSX buttons for a table (plain English column names in CSV, bilingual headers in XLSX)."""
+    row = st.container(horizontal=True)
+    cols = [row, row]
+    cols[0].download_button("CSV", csv_bytes(df), f"{name}.csv", "text/csv", key=f"dl_csv_{key}",
+                            icon=":material/download:")
+    if xlsx:
+        cols[1].download_button("XLSX", xlsx_bytes(df, name), f"{name}.xlsx",
+                                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                                key=f"dl_xlsx_{key}", icon=":material/download:")
+
+
+def download_chart_data(df: pd.DataFrame, name: str, key: str) -> None:
+    st.download_button(t("dl.chart_csv"), csv_bytes(df), f"{name}.csv", "text/csv", key=f"dl_chart_{key}",
+                       icon=":material/download:")
+
+
+def bundle_zip(spec: dict, regions: pd.DataFrame | None = None) -> tuple[bytes, str]:
+    """The run bundle of a spec: compensation.run.compute + write_run (tables, workbook, manifest) as a zip."""
+    from compensation.run import compute, write_run
+
+    sc = Scenario(spec["scenario"]["name"], copy.deepcopy(spec), None, [])
+    result = compute(sc, regions=regions)
+    with tempfile.TemporaryDirectory(prefix="ecocomp-ui-") as tmp:
+        folder, _ = write_run(result, Path(tmp), formats=("csv", "xlsx"))
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            for f in sorted(folder.rglob("*")):
+                if f.is_file():
+                    z.write(f, f"{folder.name}/{f.relative_to(folder)}")
+    return buf.getvalue(), folder.name
+
+
+def notice_bytes(res, spec: dict, input_hash: str, unit: str = "亿元", extra: dict | None = None) -> bytes:
+    """The "分配情况表" workbook of the allocation on the page, by the core (``compensation.notice``): the
+    same file as ``ecocomp run … --formats notice`` writes for the same scenario."""
+    from compensation.notice import write_run_notice
+    from compensation.run import RunResult
+
+    result = RunResult.from_allocation(res, spec["years"][0], spec["scenario"]["name"], spec, input_hash)
+    with tempfile.TemporaryDirectory(prefix="ecocomp-ui-") as tmp:
+        path = Path(tmp) / "notice.xlsx"
+        write_run_notice(result, path, unit, extra)
+        return path.read_bytes()
+
+
+def download_notice(res, spec: dict, input_hash: str, key: str, unit: str = "亿元", extra: dict | None = None) -> None:
+    """A button for the notice; the workbook is made only when it is clicked (no rerun of the page)."""
+    year = spec["years"][0]
+    st.download_button(t("dl.notice", unit=unit), lambda: notice_bytes(res, spec, input_hash, unit, extra),
+                       f"分配情况表_{year}_{input_hash}_{unit}.xlsx",
+                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"dl_notice_{key}",
+                       icon=":material/print:", on_click="ignore", help=t("dl.notice_help"))

@@ -1,0 +1,92 @@
+"""Loading, cached once per process: methods, region tables (the default or an upload kept on disk by its
+hash), shipped scenarios and their runs, map shapes, the input hash of a spec. No calculation here."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from compensation.allocation import load_method
+from compensation.data import MAP_TOPOJSON, MARITIME_GEOJSON, load_regions
+from compensation.scenario import Scenario, input_hash, load_scenario
+
+from .i18n import lang, t
+from .state import Keys
+
+
+@st.cache_resource(show_spinner=False)
+def method(name: str):
+    """A parsed method (YAML read once per process)."""
+    return load_method(name)
+
+
+@st.cache_resource(show_spinner=False)
+def default_regions() -> pd.DataFrame:
+    return load_regions()
+
+
+@st.cache_resource(show_spinner=False)
+def uploaded_regions(path: str, sha: str) -> pd.DataFrame:  # sha: the cache key changes with the content
+    return load_regions(path)
+
+
+@st.cache_resource(show_spinner=False)
+def scenario(name: str):
+    return load_scenario(name)
+
+
+@st.cache_resource(show_spinner="…")
+def scenario_run(name: str):
+    """A shipped scenario computed by the core (compensation.run.compute), once per process."""
+    from compensation.run import compute
+
+    return compute(scenario(name))
+
+
+@st.cache_resource(show_spinner=False)
+def scenario_names() -> list[str]:
+    from compensation.data import SCENARIOS_DIR
+
+    return sorted(p.stem for p in SCENARIOS_DIR.glob("*.yaml"))
+
+
+@st.cache_resource(show_spinner=False)
+def map_shapes() -> tuple[dict, dict]:
+    return (json.loads(Path(MAP_TOPOJSON).read_text(encoding="utf-8")),
+            json.loads(Path(MARITIME_GEOJSON).read_text(encoding="utf-8")))
+
+
+@st.cache_data(show_spinner=False)
+def spec_hash(spec_json: str) -> str:
+    """The core's input hash of a scenario spec (the same hash names the run folder)."""
+    return input_hash(Scenario("current", json.loads(spec_json), None, []), json.loads(spec_json)["years"])[0]
+
+
+def regions_in_use() -> tuple[pd.DataFrame, str, str]:
+    """(table, label for people, reference for a scenario spec): the upload if one is in use, else the default."""
+    up = st.session_state.get(Keys.UPLOAD)
+    if up:
+        return uploaded_regions(up["path"], up["sha"]), up["name"], up["path"]
+    return default_regions(), t("data.default_label"), "default"
+
+
+def save_upload(data: bytes, name: str) -> dict:
+    """Keep an upload on disk (so that its content is hashed with the run) and return its reference."""
+    sha = hashlib.sha256(data).hexdigest()
+    folder = Path(tempfile.gettempdir()) / "ecocomp-ui-uploads"
+    folder.mkdir(parents=True, exist_ok=True)
+    suffix = Path(name).suffix.lower() or ".csv"
+    path = folder / f"{sha[:16]}{suffix}"
+    if not path.exists():
+        path.write_bytes(data)
+    return {"name": name, "path": str(path), "sha": sha}
+
+
+def names(regions: pd.DataFrame) -> dict[str, str]:
+    col = "name_zh" if lang() == "zh" or "name_en" not in regions else "name_en"
+    return dict(zip(regions["adcode"].astype(str), regions[col].astype(str), strict=True))

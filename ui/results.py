@@ -1,0 +1,164 @@
+"""Results on a page: the allocation of the current settings through ``compensation.allocate``, and how
+results are shown (problems beside their rows, solver status in words, the provenance of every figure)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+import streamlit as st
+
+from compensation.allocation import allocate
+from compensation.problems import InputError, Problem, Report
+
+from .format import yi_from_wan
+from .i18n import lang, t
+from .loading import method, regions_in_use, scenario_run, spec_hash
+from .settings import BASELINE, DEFAULT_YEAR, UNIT, Settings, settings
+
+LAST_YEAR = "last_year_amount_10k_cny"
+
+
+@dataclass
+class Outcome:
+    """An allocation and what produced it; ``res`` is None when the input could not be used."""
+
+    settings: Settings
+    res: object | None
+    report: Report | None
+    hash: str
+    regions: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.res is not None and self.res.ok
+
+
+def with_last_year(regions: pd.DataFrame, s: Settings) -> tuple[pd.DataFrame, list[str]]:
+    """Ratio bounds need last year's amounts; where the data has none, they are the 2023 baseline's results
+    (as the scenario key ``initial_last_year: {scenario: baseline_2023, year: 2023}`` does in the core)."""
+    if (s.floor_ratio is None and s.cap_ratio is None) or LAST_YEAR in regions:
+        return regions, []
+    base = scenario_run(BASELINE)
+    final = base.results[DEFAULT_YEAR].allocation.table.set_index("adcode")["final"]
+    if base.unit != "万元":  # the column is in 万元
+        raise InputError("the baseline run is not in 万元", "基线结果的单位不是万元")
+    out = regions.copy()
+    out[LAST_YEAR] = out["adcode"].astype(str).map(final).astype(float)
+    return out, [t("alloc.last_year_from_baseline")]
+
+
+def run_allocation(s: Settings | None = None, regions: pd.DataFrame | None = None, extra_overrides: dict | None = None
+                   ) -> Outcome:
+    """The allocation for the settings ``s`` (default: the current ones) through ``compensation.allocate``."""
+    s = s or settings()
+    regions = regions_in_use()[0] if regions is None else regions
+    h = spec_hash(s.spec_json())
+    try:
+        reg, notes = with_last_year(regions, s)
+        res = allocate(reg, method=method(s.method), budget=s.pool_yi, budget_unit="亿元", unit=UNIT, year=s.year,
+                       constraints=s.constraints(), objective=s.objective,
+                       overrides={**s.overrides, **(extra_overrides or {})})
+    except InputError as exc:
+        return Outcome(s, None, exc.report, h, regions)
+    return Outcome(s, res, None, h, reg, notes)
+
+
+# --- messages and provenance ----------------------------------------------------------------------------
+
+def problem_text(p: Problem) -> str:
+    return p.text(lang())
+
+
+def show_problems(problems, max_lines: int = 12) -> None:
+    """Errors, warnings and notes in the language chosen; long lists go in a table."""
+    problems = list(problems)
+    if not problems:
+        return
+    order = {"error": 0, "warning": 1, "info": 2}
+    problems.sort(key=lambda p: order.get(p.severity, 3))
+    for p in problems[:max_lines]:
+        text = problem_text(p)
+        if p.severity == "error":
+            st.error(text, icon=":material/error:")
+        elif p.severity == "warning":
+            st.warning(text, icon=":material/warning:")
+        else:
+            st.info(text, icon=":material/info:")
+    if len(problems) > max_lines:
+        st.caption(t("msg.more_problems", n=len(problems) - max_lines))
+        st.dataframe(problems_table(problems), hide_index=True, width="stretch")
+
+
+def problems_table(problems) -> pd.DataFrame:
+    zh = lang() == "zh"
+    rows = [{t("col.severity"): p.severity, t("col.row"): p.row, t("col.column"): p.column, t("col.region"): p.region,
+             t("col.message"): (p.message_zh or p.message_en) if zh else p.message_en,
+             t("col.expected"): p.expected, t("col.found"): p.found} for p in problems]
+    return pd.DataFrame(rows)
+
+
+def show_report(report: Report) -> None:
+    st.error(t("msg.input_error"), icon=":material/error:")
+    show_problems(report.problems)
+
+
+STATUS_TEXT = {
+    "optimal": "status.optimal",
+    "time_limited": "status.time_limited",
+    "infeasible": "status.infeasible",
+}
+
+
+def status_line(res) -> None:
+    """Solver status in words."""
+    key = STATUS_TEXT.get(res.status, "status.other")
+    info = res.solver_info
+    text = t(key, solver=info.get("name", ""), seconds=f"{info.get('runtime', 0.0):.3f}")
+    if res.status == "optimal":
+        st.success(text, icon=":material/check_circle:")
+    elif res.status == "time_limited":
+        st.warning(text, icon=":material/timer:")
+    else:
+        st.error(text, icon=":material/error:")
+
+
+def param_label(m, path: str) -> str:
+    p = m.parameters.get(path)
+    if p is None:
+        return path
+    return p.label_zh if lang() == "zh" else p.label_en
+
+
+def provenance(o: Outcome, where=None) -> None:
+    """Which inputs produced the results on the page (method, year, pool, weights, constraints, data, hash)."""
+    s = o.settings
+    m = method(s.method)
+    target = where or st
+    weights = ", ".join(f"{param_label(m, k)} {v:g}" for k, v in s.params.items() if k.startswith("weights."))
+    changed = ", ".join(f"{param_label(m, k)} {s.defaults[k]:g}→{v:g}" for k, v in s.overrides.items())
+    c = s.constraints_dict()
+    cons = []
+    if s.floor_ratio is not None:
+        cons.append(t("prov.floor", v=f"{s.floor_ratio:.0%}"))
+    if s.cap_ratio is not None:
+        cons.append(t("prov.cap", v=f"{s.cap_ratio:.0%}"))
+    for k in ("floors", "caps", "locks"):
+        if c.get(k):
+            cons.append(f"{t('prov.' + k)} {len(c[k])}")
+    if c.get("exclude"):
+        cons.append(f"{t('prov.exclude')} {len(c['exclude'])}")
+    for g in c.get("groups", []):
+        share = "–".join(f"{g[x]:.0%}" if x in g else "" for x in ("min_share", "max_share"))
+        cons.append(f"{t('group.' + g['name'])} {share}")
+    text = t("prov.line", method=(m.label_zh if lang() == "zh" else m.label_en), year=s.year,
+             pool=yi_from_wan(s.pool_yi * 10_000), objective=t("obj." + s.objective), weights=weights,
+             constraints="; ".join(cons) or t("prov.none"), data=s.data_label, hash=o.hash)
+    if changed:
+        text += "  \n" + t("prov.changed", changed=changed)
+    target.info(text, icon=":material/receipt_long:")
+
+
+def caption_illustrative() -> None:
+    st.caption(t("note.illustrative"))
