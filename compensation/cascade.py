@@ -570,3 +570,163 @@ def _retention_text(res: CascadeResult, p: str, zh: bool) -> str:
                 f"{o.to_counties:,} {res.unit} to its counties.")
     return (f"无省级统筹,全部 {o.to_counties:,}{res.unit} 拨付各县。" if zh else
             f" No provincial retention: all {o.to_counties:,} {res.unit} go to its counties.")
+
+
+# --- the scenario section ---------------------------------------------------------------------------------------
+
+SECTION_SPEC = {
+    "tier1_basis": (str,), "tier1_amounts": {"file": (str,), "values": "map", "column": (str,), "unit": (str,)},
+    "tier2_method": (str,), "by_province": "map", "retention": (int, float, dict),
+    "county_constraints": {"floor_ratio": (int, float), "cap_ratio": (int, float), "floors": "map", "caps": "map",
+                           "locks": "map", "exclude": (list,)},
+    "carry_over": (bool,),
+}
+
+
+def _is_province_code(code) -> bool:
+    from .data import province_codes
+
+    return str(code) in province_codes()
+
+
+def check_section(c: dict, file: str, rep: Report, exists=None) -> None:
+    """Check a scenario's ``cascade:`` section (key names and types are checked with the rest of the
+    scenario): basis, methods, province codes, retention shares, county constraints, tier-1 amounts.
+    ``exists(path) -> bool`` checks a tier-1 amounts file relative to the scenario."""
+    from .money import unit_name
+
+    key = "cascade"
+    if c.get("tier1_basis", "counties") not in BASES:
+        rep.error(f"unknown tier-1 basis: use {', '.join(BASES)}", "未知的一级分配基础", file=file,
+                  key=f"{key}.tier1_basis", found=repr(c.get("tier1_basis")))
+    methods = [("tier2_method", c.get("tier2_method", Tier2.default_method))]
+    for p, m in (c.get("by_province") or {}).items():
+        if not _is_province_code(p):
+            rep.error("not a province code (e.g. 360000)", "不是省级行政区划代码", file=file,
+                      key=f"{key}.by_province.{p}", found=repr(p))
+        methods.append((f"by_province.{p}", m))
+    for k, m in methods:
+        try:
+            load_method(str(m))
+        except InputError as exc:
+            for p in exc.report.errors:
+                rep.error(p.message_en, p.message_zh, file=file, key=f"{key}.{k}", found=repr(m))
+    r = c.get("retention", 0.0)
+    items = r.items() if isinstance(r, dict) else [("", r)]
+    for p, v in items:
+        where = f"{key}.retention" + (f".{p}" if p != "" else "")
+        if p not in ("", "default") and not _is_province_code(p):
+            rep.error("not a province code or 'default'", "不是省级代码或 default", file=file, key=where, found=repr(p))
+        if isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= float(v) < 1:
+            rep.error("a retention share is a number from 0 to below 1 (e.g. 0.1 for 10%)",
+                      "省级统筹比例应为 0 至 1(不含)之间的数", file=file, key=where, found=repr(v))
+    cc = c.get("county_constraints") or {}
+    for k in ("floor_ratio", "cap_ratio"):
+        if k in cc and not 0 <= float(cc[k]) <= 100:
+            rep.error("ratio out of range (0–100)", "比例超出范围", file=file, key=f"{key}.county_constraints.{k}",
+                      found=repr(cc[k]))
+    if "floor_ratio" in cc and "cap_ratio" in cc and float(cc["floor_ratio"]) > float(cc["cap_ratio"]):
+        rep.error("floor ratio is above the cap ratio", "下限比例高于上限比例", file=file,
+                  key=f"{key}.county_constraints.floor_ratio", found=f"{cc['floor_ratio']} > {cc['cap_ratio']}")
+    for k in ("floors", "caps", "locks"):
+        for code, v in (cc.get(k) or {}).items():
+            where = f"{key}.county_constraints.{k}.{code}"
+            if not (str(code).isdigit() and len(str(code)) in (6, 9)):
+                rep.error("county constraints are keyed by county code (6 digits)", "县级约束须以县级代码为键",
+                          file=file, key=where, found=repr(code))
+            if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
+                rep.error("expected a non-negative amount in the scenario's unit", "应为非负金额", file=file,
+                          key=where, found=repr(v))
+    a = c.get("tier1_amounts")
+    if a is not None:
+        if ("file" in a) == ("values" in a):
+            rep.error("give either 'file' or 'values'", "请给出 file 或 values 之一", file=file,
+                      key=f"{key}.tier1_amounts")
+        try:
+            unit_name(a.get("unit", "亿元"))
+        except InputError:
+            rep.error("unknown money unit: use 元, 万元 or 亿元", "未知的货币单位", file=file,
+                      key=f"{key}.tier1_amounts.unit", found=repr(a.get("unit")))
+        for p, v in (a.get("values") or {}).items():
+            where = f"{key}.tier1_amounts.values.{p}"
+            if not _is_province_code(p):
+                rep.error("not a province code", "不是省级行政区划代码", file=file, key=where, found=repr(p))
+            if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
+                rep.error("expected a non-negative amount", "应为非负金额", file=file, key=where, found=repr(v))
+        if "file" in a and exists is not None and not exists(a["file"]):
+            rep.error("tier-1 amounts file not found", "找不到省级金额文件", file=file, key=f"{key}.tier1_amounts.file",
+                      found=a["file"])
+
+
+def tier2_from_section(c: dict) -> Tier2:
+    cc = c.get("county_constraints") or {}
+    return Tier2(
+        default_method=str(c.get("tier2_method", Tier2.default_method)),
+        by_province={str(k): str(v) for k, v in (c.get("by_province") or {}).items()},
+        retention={str(k): float(v) for k, v in c["retention"].items()} if isinstance(c.get("retention"), dict)
+        else float(c.get("retention", 0.0) or 0.0),
+        constraints=Constraints(floor_ratio=cc.get("floor_ratio"), cap_ratio=cc.get("cap_ratio"),
+                                floors={str(k): v for k, v in (cc.get("floors") or {}).items()},
+                                caps={str(k): v for k, v in (cc.get("caps") or {}).items()},
+                                locks={str(k): v for k, v in (cc.get("locks") or {}).items()},
+                                exclude=[str(x) for x in cc.get("exclude") or []]))
+
+
+def tier1_amounts_from_section(a: dict, unit: str, year: int, path=None) -> dict[str, int]:
+    """The given tier-1 amounts for ``year`` as integers in ``unit``: inline ``values`` or a table file (CSV or
+    XLSX, validated: province codes, numbers, whole units) with ``adcode`` and the amount ``column``; a
+    ``year`` column, where present, selects the year's rows."""
+    from .io import read_table
+    from .money import unit_name
+
+    vunit = unit_name(a.get("unit", "亿元"))
+    if "values" in a:
+        table = pd.DataFrame({"adcode": [str(k) for k in a["values"]], "amount": list(a["values"].values())})
+        return given_amounts(table, unit, vunit, "cascade.tier1_amounts.values")
+    raw = read_table(path)
+    col = a.get("column", "amount")
+    if col not in raw:
+        raise InputError(f"no column '{col}' in the tier-1 amounts table", f"省级金额表中没有列 '{col}'",
+                         file=str(a["file"]), column=col)
+    if "adcode" not in raw:
+        raise InputError("no column 'adcode' in the tier-1 amounts table", "省级金额表中没有 'adcode' 列",
+                         file=str(a["file"]), column="adcode")
+    if "year" in raw:
+        raw = raw[pd.to_numeric(raw["year"], errors="coerce") == year]
+        if not len(raw):
+            raise InputError(f"the tier-1 amounts table has no rows for {year}", f"省级金额表中没有 {year} 年的数据",
+                             file=str(a["file"]), column="year", year=year)
+    raw = raw[raw["adcode"].astype(str) != "100000"]  # a national total line is not a province
+    table = pd.DataFrame({"adcode": raw["adcode"].astype(str).to_numpy(), "amount": raw[col].to_numpy()})
+    return given_amounts(table, unit, vunit, str(a["file"]))
+
+
+def summary_row(res: CascadeResult) -> dict:
+    """Cascade figures for the run summary."""
+    t = res.counties
+    counties = t[t["level"] != HELD_LEVEL] if len(t) else t
+    return {"tier1_basis": res.basis, "provinces_cascaded": len(res.outcomes),
+            "provinces_infeasible": len(res.failed), "counties": int(len(counties)),
+            "counties_funded": int((counties["final"] > 0).sum()) if len(counties) else 0,
+            "county_total": int(counties["final"].sum()) if len(counties) else 0,
+            "held_at_province": int(sum(o.held for o in res.outcomes.values()))}
+
+
+def normalise_section(c: dict) -> dict:
+    """Codes as text: YAML reads ``360000:`` as a number; the section keeps every code key as a string."""
+    out = dict(c)
+    for key in ("by_province", "retention"):
+        if isinstance(out.get(key), dict):
+            out[key] = {str(k): v for k, v in out[key].items()}
+    if isinstance(out.get("county_constraints"), dict):
+        cc = dict(out["county_constraints"])
+        for k in ("floors", "caps", "locks"):
+            if isinstance(cc.get(k), dict):
+                cc[k] = {str(a): v for a, v in cc[k].items()}
+        if isinstance(cc.get("exclude"), list):
+            cc["exclude"] = [str(x) for x in cc["exclude"]]
+        out["county_constraints"] = cc
+    if isinstance(out.get("tier1_amounts"), dict) and isinstance(out["tier1_amounts"].get("values"), dict):
+        out["tier1_amounts"] = {**out["tier1_amounts"],
+                                "values": {str(k): v for k, v in out["tier1_amounts"]["values"].items()}}
+    return out
