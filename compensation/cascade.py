@@ -181,8 +181,12 @@ class ProvinceOutcome:
     to_counties: int  # C_p
     status: str  # "optimal" | "infeasible" | "no_counties"
     problems: list[Problem] = field(default_factory=list)
-    table: pd.DataFrame | None = None  # county rows (final amounts) when allocated
+    columns: dict | None = None  # county columns (numpy arrays: adcode, target, bounds, final ...) when allocated
     scale: float = float("nan")
+
+    @property
+    def table(self) -> pd.DataFrame | None:
+        return None if self.columns is None else pd.DataFrame(self.columns)
 
     @property
     def held(self) -> int:
@@ -200,6 +204,19 @@ def _county_constraints(c: Constraints, regions: pd.DataFrame) -> Constraints:
                        locks=pick(c.locks), exclude=[k for k in c.exclude or [] if str(k) in codes])
 
 
+def closed_form(target, lo, hi, fixed, budget: int, keys):
+    """x = clip(μ t, lo, hi) with Σ x = budget, the integers by largest remainder, and the bound each region
+    sits at (as :func:`compensation.allocation.allocate` labels it). Returns (x, final, binding, μ)."""
+    x, final, scales = proportional(target, lo, hi, float(budget), (), integer=True, keys=keys)
+    scale = float(scales.get("", 1.0))
+    ref = target * scale
+    tol = 1e-6 * np.maximum(1.0, np.abs(x))
+    binding = np.where(fixed != "", fixed,
+                       np.where((np.abs(x - lo) <= tol) & (ref < lo - tol), "floor",
+                                np.where((np.abs(x - hi) <= tol) & (ref > hi + tol), "cap", "")))
+    return x, final, binding, scale
+
+
 def allocate_province(regions: pd.DataFrame, method: str, amount: int, unit: str, year: int,
                       constraints: Constraints, province: str = "", name: str = "",
                       retention_rate: float = 0.0) -> ProvinceOutcome:
@@ -213,7 +230,10 @@ def allocate_province(regions: pd.DataFrame, method: str, amount: int, unit: str
     out = ProvinceOutcome(province, name, m.name, int(amount), float(retention_rate), retained, budget, "optimal")
     label = name or province
     if budget <= 0:
-        out.table = pd.DataFrame({"adcode": regions["adcode"].astype(str), "final": 0})
+        n = len(regions)
+        out.columns = {"adcode": regions["adcode"].astype(str).to_numpy(), "target": np.zeros(n),
+                       "lower": np.zeros(n), "upper": np.zeros(n), "allocated": np.zeros(n),
+                       "final": np.zeros(n, dtype=np.int64), "binding": np.full(n, "", dtype=object)}
         out.scale = 0.0
         return out
     regions = regions.reset_index(drop=True)
@@ -247,20 +267,15 @@ def allocate_province(regions: pd.DataFrame, method: str, amount: int, unit: str
             out.problems.append(Problem("error", f"{label}: {en}", f"{label}:{zh}", region=p.region or province))
         return out
     keys = regions["adcode"].astype(str).to_numpy()
-    x, final, scales = proportional(target, lo, hi, float(budget), (), integer=True, keys=keys)
-    out.scale = float(scales.get("", 1.0))
-    ref = target * out.scale
-    tol = 1e-6 * np.maximum(1.0, np.abs(x))
-    binding = np.where(fixed != "", fixed,
-                       np.where((np.abs(x - lo) <= tol) & (ref < lo - tol), "floor",
-                                np.where((np.abs(x - hi) <= tol) & (ref > hi + tol), "cap", "")))
-    t = pd.DataFrame({"adcode": keys, "target": target, "lower": lo, "upper": hi, "allocated": x,
-                      "final": final.astype(np.int64), "binding": binding})
+    x, final, binding, out.scale = closed_form(target, lo, hi, fixed, budget, keys)
+    cols = {"adcode": keys}
     if LAST_YEAR in regions:
-        t.insert(1, "last_year", pd.to_numeric(regions[LAST_YEAR], errors="coerce").to_numpy()
-                 * UNITS["万元"] / UNITS[unit])
-    assert int(t["final"].sum()) == budget
-    out.table = t
+        cols["last_year"] = pd.to_numeric(regions[LAST_YEAR], errors="coerce").to_numpy(dtype=float) \
+            * UNITS["万元"] / UNITS[unit]
+    cols.update({"target": target, "lower": lo, "upper": hi, "allocated": x, "final": final.astype(np.int64),
+                 "binding": binding.astype(object)})
+    assert int(final.sum()) == budget
+    out.columns = cols
     return out
 
 
@@ -436,31 +451,42 @@ def _province_base(tier1, basis: str, counties: pd.DataFrame, names: dict) -> pd
 
 
 def _tables(outcomes, split, names, tier1, basis, pool, unit, counties) -> tuple[pd.DataFrame, pd.DataFrame]:
-    rows, frames = [], []
+    """The province table (tier-1 columns + tier-2 totals) and the county table, built once from arrays."""
+    rows = []
+    parts: dict[str, list] = {k: [] for k in ("adcode", "name_zh", "parent_adcode", "province_zh", "level",
+                                              "tier2_method", "last_year", "target", "lower", "upper",
+                                              "allocated", "final", "share_of_province", "binding")}
+    nan = np.nan
+
+    def add(n, **cols):
+        for k in parts:
+            v = cols.get(k, nan)
+            parts[k].append(v if isinstance(v, np.ndarray) else np.full(n, v, dtype=object if isinstance(v, str)
+                                                                          else float))
+
     for p, o in outcomes.items():
         errors = [x for x in o.problems if x.severity == "error"]
-        county_sum = int(o.table["final"].sum()) if o.status == "optimal" and o.table is not None else 0
+        ok = o.status == "optimal" and o.columns is not None and p in split
+        county_sum = int(o.columns["final"].sum()) if ok else 0
         rows.append({"adcode": p, "tier2_method": o.method, "retention_rate": o.retention_rate,
                      "retained": o.retained, "to_counties": o.to_counties, "counties": len(split.get(p, ())),
                      "county_sum": county_sum, "held": o.held, "tier2_status": o.status,
                      "message_en": "; ".join(x.message_en for x in errors[:3]),
                      "message_zh": ";".join(x.message_zh for x in errors[:3])})
-        if o.status == "optimal" and o.table is not None and p in split:
-            reg = split[p]
-            t = o.table.copy()
-            t.insert(1, "name_zh", reg["name_zh"].astype(str).to_numpy() if "name_zh" in reg else "")
-            t.insert(2, "parent_adcode", p)
-            t.insert(3, "province_zh", names.get(p, p))
-            t.insert(4, "level", reg["level"].astype(str).to_numpy() if "level" in reg else "county")
-            t.insert(5, "tier2_method", o.method)
-            t["share_of_province"] = t["final"] / o.amount if o.amount else 0.0
-            frames.append(t)
+        if ok:
+            reg, c = split[p], o.columns
+            n = len(c["adcode"])
+            add(n, adcode=c["adcode"], parent_adcode=p, province_zh=names.get(p, p), tier2_method=o.method,
+                name_zh=reg["name_zh"].astype(str).to_numpy() if "name_zh" in reg else "",
+                level=reg["level"].astype(str).to_numpy() if "level" in reg else "county",
+                **{k: c[k] for k in ("last_year", "target", "lower", "upper", "allocated") if k in c},
+                final=c["final"].astype(float), binding=c["binding"],
+                share_of_province=c["final"] / o.amount if o.amount else np.zeros(n))
         if o.held > 0:
-            frames.append(pd.DataFrame([{
-                "adcode": p, "name_zh": f"{names.get(p, p)}(省级留存)", "parent_adcode": p,
-                "province_zh": names.get(p, p), "level": HELD_LEVEL, "tier2_method": o.method, "final": o.held,
-                "binding": "retained" if o.status == "optimal" else "held: tier 2 infeasible",
-                "share_of_province": o.held / o.amount if o.amount else 0.0}]))
+            add(1, adcode=p, name_zh=f"{names.get(p, p)}(省级留存)", parent_adcode=p, province_zh=names.get(p, p),
+                level=HELD_LEVEL, tier2_method=o.method, final=float(o.held),
+                binding="retained" if o.status == "optimal" else "held: tier 2 infeasible",
+                share_of_province=o.held / o.amount if o.amount else 0.0)
     base = _province_base(tier1, basis, counties, names)
     base.insert(1, "tier1_basis", basis)
     tier2 = pd.DataFrame(rows, columns=["adcode", *TIER2_COLUMNS])
@@ -468,15 +494,19 @@ def _tables(outcomes, split, names, tier1, basis, pool, unit, counties) -> tuple
     prov = prov.sort_values("adcode", kind="stable").reset_index(drop=True)
     for col in ("retained", "to_counties", "counties", "county_sum", "held"):
         prov[col] = prov[col].fillna(0).astype(np.int64)
-    counties_t = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["adcode", "final"])
-    order = ["adcode", "name_zh", "parent_adcode", "province_zh", "level", "tier2_method", "last_year", "target",
-             "lower", "upper", "allocated", "final", "share_of_province", "binding"]
-    counties_t = counties_t[[c for c in order if c in counties_t]]
-    counties_t["final"] = counties_t["final"].astype(np.int64)
-    counties_t = counties_t.sort_values(["parent_adcode", "level", "adcode"], kind="stable").reset_index(drop=True)
-    floats = counties_t.select_dtypes("float").columns
-    counties_t[floats] = counties_t[floats] + 0.0
+    data = {k: (np.concatenate(v) if v else np.array([])) for k, v in parts.items()}
+    data["final"] = data["final"].astype(np.int64)
+    for k in ("last_year", "target", "lower", "upper", "allocated", "share_of_province"):
+        data[k] = data[k].astype(float) + 0.0
+    if not any(LAST_YEAR_KEY in (o.columns or {}) for o in outcomes.values()):
+        data.pop("last_year")
+    level_rank = (data["level"] == HELD_LEVEL).astype(int)
+    order = np.lexsort((data["adcode"].astype(str), level_rank, data["parent_adcode"].astype(str)))
+    counties_t = pd.DataFrame({k: v[order] for k, v in data.items()})
     return prov, counties_t
+
+
+LAST_YEAR_KEY = "last_year"
 
 
 # --- explanations ---------------------------------------------------------------------------------------------
