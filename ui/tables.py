@@ -26,6 +26,7 @@ EXTRA: dict[str, tuple[str, str]] = {
     "water_class": ("水质类别", "water class"), "codmn_mg_l": ("高锰酸盐指数 (mg/L)", "permanganate index (mg/L)"),
     "cod_mg_l": ("化学需氧量 (mg/L)", "COD (mg/L)"), "nh3n_mg_l": ("氨氮 (mg/L)", "ammonia nitrogen (mg/L)"),
     "tp_mg_l": ("总磷 (mg/L)", "total phosphorus (mg/L)"), "tn_mg_l": ("总氮 (mg/L)", "total nitrogen (mg/L)"),
+    "ph": ("pH 值", "pH"), "bod5_mg_l": ("五日生化需氧量 (mg/L)", "BOD5 (mg/L)"),
     "inflow_100m_m3": ("来水量 (亿m³)", "inflow (100m m³)"),
     "payer": ("付款方代码", "payer code"), "payer_name": ("付款方", "payer"),
     "payee": ("收款方代码", "payee code"), "payee_name": ("收款方", "payee"),

@@ -92,14 +92,14 @@ st.subheader(t("h.monitoring"))
 st.caption(t("h.monitoring_help"))
 # bounds in the cells: a negative or impossible value is refused where it is typed (the core checks again)
 LIMITS = {"codmn_mg_l": 100.0, "cod_mg_l": 1000.0, "nh3n_mg_l": 100.0, "tp_mg_l": 50.0, "tn_mg_l": 100.0,
-          "inflow_100m_m3": 20000.0}
+          "bod5_mg_l": 1000.0, "ph": 14.0, "inflow_100m_m3": 20000.0}
 mon_config = {
     "section": st.column_config.TextColumn(column_label("section")),
     "year": st.column_config.NumberColumn(column_label("year"), format="%d"),
     "month": st.column_config.NumberColumn(column_label("month"), format="%d"),
     "water_class": st.column_config.SelectboxColumn(column_label("water_class"), options=["", *CLASS_NAMES]),
     **{c: st.column_config.NumberColumn(column_label(c), min_value=0.0, max_value=hi, format="%.3f")
-       for c, hi in LIMITS.items()},
+       for c, hi in LIMITS.items() if c in subset.columns},
 }
 edited = editor(f"{Keys.H_MONITORING}_{int(year)}_{'_'.join(sorted(chosen))}", subset, hide_index=True,
                 num_rows="fixed", disabled=["section", "year", "month"], column_config=mon_config)
