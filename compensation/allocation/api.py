@@ -10,8 +10,8 @@ import pandas as pd
 
 from ..money import UNITS, unit_name, whole_amount
 from ..problems import InputError, Problem
-from . import constrained, solver
-from .methods import compute_targets, total_target
+from . import constrained, exact_parts, solver
+from .methods import component_labels, compute_targets, total_target
 from .params import Method, load_method
 
 OBJECTIVES = ("proportional", "min_abs", "minimax")
@@ -48,6 +48,15 @@ class AllocationResult:
     regions: pd.DataFrame
     trace: dict
     objective: str
+    carried_in: int = 0  # added to this year's pool from last year's carried deductions (output unit)
+    carried_out: int = 0  # deductions carried to next year's pool (output unit)
+
+    @property
+    def exact_components(self) -> list[str]:
+        """Components paid exactly (a published rate or a declared amount), not shared by the formula."""
+        from .exact_parts import is_exact
+
+        return [s["name"] for s in self.method.components if is_exact(s)]
 
     @property
     def ok(self) -> bool:
@@ -170,7 +179,7 @@ def build_groups(c: Constraints, regions: pd.DataFrame, budget: float):
 def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget=0, budget_unit: str = "亿元",
              unit: str = "万元", year: int = 2023, constraints: Constraints | None = None,
              objective: str = "proportional", overrides: dict | None = None, integer: bool = True,
-             time_limit: float | None = 30, budget_rounding: str = "refuse") -> AllocationResult:
+             time_limit: float | None = 30, budget_rounding: str = "refuse", carried_in: int = 0) -> AllocationResult:
     """Split ``budget`` (in ``budget_unit``) among ``regions`` by ``method``; final amounts are whole numbers of
     ``unit`` adding up to the budget exactly.
 
@@ -178,7 +187,12 @@ def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget=0
     the PuLP objectives: True solves a MILP, False an LP whose result is then rounded by largest remainder
     (the closed form always rounds that way). Infeasible constraints do not raise: the result has
     ``status == 'infeasible'``, the reasons in ``diagnostics`` and no ``final`` column. Bad input (unknown
-    method, parameter, region or column) raises InputError."""
+    method, parameter, region or column) raises InputError.
+
+    Components paid at a published rate or a declared amount are paid exactly and only the rest of the pool is
+    shared by the formula under the constraints; deductions that the method carries to next year's pool are
+    taken off after the allocation (exact_parts.py). ``carried_in`` (whole ``unit``) is last year's carried
+    deductions, added to this year's pool: Σ final = budget + carried_in − carried_out."""
     t_start = time.perf_counter()
     m = load_method(method)
     if objective not in OBJECTIVES:
@@ -194,25 +208,37 @@ def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget=0
     if regions["adcode"].duplicated().any():
         dup = regions["adcode"][regions["adcode"].duplicated()].iloc[0]
         raise InputError(f"adcode {dup} appears more than once", f"行政区划代码 {dup} 重复", column="adcode")
-    comp, ctx = compute_targets(m, regions, budget_int * UNITS[unit], year, overrides)
+    carried_in = int(carried_in)
+    pool_int = budget_int + carried_in  # this year's budget plus deductions carried from last year
+    comp, ctx = compute_targets(m, regions, pool_int * UNITS[unit], year, overrides)
     diagnostics: list[Problem] = list(ctx.diagnostics) + ([budget_note] if budget_note else [])
-    raw = total_target(comp)
-    if raw.sum() <= 0:
+    labels_c = component_labels(m)
+    exact = exact_parts.exact_amounts(comp, ctx.exact, labels_c, unit)
+    diagnostics += exact.diagnostics
+    formula = [c for c in comp.columns if c not in ctx.exact and c not in ctx.carry]
+    raw = total_target(comp[formula])
+    flex_int = pool_int - exact.total
+    if raw.sum() <= 0 and flex_int > 0:
         raise InputError(f"method '{m.name}' gives every region a zero target (no eligible region, or the "
                          f"indicators are all zero)", f"方法 '{m.name}' 使所有地区的目标为零(无符合条件的地区或指标全为零)")
-    scale = budget_int * UNITS[unit] / raw.sum()
-    if abs(scale - 1) > 1e-9:
+    scale = max(flex_int, 0) * UNITS[unit] / raw.sum() if raw.sum() > 0 else 0.0
+    if abs(scale - 1) > 1e-9 and raw.sum() > 0:
         diagnostics.append(Problem(
             "info", f"the method's amounts add up to {constrained.human(raw.sum() / UNITS[unit], unit)}; "
-                    f"targets are scaled by {scale:.6g} to the budget {constrained.human(budget_int, unit)}",
+                    f"targets are scaled by {scale:.6g} to the budget {constrained.human(max(flex_int, 0), unit)}"
+                    + (" left after the amounts paid exactly" if exact.total else ""),
             f"方法测算金额合计 {constrained.human(raw.sum() / UNITS[unit], unit)},按 {scale:.6g} 比例缩放至预算 "
-            f"{constrained.human(budget_int, unit)}"))
-    comp_unit = comp * (scale / UNITS[unit])
-    target = raw * (scale / UNITS[unit])
+            f"{constrained.human(max(flex_int, 0), unit)}" + ("(扣除按标准全额支付的部分后)" if exact.total else "")))
+    comp_unit = comp * (1.0 / UNITS[unit])
+    comp_unit[formula] = comp[formula] * (scale / UNITS[unit])
+    for name in ctx.carry:  # shown as the deduction actually carried, once the allocation is known
+        comp_unit[name] = 0.0
+    target_formula = raw * (scale / UNITS[unit])
+    target = target_formula + exact.amounts
     c = constraints or Constraints()
     lo, hi, fixed = build_bounds(c, regions, unit, diagnostics)
     lo, hi = np.ceil(lo - 1e-9), np.where(np.isfinite(hi), np.floor(hi + 1e-9), hi)  # final amounts are whole
-    groups = build_groups(c, regions, float(budget_int))
+    groups = build_groups(c, regions, float(pool_int))
     labels = _labels(regions)
     keys = regions["adcode"].to_numpy(dtype=str)
     base = {"adcode": regions["adcode"]}
@@ -229,26 +255,31 @@ def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget=0
     table["upper"] = hi
     params = ctx.params
     info = {"name": "closed-form water-filling", "runtime": 0.0, "gap": 0.0, "objective": objective}
-    problems = constrained.diagnose(target, lo, hi, float(budget_int), groups, labels, unit)
+    # the formula part's problem: exact amounts taken off the budget, bounds and group bounds (exact_parts.py)
+    exact_text = ", ".join(labels_c.get(n, (n, n))[1] for n in ctx.exact)
+    lo_f, hi_f, budget_f, groups_f, problems = exact_parts.shift(exact.amounts, lo, hi, pool_int, groups, labels,
+                                                                unit, exact_text)
+    if not problems:
+        problems = constrained.diagnose(target_formula, lo_f, hi_f, budget_f, groups_f, labels, unit)
     if problems:
         info["runtime"] = time.perf_counter() - t_start
         return AllocationResult(table, "infeasible", diagnostics + problems, unit, budget_int, params, info, m,
                                 regions, ctx.trace, objective)
     status = "optimal"
     if objective == "proportional":
-        overlap = sum(g[1].astype(int) for g in groups) if groups else np.zeros(1)
+        overlap = sum(g[1].astype(int) for g in groups_f) if groups_f else np.zeros(1)
         if np.max(overlap) > 1:
             raise InputError("the proportional objective needs groups that do not overlap; use --objective min_abs "
                              "or minimax for overlapping groups",
                              "按比例目标要求各组互不重叠;重叠的组请用 min_abs 或 minimax 目标")
         t0 = time.perf_counter()
-        x, final, scales = constrained.proportional(target, lo, hi, float(budget_int), groups, integer=True,
+        x, final, scales = constrained.proportional(target_formula, lo_f, hi_f, budget_f, groups_f, integer=True,
                                                      keys=keys)
         info["runtime"] = time.perf_counter() - t0
         info["scale"] = scales
-        ref = target * scales.get("", 1.0)
+        ref = target_formula * scales.get("", 1.0)
     else:
-        sol = solver.solve(target, lo, hi, float(budget_int), groups, objective, integer, time_limit)
+        sol = solver.solve(target_formula, lo_f, hi_f, budget_f, groups_f, objective, integer, time_limit)
         info = {"name": f"PuLP + {sol.solver}", "runtime": sol.runtime, "gap": sol.gap, "objective": objective,
                 "objective_value": sol.objective, "mip": integer}
         status = sol.status
@@ -268,26 +299,43 @@ def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget=0
                                            "that overlap)", "求解器判定约束不可行(请检查重叠的组)"))
                 return AllocationResult(table, "infeasible", diagnostics, unit, budget_int, params, info, m,
                                         regions, ctx.trace, objective)
-            x, final, _ = constrained.proportional(target, lo, hi, float(budget_int), groups,
+            x, final, _ = constrained.proportional(target_formula, lo_f, hi_f, budget_f, groups_f,
                                                    integer=True, keys=keys)
         else:
             x = sol.x
-            final = x.astype(np.int64) if integer else constrained.round_block(x, budget_int, lo, hi, keys)
-            if int(final.sum()) != budget_int:
-                final = constrained.round_block(x, budget_int, lo, hi, keys)
-        ref = target
+            final = x.astype(np.int64) if integer else constrained.round_block(x, flex_int, lo_f, hi_f, keys)
+            if int(final.sum()) != flex_int:
+                final = constrained.round_block(x, flex_int, lo_f, hi_f, keys)
+        ref = target_formula
     tol = 1e-6 * np.maximum(1.0, np.abs(x))
     binding = np.where(fixed != "", fixed,
-                       np.where((np.abs(x - lo) <= tol) & (ref < lo - tol), "floor",
-                                np.where((np.abs(x - hi) <= tol) & (ref > hi + tol), "cap", "")))
+                       np.where((np.abs(x - lo_f) <= tol) & (ref < lo_f - tol), "floor",
+                                np.where((np.abs(x - hi_f) <= tol) & (ref > hi_f + tol), "cap", "")))
+    x = x + exact.amounts  # the formula part plus the amounts paid exactly
+    final = np.asarray(final, dtype=np.int64) + exact.amounts
+    if exact.total:
+        table["exact"] = exact.amounts  # paid at published rates or declared amounts
+    carried = np.zeros(len(final), dtype=np.int64)
+    for name in ctx.carry:  # deductions carried to next year's pool, on the allocated amount
+        spec = next(s for s in m.components if s["name"] == name)
+        rate = -np.minimum(ctx.trace.get(f"{name}.rate", np.zeros(len(final))), 0.0)
+        base_amount = comp_unit[[b for b in spec["base"] if b in comp_unit]].to_numpy(dtype=float).sum(axis=1)
+        share = rate * np.divide(base_amount, target, out=np.zeros(len(final)), where=target > 0)
+        d = exact_parts.carried_deductions(final - carried, share)
+        comp_unit[name] = -d
+        table[name] = -d.astype(float)
+        carried += d
+    final = final - carried
     table["allocated"] = x
     table["adj_constraints"] = x - target
-    table["adj_rounding"] = final - x
+    table["adj_rounding"] = final + carried - x
     table["final"] = final.astype(np.int64)
-    table["share"] = table["final"] / budget_int
+    table["share"] = table["final"] / pool_int
     table["binding"] = binding
+    if ctx.carry:
+        table["carried_out"] = carried
     floats = table.select_dtypes("float").columns
     table[floats] = table[floats] + 0.0  # −0.0 + 0.0 = 0.0: no "-0.0" in exported tables
-    assert int(table["final"].sum()) == budget_int
+    assert int(table["final"].sum()) == pool_int - int(carried.sum())
     return AllocationResult(table, status, diagnostics, unit, budget_int, params, info, m, regions, ctx.trace,
-                            objective)
+                            objective, carried_in, int(carried.sum()))

@@ -8,27 +8,17 @@ from pathlib import Path
 
 from ..problems import InputError
 from ..progress import Progress
-
-
-def _positive_int(text: str, flag: str) -> int:
-    try:
-        v = int(text)
-    except (TypeError, ValueError):
-        raise InputError(f"{flag}: expected a whole number, found {text!r}", f"{flag}:应为整数,实际 {text!r}",
-                         key=flag) from None
-    if v < 1:
-        raise InputError(f"{flag} must be at least 1, found {v}", f"{flag} 须至少为 1,实际 {v}", key=flag)
-    return v
+from . import args as cli_args
 
 
 def cmd_sweep(args) -> int:
-    from ..io import atomic_folder, atomic_write_bytes, write_csv, write_xlsx
+    from ..io import atomic_folder, atomic_write_bytes, check_out_dir, inside, slug, write_csv, write_xlsx
     from ..run import bilingual
     from ..scenario import load_scenario
     from ..sweep import from_section, parse_samples, parse_vary, run_sweep, sweep_id, write_draws
 
-    max_points = _positive_int(args.max_points, "--max-points")
-    workers = _positive_int(args.workers, "--workers") if args.workers is not None else None
+    max_points, workers = args.max_points, args.workers
+    check_out_dir(args.out)
     samples = parse_samples(args.samples)
     sc = load_scenario(args.scenario)
     spec = from_section(sc.spec.get("sweep"), str(sc.path or ""))
@@ -37,8 +27,6 @@ def cmd_sweep(args) -> int:
     if args.samples is not None:
         spec.samples = samples
     if args.seed is not None:
-        if args.seed < 0:
-            raise InputError(f"--seed must be ≥ 0, found {args.seed}", "--seed 须为非负整数", key="--seed")
         spec.seed = args.seed
     if args.no_data_uncertainty:
         spec.data = {}
@@ -47,10 +35,8 @@ def cmd_sweep(args) -> int:
                          key="--scheduler")
     year = args.year or sc.years[0]
     out_root = Path(args.out)
-    if out_root.exists() and not out_root.is_dir():
-        raise InputError("--out exists and is not a folder", "--out 已存在且不是文件夹", file=str(out_root))
     digest = sweep_id(sc, spec, year)
-    folder = _inside(out_root, f"sweep-{sc.name}-{digest}")
+    folder = inside(out_root / f"sweep-{slug(sc.name)}-{digest}", out_root)  # a name is never a path
     if (folder / "manifest.json").exists() and not args.keep_draws:
         print(f"identical sweep already computed in {folder} (nothing overwritten; 结果已存在)")
         return 0
@@ -96,15 +82,6 @@ def cmd_sweep(args) -> int:
     return 0
 
 
-def _inside(root: Path, name: str) -> Path:
-    """The sweep folder, which must lie inside ``--out`` (a scenario name is never a path)."""
-    folder = (root / name).resolve()
-    if folder.parent != root.resolve() or "/" in name or "\\" in name or name.startswith("."):
-        raise InputError(f"sweep folder name '{name}' would lie outside --out", "扫描结果文件夹不在 --out 之内",
-                         key="scenario.name")
-    return root / name
-
-
 def _print_result(result, folder: Path, seconds: float) -> None:
     info = result.info
     s = result.summary
@@ -139,13 +116,14 @@ def register(sub) -> None:
                         "a method parameter, budget, constraints.floor_ratio or constraints.cap_ratio "
                         "(default: the scenario's sweep section)")
     s.add_argument("--samples", default=None, help="Monte Carlo sample size (uniform on each range)")
-    s.add_argument("--seed", type=int, default=None)
-    s.add_argument("--year", type=int, default=None)
-    s.add_argument("--max-points", default="100000", help="refuse sweeps with more points (default 100,000)")
+    s.add_argument("--seed", type=cli_args.non_negative_int, default=None)
+    s.add_argument("--year", type=cli_args.year, default=None)
+    s.add_argument("--max-points", type=cli_args.positive_int, default=100_000,
+                   help="refuse sweeps with more points, checked before any point is built (default 100,000)")
     s.add_argument("--engine", choices=("local", "dask"), default="local",
                    help="local: this machine's cores (threads); dask: a Dask cluster (LocalCluster by default)")
     s.add_argument("--scheduler", default=None, help="address of a running Dask scheduler, e.g. tcp://host:8786")
-    s.add_argument("--workers", default=None, help="threads (local) or LocalCluster workers (dask); default: cores")
+    s.add_argument("--workers", type=cli_args.positive_int, default=None, help="threads (local) or LocalCluster workers (dask); default: cores")
     s.add_argument("--keep-draws", action="store_true",
                    help="also write every draw of every region to sweep_draws.parquet (never XLSX)")
     s.add_argument("--no-data-uncertainty", action="store_true", help="ignore the scenario's sweep.data section")
