@@ -115,6 +115,25 @@ def _looks_two_row_header(df: pd.DataFrame) -> bool:
     return bool(first.eq("").any() and first.ne("").any() and second.ne("").all() and not numeric.any())
 
 
+# File signatures of things people upload by mistake (a screenshot renamed .csv, a PDF of the table...)
+SIGNATURES = (
+    (b"\x89PNG\r\n\x1a\n", ("a PNG image", "PNG 图片")), (b"\xff\xd8\xff", ("a JPEG image", "JPEG 图片")),
+    (b"GIF87a", ("a GIF image", "GIF 图片")), (b"GIF89a", ("a GIF image", "GIF 图片")),
+    (b"BM", ("a BMP image", "BMP 图片")), (b"%PDF", ("a PDF document", "PDF 文档")),
+    (b"RIFF", ("a media file (RIFF/WebP)", "媒体文件(RIFF/WebP)")), (b"\x1f\x8b", ("a gzip archive", "gzip 压缩包")),
+    (b"7z\xbc\xaf\x27\x1c", ("a 7-Zip archive", "7-Zip 压缩包")), (b"Rar!", ("a RAR archive", "RAR 压缩包")),
+    (b"\x00\x00\x00", ("a binary file", "二进制文件")),
+)
+
+
+def not_a_table(raw: bytes) -> tuple[str, str] | None:
+    """(English, Chinese) name of what a file is when its first bytes say it is not text, else None."""
+    for magic, kind in SIGNATURES:
+        if raw.startswith(magic) and not (magic == b"BM" and b"," in raw[:64]):
+            return kind
+    return None
+
+
 def read_table(source, name: str | None = None, sheet: str | int | None = None) -> pd.DataFrame:
     """Read a CSV or XLSX table with every cell as text (validation converts types and reports problems).
 
@@ -144,6 +163,10 @@ def read_table(source, name: str | None = None, sheet: str | int | None = None) 
         raise InputError("old .xls workbooks are not supported; save as .xlsx or CSV",
                          "不支持旧版 .xls 文件,请另存为 .xlsx 或 CSV", file=name)
     else:
+        kind = not_a_table(raw)
+        if kind:
+            raise InputError(f"this is not a table but {kind[0]}: upload a CSV or XLSX file",
+                             f"这不是表格文件,而是{kind[1]}:请上传 CSV 或 XLSX 文件", file=name)
         text, enc = decode_csv_bytes(raw, name)
         if "\x00" in text:
             raise InputError("the file holds NUL bytes: it is not a text (CSV) file", "文件含有空字节,不是 CSV 文本文件",
