@@ -30,6 +30,8 @@ def _scenario(tmp_path, body: str, name: str = "c.yaml"):
      "keyed by county code"),
     ("cascade:\n  tier1_amounts: {values: {360000: 20.9}, file: x.csv}\n", "cascade.tier1_amounts",
      "either 'file' or 'values'"),
+    ("cascade:\n  county_constraints: {by_province: {360000: {floor: 0.9}}}\n",
+     "cascade.county_constraints.by_province.360000.floor", "unknown key 'floor'"),
 ])
 def test_bad_sections_are_errors_naming_file_and_key(tmp_path, body, key, words):
     with pytest.raises(InputError) as exc:
