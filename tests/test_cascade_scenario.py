@@ -162,3 +162,16 @@ def test_county_sweep_draws_are_the_scenario_with_the_values_set(tmp_path, shipp
     assert (jx["allocated"] == 1).all() and (jx["min"] <= jx["scenario"]).all() and (jx["scenario"] <= jx["max"]).all()
     with pytest.raises(InputError, match="cannot be varied in a two-tier sweep"):
         county_sweep(load_scenario("cascade_2023"), pd.DataFrame({"cascade.tier2_method": [1.0]}))
+
+
+def test_cli_sweep_of_a_two_tier_scenario_is_county_by_county(tmp_path, capsys):
+    import pandas as pd
+
+    out = tmp_path / "runs"
+    assert main(["sweep", "cascade_2023", "--vary", "cascade.retention=0,0.2", "--out", str(out), "--quiet"]) == 0
+    s = pd.read_csv(next(out.glob("sweep-cascade_2023-*")) / "sweep_summary.csv", dtype={"adcode": str,
+                                                                                        "parent_adcode": str})
+    assert len(s) == 2848 and set(s["parent_adcode"].str[2:]) == {"0000"}
+    wy = s.set_index("adcode").loc["361130"]
+    assert wy["min"] < wy["max"] and wy["allocated"] == 1.0  # 20% retention leaves 婺源县 less than 0%
+    assert "per draw (two tiers)" in capsys.readouterr().out
