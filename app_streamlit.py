@@ -7,6 +7,7 @@ import streamlit as st
 
 from ui.i18n import LANGS, t
 from ui.state import Keys
+from ui.urlstate import restore_once, show_unused, sync
 
 st.set_page_config(page_title="ecocomp 生态保护补偿", page_icon=":material/eco:", layout="wide")
 
@@ -20,6 +21,7 @@ PAGES = [
     ("ui/pages/data.py", "page.data", ":material/table_view:", "data"),
 ]
 
+unused = restore_once()  # settings from the address (reload, back, a shared link), once per session
 with st.sidebar:
     if Keys.LANG not in st.session_state:
         st.session_state[Keys.LANG] = "zh"
@@ -29,4 +31,6 @@ nav = st.navigation([st.Page(path, title=t(title), icon=icon, url_path=url, defa
                      for path, title, icon, url in PAGES])
 with st.sidebar:
     st.caption(t("app.sidebar_note"))
+show_unused(unused)
+sync()  # the settings into the address
 nav.run()

@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 
 from .equity import measures, per_unit
-from .io import atomic_folder, atomic_write_bytes, write_csv, write_xlsx
+from .io import FolderExists, atomic_folder, atomic_write_bytes, check_name, inside, write_csv, write_xlsx
 from .money import UNITS
+from .notice import write_run_notice
 from .problems import InputError, Report
 from .progress import Progress
 from .scenario import (
@@ -322,8 +323,21 @@ def versions() -> dict:
     return out
 
 
-def run_folder(out_root: Path, result: RunResult) -> Path:
-    return Path(out_root) / f"{result.scenario.name}-{result.hash}"
+FORMATS = ("csv", "xlsx", "parquet", "notice")  # what write_run can write ("notice": 分配情况表, notice.xlsx)
+DEFAULT_FORMATS = ("csv", "xlsx", "parquet")
+
+
+def run_folder(out_root: Path, result: RunResult | None = None, formats=DEFAULT_FORMATS, name: str = "",
+               digest: str = "") -> Path:
+    """``<out>/<scenario>-<hash>``, with ``-<formats>`` appended when the formats are not the default three
+    (the formats are part of a run's identity: a csv-only folder is never taken for a complete one). The
+    scenario name was checked on loading; the folder is checked again to lie inside ``out_root``."""
+    name = name or result.scenario.name
+    digest = digest or result.hash
+    check_name(name, "scenario name", key="scenario.name")
+    wanted = [f for f in FORMATS if f in formats]
+    tail = "" if wanted == list(DEFAULT_FORMATS) else "-" + "+".join(wanted)
+    return inside(Path(out_root) / f"{name}-{digest}{tail}", out_root)
 
 
 def write_run(result: RunResult, out_root: Path, formats=("csv", "xlsx", "parquet"),
@@ -331,12 +345,24 @@ def write_run(result: RunResult, out_root: Path, formats=("csv", "xlsx", "parque
     """Write the run folder atomically: everything goes into a hidden temporary folder that is renamed into
     place at the end, so an interrupted run leaves no half-written table. Returns (folder, written); if a
     folder with the same inputs exists already it is left as it is and ``written`` is False."""
-    final = run_folder(out_root, result)
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise InputError(f"unknown output format(s) {', '.join(map(str, unknown))}: use {', '.join(FORMATS)}",
+                         "未知的输出格式")
+    final = run_folder(out_root, result, formats)
     if (final / "manifest.json").exists():
         return final, False
     if final.exists():
         raise InputError(f"{final} exists but has no manifest.json (an unknown folder); move it away",
                          f"{final} 已存在但没有 manifest.json;请先移走", file=str(final))
+    try:
+        _write_run_folder(result, final, formats, _after_table)
+    except FolderExists:  # an identical run finished first: same inputs, same tables
+        return final, False
+    return final, True
+
+
+def _write_run_folder(result: RunResult, final: Path, formats, _after_table) -> None:
     with atomic_folder(final) as tmp:
         tables = result.tables()
         files = {}
@@ -355,6 +381,9 @@ def write_run(result: RunResult, out_root: Path, formats=("csv", "xlsx", "parque
                 _after_table(name)
         if "xlsx" in formats:
             write_xlsx({name: bilingual(df) for name, df in tables.items()}, tmp / "results.xlsx")
+        if "notice" in formats:  # the Ministry's layout (分配情况表), one sheet per year
+            write_run_notice(result, tmp / "notice.xlsx")
+            files["notice.xlsx"] = sha256_file(tmp / "notice.xlsx")
         manifest = {
             "scenario": result.scenario.name,
             "title": result.scenario.title,
@@ -373,12 +402,12 @@ def write_run(result: RunResult, out_root: Path, formats=("csv", "xlsx", "parque
                                   if r.horizontal is not None},
             "timings_s": {str(y): round(r.seconds, 4) for y, r in result.results.items()},
             "tables": files,
+            "formats": [f for f in FORMATS if f in formats],
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "command": " ".join(sys.argv),
         }
         atomic_write_bytes(tmp / "manifest.json",
                            json.dumps(manifest, ensure_ascii=False, indent=2, default=str).encode("utf-8"))
-    return final, True
 
 
 def run_one(ref: str, out_root: str, years: list[int] | None = None, formats=("csv", "xlsx", "parquet"),
@@ -392,7 +421,7 @@ def run_one(ref: str, out_root: str, years: list[int] | None = None, formats=("c
         bar.step(f"{year} ({seconds:.2f} s)")
 
     digest, _ = input_hash(sc, list(years))
-    existing = Path(out_root) / f"{sc.name}-{digest}"
+    existing = run_folder(Path(out_root), None, formats, sc.name, digest)
     if (existing / "manifest.json").exists():
         return sc.name, str(existing), False
     result = compute(sc, years, progress=progress)

@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from pathlib import Path
 
-import yaml
-
 from .data import DATA_DIR, MODELS_DIR, ROOT, SCENARIOS_DIR
+from .io import name_problem, read_yaml
 from .money import BUDGET_ROUNDING, parse_amount, unit_name, whole_amount
 from .problems import InputError, Report
 
@@ -78,45 +77,70 @@ class Scenario:
 
 
 def parse_years(value) -> list[int]:
-    """2023, [2023, 2024], "2024-2027" or "2024,2026" → sorted list of years."""
+    """2023, [2023, 2024], "2024-2027" or "2024,2026" → sorted list of years. Raises InputError (key
+    ``years``) for anything else: nested lists, booleans, fractions, text that is not a year."""
+    bad = InputError("years must be a year, a list of years or a range like 2024-2027",
+                     "年份应为一个年份、年份列表或 2024-2027 形式的范围", key="years", found=repr(value)[:80],
+                     expected="e.g. 2023, [2023, 2024] or 2024-2027")
+    if isinstance(value, bool):
+        raise bad
     if isinstance(value, int):
         return [value]
     if isinstance(value, list):
+        if not all(isinstance(v, int) and not isinstance(v, bool) or isinstance(v, str) and v.strip().isdigit()
+                   for v in value):
+            raise bad
         return sorted(int(v) for v in value)
-    text = str(value).strip()
+    if not isinstance(value, str):
+        raise bad
+    text = value.strip()
     m = re.fullmatch(r"(\d{4})\s*[-–~]\s*(\d{4})", text)
     if m:
         a, b = int(m.group(1)), int(m.group(2))
+        if b < a:
+            raise bad
         return list(range(a, b + 1))
-    return sorted(int(v) for v in re.split(r"[,\s]+", text) if v)
+    parts = [v for v in re.split(r"[,\s]+", text) if v]
+    if not all(re.fullmatch(r"\d{1,6}", v) for v in parts):
+        raise bad
+    return sorted(int(v) for v in parts)
 
 
 def find_scenario(ref: str, relative_to: Path | None = None) -> Path:
-    """A scenario by path, by path relative to the extending file, or by name in scenarios/."""
-    candidates = [Path(ref)]
-    if relative_to is not None:
-        candidates.append(relative_to.parent / ref)
-    candidates += [SCENARIOS_DIR / ref, SCENARIOS_DIR / f"{ref}.yaml", SCENARIOS_DIR / f"{ref}.yml"]
+    """A scenario by path, by path relative to the extending file, or by name in scenarios/.
+
+    A name (no '.yaml'/'.yml' suffix) resolves only inside scenarios/ (or beside the extending file), so
+    ``extends: ../../x`` cannot reach elsewhere; a file elsewhere is used only when given as an explicit
+    path: a command-line argument naming an existing file, or a reference ending in .yaml/.yml."""
+    ref = str(ref)
+    key = "scenario.extends" if relative_to else ""
+    is_path = Path(ref).suffix.lower() in (".yaml", ".yml")
+    candidates: list[Path] = []
+    if is_path or (relative_to is None and Path(ref).is_file()):
+        candidates.append(Path(ref))
+        if relative_to is not None:
+            candidates.append(relative_to.parent / ref)
+        candidates.append(SCENARIOS_DIR / ref)
+    else:
+        problem = name_problem(ref)
+        if problem:
+            raise InputError(f"scenario '{ref}' is neither a scenario name nor a .yaml file: {problem}",
+                             f"情景 '{ref}' 既不是情景名称,也不是 .yaml 文件", file=str(relative_to or ""), key=key,
+                             expected="a name in scenarios/ or a path ending in .yaml")
+        for folder in [SCENARIOS_DIR] + ([relative_to.parent] if relative_to is not None else []):
+            candidates += [folder / f"{ref}.yaml", folder / f"{ref}.yml"]
     for c in candidates:
         if c.is_file():
             return c.resolve()
     known = sorted(p.stem for p in SCENARIOS_DIR.glob("*.y*ml"))
-    hint = difflib.get_close_matches(str(ref), known, n=1)
+    hint = difflib.get_close_matches(ref, known, n=1)
     raise InputError(f"scenario '{ref}' not found" + (f" (did you mean '{hint[0]}'?)" if hint else "")
                      + f"; known: {', '.join(known)}",
-                     f"找不到情景 '{ref}'", file=str(relative_to or ""), key="scenario.extends" if relative_to else "")
+                     f"找不到情景 '{ref}'", file=str(relative_to or ""), key=key)
 
 
 def _read_yaml(path: Path) -> dict:
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise InputError(f"not valid YAML{where}: {getattr(exc, 'problem', exc)}", "YAML 格式错误",
-                         file=str(path)) from None
-    except UnicodeDecodeError:
-        raise InputError("scenario files must be UTF-8 text", "情景文件必须为 UTF-8 编码", file=str(path)) from None
+    doc = read_yaml(path, "scenario file")
     if doc is None:
         raise InputError("the scenario file is empty", "情景文件为空", file=str(path))
     if not isinstance(doc, dict):
@@ -310,11 +334,16 @@ def validate_scenario(sc: Scenario) -> Report:
     rep = Report()
     file = _rel(sc.files[-1]) if sc.files else sc.name
     spec = sc.spec
+    name_issue = name_problem(sc.name)
+    if name_issue:
+        rep.error(f"scenario name {sc.name!r} cannot name a run folder: {name_issue}",
+                  "情景名称不能用作文件夹名:请只用字母、数字、汉字、_ - . +", file=file, key="scenario.name",
+                  found=repr(sc.name), expected="letters, digits, 中文, _ - . + (no '/', '\\', '..')")
     try:
         years = sc.years
-    except ValueError:
-        rep.error("years must be a year, a list of years or a range like 2024-2027", "年份格式错误", file=file,
-                  key="years", found=repr(spec.get("years")))
+    except InputError as exc:
+        p = exc.report.errors[0]
+        rep.error(p.message_en, p.message_zh, file=file, key="years", found=p.found, expected=p.expected)
         return rep
     if not years:
         rep.error("no years given", "未给出年份", file=file, key="years")

@@ -8,6 +8,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from .headers import match_headers
 from .problems import Report
 from .schema import COLUMNS, FUNCTION_COLUMNS, LEVELS, REQUIRED
 
@@ -49,6 +50,18 @@ def validate_regions(
     rep = Report()
     df = raw.copy()
     df.columns = [str(c).strip().lstrip("\ufeff") for c in df.columns]
+    # headers in Chinese, English or both, with units where stated (compensation/headers.py)
+    rename, header_units, header_problems = match_headers(df.columns)
+    for h, msg in header_problems.items():
+        rep.error(msg, "表头中的单位无法换算", file=file, column=h)
+    df = df.rename(columns=rename)
+    twice = df.columns[df.columns.duplicated()].unique()
+    for col in twice:
+        rep.error("column appears more than once", "列名重复", file=file, column=col,
+                  found=", ".join(repr(h) for h in raw.columns if rename.get(str(h).strip().lstrip("\ufeff")) == col
+                                  or str(h).strip() == col))
+    if len(twice):
+        return df.loc[:, ~df.columns.duplicated()], rep
     names = df.get("name_zh", pd.Series([""] * len(df))).astype(str)
     codes_txt = df.get("adcode", pd.Series([""] * len(df))).astype(str).str.strip()
     region = (codes_txt + " " + names).str.strip()
@@ -140,7 +153,8 @@ def validate_regions(
             frac = (values.notna() & (values % 1 != 0)).to_numpy()
             for i in np.flatnonzero(frac):
                 rep.error("not a whole number", "不是整数", **where(i, col), found=repr(df[col].iloc[i]))
-        out[col] = values.where(~np.isinf(values))
+        factor = header_units[col].factor if col in header_units else 1.0
+        out[col] = values.where(~np.isinf(values)) * factor if factor != 1.0 else values.where(~np.isinf(values))
 
     if rep.errors:
         return out, rep

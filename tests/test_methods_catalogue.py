@@ -41,26 +41,66 @@ def kefz_table():
 
 
 def test_cn_kefz_2017_worked_by_hand():
-    # worked by hand, budget 100亿 = 1,000,000万元:
-    # prohibited pool 15% = 15亿; key 0.4×[.5,.5,0] + 0.2×[.5,.5,0] + 0.2×[0,.5,.5] + 0.2×[0,.5,.5] = [.3,.5,.2]
-    #   → [4.5, 7.5, 3.0]亿
-    # rangers 10,000 元/人: 10,000 and 20,000 rangers → [1, 0, 2]亿
-    # key subsidy takes the residual 100 − 15 − 3 = 82亿 by gap × coefficient:
+    # worked by hand, 2018, budget 100亿 = 1,000,000万元:
+    # rangers are paid exactly at 10,000 元/人: 10,000 and 20,000 rangers → [10000, 0, 20000]万 (3亿);
+    # the formula shares the rest, 1,000,000 − 30,000 = 970,000万:
+    # prohibited pool 15% × 970,000 = 145,500; key 0.4×[.5,.5,0] + 0.2×[.5,.5,0] + 0.2×[0,.5,.5] + 0.2×[0,.5,.5]
+    #   = [.3,.5,.2] → [43,650, 72,750, 29,100]
+    # key subsidy takes the residual 970,000 − 145,500 = 824,500 by gap × coefficient:
     #   gaps 50 + 10 − 20 = 40, 30 − 20 = 10, 20 − 30 → 0; red-line shares .5, .1, .3 → tiers 1.0, 0.6, 0.8
-    #   → keys 40, 6, 0 → [82×40/46, 82×6/46, 0] = [71.304, 10.696, 0]亿
-    # reward: 明显变好 +5% of R0's key 3.565亿; 明显变差 −10% of R2's key 0 → 0
-    # raw total 103.565亿 > budget: every target scales by 100 / 103.565.
+    #   → keys 40, 6, 0 → [824,500×40/46, 824,500×6/46, 0]
+    # reward: 明显变好 +5% of R0's key; 明显变差 −10% of R2's key 0 → 0
+    # the formula parts add up to 970,000 + reward > 970,000: they scale by 970,000 / (970,000 + reward);
+    # the rangers do not scale.
     res = run(kefz_table(), "cn_kefz_2017", budget=1_000_000, year=2018)
-    raw = {"prohibited": [45000, 75000, 30000], "rangers": [10000, 0, 20000],
-           "key": [820000 * 40 / 46, 820000 * 6 / 46, 0], "reward": [0.05 * 820000 * 40 / 46, 0, 0]}
-    scale = 1_000_000 / sum(np.sum(v) for v in raw.values())
+    key = np.array([824500 * 40 / 46, 824500 * 6 / 46, 0])
+    raw = {"prohibited": [43650, 72750, 29100], "key": key, "reward": [0.05 * key[0], 0, 0]}
+    scale = 970_000 / sum(np.sum(v) for v in raw.values())
     for comp, v in raw.items():
         np.testing.assert_allclose(res.table[comp], np.array(v) * scale, rtol=1e-9)
+    assert res.table["rangers"].tolist() == [10000, 0, 20000]
+    assert res.table["exact"].tolist() == [10000, 0, 20000]
     assert int(res.table["final"].sum()) == 1_000_000
     assert abs(res.table["final"] - res.table["target"]).max() < 1
     assert res.parameters["rangers.rate"] == {**res.parameters["rangers.rate"], "value": 10000, "status": "published"}
     with pytest.raises(InputError, match="no value in force in 2016"):
         run(kefz_table(), "cn_kefz_2017", year=2016)
+
+
+def test_cn_kefz_2017_rangers_paid_at_the_rate_whatever_the_pool():
+    # the case: at a larger pool the rangers were rescaled with it (10,055 元 per person); paid exactly,
+    # each ranger gets 10,000 元 = 1万元 at any pool: 10,000 rangers → 10,000万, 20,000 → 20,000万 (2019)
+    for budget in (1_000_000, 1_091_000, 5_000_000):
+        res = run(kefz_table(), "cn_kefz_2017", budget=budget, year=2019)
+        assert res.table["rangers"].tolist() == [10000, 0, 20000]
+        assert int(res.table["final"].sum()) == budget
+
+
+def test_cn_kefz_2017_without_rangers_from_2020_and_says_so():
+    # rangers move to the forestry fund from 2020: the 2017 method for 2020+ does not compute them, says so, and
+    # the formula shares the whole budget (as cn_kefz_2022 does: same numbers)
+    res = run(kefz_table(), "cn_kefz_2017", budget=1_000_000, year=2020)
+    assert res.table["rangers"].tolist() == [0, 0, 0] and "exact" not in res.table
+    info = [p.message_en for p in res.diagnostics if p.severity == "info"]
+    assert any("component 'rangers' (ecological forest ranger subsidy) is in force …–2019, not in 2020" in m
+               for m in info)
+    same = run(kefz_table(), "cn_kefz_2022", budget=1_000_000, year=2023)
+    assert res.table["final"].tolist() == same.table["final"].tolist()
+
+
+def test_exact_parts_exceeding_the_pool_are_reported():
+    # 30,000万 of rangers (2019) against a pool of 20,000万: infeasible, short by 10,000万, the minimum pool named
+    res = run(kefz_table(), "cn_kefz_2017", budget=20_000, year=2019)
+    assert res.status == "infeasible" and "final" not in res.table
+    msg = " ".join(p.message_en for p in res.diagnostics if p.severity == "error")
+    assert "ecological forest ranger subsidy" in msg and "raise the pool to at least 30,000 万元" in msg
+    # a cap below a region's exact amount is named with the region and the amount owed
+    from compensation.allocation import Constraints
+
+    res = run(kefz_table(), "cn_kefz_2017", budget=1_000_000, year=2019,
+              constraints=Constraints(caps={"360102": 15_000}))
+    msg = " ".join(p.message_en for p in res.diagnostics if p.severity == "error")
+    assert res.status == "infeasible" and "360102 县2" in msg and "at least 20,000 万元" in msg
 
 
 def test_cn_kefz_2022_worked_by_hand():
@@ -100,10 +140,29 @@ def test_jiangxi_basin_worked_by_hand():
     df = table(2, redline_total_km2=[30.0, 10], eco_quality_score=[60.0, 40], forest_parks_km2=[0.0, 50],
                redline_water_conservation_km2=[10.0, 10])
     assert run(df, "jiangxi_basin").table["final"].tolist() == [545, 455]
-    # a major incident in C0 deducts 30%: 545 × 0.7 = 381.5; total 836.5 → rescaled ×1000/836.5:
-    # 456.06, 543.94 → 456, 544.
+    # a major incident in C0 deducts 30% of its amount, carried to next year's pool (not shared this year):
+    # 0.3 × 545 = 163.5 → 164 (half up); C0 gets 545 − 164 = 381, C1 455; carried out 164 = 1000 − 836.
     df["major_incident"] = [1.0, 0]
-    assert run(df, "jiangxi_basin").table["final"].tolist() == [456, 544]
+    res = run(df, "jiangxi_basin")
+    assert res.table["final"].tolist() == [381, 455]
+    assert res.table["carried_out"].tolist() == [164, 0] and res.carried_out == 164
+    assert res.table["incident"].tolist() == [-164, 0]
+    # next year's pool gets the 164: with carried_in=164 and no incident, 1,164 shared .545/.455:
+    # 634.38, 529.62 → 634, 530
+    df["major_incident"] = [0.0, 0]
+    nxt = run(df, "jiangxi_basin", carried_in=164)
+    assert nxt.table["final"].tolist() == [634, 530] and nxt.carried_in == 164
+
+
+def test_jiangxi_declared_base_paid_exactly():
+    # the case: a declared 5,000万 base was rescaled with the pool (4,883万). Paid as declared, the
+    # factors share the rest: budget 10,000万, C0 base 5,000 → factors 5,000 × [.545, .455] = [2,725, 2,275];
+    # C0 = 5,000 + 2,725 = 7,725, C1 = 2,275.
+    df = table(2, redline_total_km2=[30.0, 10], eco_quality_score=[60.0, 40], forest_parks_km2=[0.0, 50],
+               redline_water_conservation_km2=[10.0, 10])
+    res = run(df, "jiangxi_basin", budget=10_000, overrides={"base.amounts": {"360100": 5000}})
+    assert res.table["base"].tolist() == [5000, 0]
+    assert res.table["final"].tolist() == [7725, 2275]
 
 
 def test_hainan_non_kefz_worked_by_hand():

@@ -61,3 +61,25 @@ def bundle_zip(spec: dict, regions: pd.DataFrame | None = None) -> tuple[bytes, 
                 if f.is_file():
                     z.write(f, f"{folder.name}/{f.relative_to(folder)}")
     return buf.getvalue(), folder.name
+
+
+def notice_bytes(res, spec: dict, input_hash: str, unit: str = "亿元", extra: dict | None = None) -> bytes:
+    """The "分配情况表" workbook of the allocation on the page, by the core (``compensation.notice``): the
+    same file as ``ecocomp run … --formats notice`` writes for the same scenario."""
+    from compensation.notice import write_run_notice
+    from compensation.run import RunResult
+
+    result = RunResult.from_allocation(res, spec["years"][0], spec["scenario"]["name"], spec, input_hash)
+    with tempfile.TemporaryDirectory(prefix="ecocomp-ui-") as tmp:
+        path = Path(tmp) / "notice.xlsx"
+        write_run_notice(result, path, unit, extra)
+        return path.read_bytes()
+
+
+def download_notice(res, spec: dict, input_hash: str, key: str, unit: str = "亿元", extra: dict | None = None) -> None:
+    """A button for the notice; the workbook is made only when it is clicked (no rerun of the page)."""
+    year = spec["years"][0]
+    st.download_button(t("dl.notice", unit=unit), lambda: notice_bytes(res, spec, input_hash, unit, extra),
+                       f"分配情况表_{year}_{input_hash}_{unit}.xlsx",
+                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"dl_notice_{key}",
+                       icon=":material/print:", on_click="ignore", help=t("dl.notice_help"))

@@ -127,6 +127,31 @@ S: dict[str, tuple[str, str]] = {
                     "Grey: region not in this calculation (e.g. Taiwan, Hong Kong, Macao). Dashed: South China Sea "
                     "line."),
     "dl.chart_csv": ("图表数据 CSV", "chart data CSV"),
+    "dl.notice": ("分配情况表(XLSX,单位:{unit})", "allocation notice 分配情况表 (XLSX, in {unit})"),
+    "dl.notice_help": ("财政部下达通知所附“分配情况表”的版式:标题、单位、地方合计在前、各省按规定顺序、金额保留两位小数,"
+                       "A4 横向打印、表头每页重复;另有“说明”页记录方法、资金池、约束、数据与哈希。",
+                       "The layout of the tables attached to the Ministry of Finance's notices: title, unit, 地方合计 "
+                       "first, provinces in the official order, amounts to 2 decimals, A4 landscape with the header "
+                       "row repeated; a sheet 说明 records method, pool, constraints, data and hashes."),
+    "alloc.unit_view": ("金额单位", "amounts in"),
+    "url.unused": ("链接中的以下参数无法使用,已忽略:{keys}", "These settings in the link could not be used and were "
+                   "ignored: {keys}"),
+    "url.data_kept": ("情景文件指定的数据“{file}”未载入;继续使用当前数据:{label}。",
+                      "The data named by the scenario file ('{file}') were not loaded; the data in use stay: {label}."),
+    "url.first_year": ("情景包含多个年份({years}),本页显示 {year} 年。",
+                       "The scenario has several years ({years}); this page shows {year}."),
+    "url.skipped": ("以下设置本页没有对应控件,未载入:{keys}", "These settings have no control on this page and were not "
+                    "loaded: {keys}"),
+    "sc.section": ("情景文件", "Scenario file"),
+    "sc.help": ("把当前设置保存为情景 YAML(可直接用 `ecocomp run` 运行),或载入一个情景文件作为当前设置。"
+                "设置也保存在网址中:刷新、后退或分享链接都会恢复。",
+                "Save the current settings as a scenario YAML (runs with `ecocomp run`), or load a scenario file as the "
+                "current settings. The settings are also kept in the address: a reload, back or a shared link restores "
+                "them."),
+    "sc.save": ("保存为情景(YAML)", "save as scenario (YAML)"),
+    "sc.load": ("载入情景", "load scenario"),
+    "sc.loaded": ("已载入情景文件 {name}。", "Scenario file {name} loaded."),
+    "sc.view": ("以 YAML 查看当前设置", "current settings as YAML"),
     "wf.component": ("测算组成", "component"),
     "wf.adjustment": ("调整", "adjustment"),
     "wf.total": ("最终金额", "final"),

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tempfile
+import os
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -13,6 +14,7 @@ import streamlit as st
 
 from compensation.allocation import load_method
 from compensation.data import MAP_TOPOJSON, MARITIME_GEOJSON, load_regions
+from compensation.io import atomic_write_bytes
 from compensation.scenario import Scenario, input_hash, load_scenario
 
 from .i18n import lang, t
@@ -75,16 +77,47 @@ def regions_in_use() -> tuple[pd.DataFrame, str, str]:
     return default_regions(), t("data.default_label"), "default"
 
 
-def save_upload(data: bytes, name: str) -> dict:
-    """Keep an upload on disk (so that its content is hashed with the run) and return its reference."""
-    sha = hashlib.sha256(data).hexdigest()
-    folder = Path(tempfile.gettempdir()) / "ecocomp-ui-uploads"
+def upload_folder() -> Path:
+    """The app's private folder for uploads, content-addressed by sha256 (``ECOCOMP_UI_DATA`` overrides it)."""
+    root = os.environ.get("ECOCOMP_UI_DATA") or Path.home() / ".cache" / "ecocomp-ui"
+    folder = Path(root) / "uploads"
     folder.mkdir(parents=True, exist_ok=True)
-    suffix = Path(name).suffix.lower() or ".csv"
-    path = folder / f"{sha[:16]}{suffix}"
+    return folder
+
+
+def save_upload(data: bytes, name: str) -> dict:
+    """Keep an upload on disk under its hash (so that its content is hashed with the run, and a reload or a
+    shared link finds it again by hash) and return its reference."""
+    sha = hashlib.sha256(data).hexdigest()
+    folder = upload_folder()
+    suffix = Path(name).suffix.lower()
+    suffix = suffix if suffix in (".csv", ".xlsx", ".xlsm", ".txt") else ".csv"
+    path = folder / f"{sha}{suffix}"
     if not path.exists():
-        path.write_bytes(data)
-    return {"name": name, "path": str(path), "sha": sha}
+        atomic_write_bytes(path, data)
+    meta = folder / f"{sha}.json"
+    if not meta.exists():
+        atomic_write_bytes(meta, json.dumps({"name": Path(name).name, "suffix": suffix},
+                                            ensure_ascii=False).encode("utf-8"))
+    return {"name": Path(name).name, "path": str(path), "sha": sha}
+
+
+def find_upload(prefix: str) -> dict | None:
+    """An upload kept earlier, by the first 16 (or more) hex digits of its sha256; None if there is none or the
+    file no longer has that hash."""
+    if not re.fullmatch(r"[0-9a-f]{16,64}", prefix or ""):
+        return None
+    for meta in sorted(upload_folder().glob(f"{prefix}*.json")):
+        try:
+            info = json.loads(meta.read_text(encoding="utf-8"))
+            path = meta.with_suffix(info["suffix"])
+            data = path.read_bytes()
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        sha = hashlib.sha256(data).hexdigest()
+        if sha == meta.stem:
+            return {"name": str(info.get("name", path.name)), "path": str(path), "sha": sha}
+    return None
 
 
 def names(regions: pd.DataFrame) -> dict[str, str]:

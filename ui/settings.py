@@ -193,3 +193,77 @@ def settings() -> Settings:
         bounds = None  # edits made for another region table
     return Settings(name, year, float(get(Keys.POOL, DEFAULT_POOL_YI)), get(Keys.OBJECTIVE, "proportional"), params,
                     defaults, floor, cap, bounds, persist().get(Keys.GROUPS), label, ref)
+
+
+# --- settings from a spec (a loaded scenario file, a shared link) -------------------------------------------
+
+def clear_widgets() -> None:
+    """Forget the Allocate widgets' values (session and kept), so that the next draw seeds them afresh."""
+    for k in list(st.session_state.keys()):
+        if str(k).startswith("alloc_") and k not in (Keys.LANG, Keys.PERSIST, Keys.UPLOAD):
+            del st.session_state[k]
+    store = persist()
+    for k in list(store):
+        if str(k).startswith("alloc_"):
+            del store[k]
+
+
+def bounds_from(c: dict, regions: pd.DataFrame) -> tuple[pd.DataFrame | None, list[str]]:
+    """The bounds editor's table for the per-region floors/caps/locks/exclusions of a constraints mapping
+    (regions named by code or Chinese name); regions not in the data are returned as notes."""
+    if not any(c.get(k) for k in ("floors", "caps", "locks", "exclude")):
+        return None, []
+    b = bounds_default(regions)
+    by_name = dict(zip(regions["name_zh"].astype(str), regions["adcode"].astype(str), strict=False))
+    index = {a: i for i, a in enumerate(b["adcode"])}
+    unknown = []
+
+    def row(ref) -> int | None:
+        code = by_name.get(str(ref), str(ref))
+        if code not in index:
+            unknown.append(str(ref))
+            return None
+        return index[code]
+
+    for key, col in (("floors", "floor"), ("caps", "cap"), ("locks", "lock")):
+        for ref, v in (c.get(key) or {}).items():
+            i = row(ref)
+            if i is not None:
+                b.loc[i, col] = float(v)
+    for ref in c.get("exclude") or []:
+        i = row(ref)
+        if i is not None:
+            b.loc[i, "exclude"] = True
+    return b, unknown
+
+
+def groups_from(c: dict) -> tuple[pd.DataFrame | None, list[str]]:
+    """The groups editor's table for group shares by ``region_group``; other group kinds are returned."""
+    groups = c.get("groups") or []
+    if not groups:
+        return None, []
+    g = groups_default()
+    other = []
+    for grp in groups:
+        members = grp.get("members") if isinstance(grp, dict) else None
+        name = members.get("region_group") if isinstance(members, dict) and len(members) == 1 else None
+        if name not in GROUP_NAMES:
+            other.append(str(grp.get("name", grp)) if isinstance(grp, dict) else str(grp))
+            continue
+        i = GROUP_NAMES.index(name)
+        for k in ("min_share", "max_share"):
+            if grp.get(k) is not None:
+                g.loc[i, k] = float(grp[k])
+    return g, other
+
+
+def apply_values(values: dict, bounds: pd.DataFrame | None, groups: pd.DataFrame | None) -> None:
+    """Make ``values`` ({widget key: value}) and the editor tables the current settings on every page."""
+    clear_widgets()
+    store = persist()
+    store.update(values)
+    if bounds is not None:
+        store[Keys.BOUNDS] = bounds
+    if groups is not None:
+        store[Keys.GROUPS] = groups
+    st.session_state.pop(Keys.BUNDLE, None)

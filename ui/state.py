@@ -23,6 +23,10 @@ class Keys:
     GROUPS = "alloc_groups"  # data editor: min / max share per region group
     BUNDLE = "_alloc_bundle"  # {"hash", "zip"}: the run bundle prepared for the current inputs
     RESET = "alloc_reset"
+    SC_LOAD = "sc_load"  # file uploader: a scenario YAML to load as the settings
+    SC_LOADED = "_sc_loaded"  # sha256 of the scenario file applied last (applied once)
+    SC_NOTES = "_sc_notes"  # what loading it said
+    UNIT_VIEW = "alloc_unit_view"  # 亿元 | 万元: province amounts and the notice
 
     # Overview
     MAP_MEASURE = "ov_map_measure"

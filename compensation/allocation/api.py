@@ -12,8 +12,8 @@ import pandas as pd
 
 from ..money import UNITS, parse_amount, unit_name, whole_amount
 from ..problems import InputError, Problem
-from . import constrained, feasibility, solver
-from .methods import compute_targets, total_target
+from . import constrained, exact_parts, feasibility, solver
+from .methods import component_labels, compute_targets, total_target
 from .params import Method, load_method
 
 OBJECTIVES = ("proportional", "min_abs", "minimax")
@@ -50,6 +50,15 @@ class AllocationResult:
     regions: pd.DataFrame
     trace: dict
     objective: str
+    carried_in: int = 0  # added to this year's pool from last year's carried deductions (output unit)
+    carried_out: int = 0  # deductions carried to next year's pool (output unit)
+
+    @property
+    def exact_components(self) -> list[str]:
+        """Components paid exactly (a published rate or a declared amount), not shared by the formula."""
+        from .exact_parts import is_exact
+
+        return [s["name"] for s in self.method.components if is_exact(s)]
 
     @property
     def ok(self) -> bool:
@@ -191,7 +200,7 @@ def build_groups(c: Constraints, regions: pd.DataFrame, budget: int):
 def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget=0, budget_unit: str = "亿元",
              unit: str = "万元", year: int = 2023, constraints: Constraints | None = None,
              objective: str = "proportional", overrides: dict | None = None, integer: bool = True,
-             time_limit: float | None = 30, budget_rounding: str = "refuse") -> AllocationResult:
+             time_limit: float | None = 30, budget_rounding: str = "refuse", carried_in: int = 0) -> AllocationResult:
     """Split ``budget`` (in ``budget_unit``) among ``regions`` by ``method``; final amounts are whole numbers of
     ``unit`` adding up to the budget exactly.
 
@@ -199,7 +208,12 @@ def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget=0
     the PuLP objectives: True solves a MILP, False an LP whose result is then rounded by largest remainder
     (the closed form always rounds that way). Infeasible constraints do not raise: the result has
     ``status == 'infeasible'``, the reasons in ``diagnostics`` and no ``final`` column. Bad input (unknown
-    method, parameter, region or column) raises InputError."""
+    method, parameter, region or column) raises InputError.
+
+    Components paid at a published rate or a declared amount are paid exactly and only the rest of the pool is
+    shared by the formula under the constraints; deductions that the method carries to next year's pool are
+    taken off after the allocation (exact_parts.py). ``carried_in`` (whole ``unit``) is last year's carried
+    deductions, added to this year's pool: Σ final = budget + carried_in − carried_out."""
     t_start = time.perf_counter()
     m = load_method(method)
     if objective not in OBJECTIVES:
@@ -215,25 +229,37 @@ def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget=0
     if regions["adcode"].duplicated().any():
         dup = regions["adcode"][regions["adcode"].duplicated()].iloc[0]
         raise InputError(f"adcode {dup} appears more than once", f"行政区划代码 {dup} 重复", column="adcode")
-    comp, ctx = compute_targets(m, regions, budget_int * UNITS[unit], year, overrides)
+    carried_in = int(carried_in)
+    pool_int = budget_int + carried_in  # this year's budget plus deductions carried from last year
+    comp, ctx = compute_targets(m, regions, pool_int * UNITS[unit], year, overrides)
     diagnostics: list[Problem] = list(ctx.diagnostics) + ([budget_note] if budget_note else [])
-    raw = total_target(comp)
-    if raw.sum() <= 0:
+    labels_c = component_labels(m)
+    exact = exact_parts.exact_amounts(comp, ctx.exact, labels_c, unit)
+    diagnostics += exact.diagnostics
+    formula = [c for c in comp.columns if c not in ctx.exact and c not in ctx.carry]
+    raw = total_target(comp[formula])
+    flex_int = pool_int - exact.total
+    if raw.sum() <= 0 and flex_int > 0:
         raise InputError(f"method '{m.name}' gives every region a zero target (no eligible region, or the "
                          f"indicators are all zero)", f"方法 '{m.name}' 使所有地区的目标为零(无符合条件的地区或指标全为零)")
-    scale = budget_int * UNITS[unit] / raw.sum()
-    if abs(scale - 1) > 1e-9:
+    scale = max(flex_int, 0) * UNITS[unit] / raw.sum() if raw.sum() > 0 else 0.0
+    if abs(scale - 1) > 1e-9 and raw.sum() > 0:
         diagnostics.append(Problem(
             "info", f"the method's amounts add up to {constrained.human(raw.sum() / UNITS[unit], unit)}; "
-                    f"targets are scaled by {scale:.6g} to the budget {constrained.human(budget_int, unit)}",
+                    f"targets are scaled by {scale:.6g} to the budget {constrained.human(max(flex_int, 0), unit)}"
+                    + (" left after the amounts paid exactly" if exact.total else ""),
             f"方法测算金额合计 {constrained.human(raw.sum() / UNITS[unit], unit)},按 {scale:.6g} 比例缩放至预算 "
-            f"{constrained.human(budget_int, unit)}"))
-    comp_unit = comp * (scale / UNITS[unit])
-    target = raw * (scale / UNITS[unit])
+            f"{constrained.human(max(flex_int, 0), unit)}" + ("(扣除按标准全额支付的部分后)" if exact.total else "")))
+    comp_unit = comp * (1.0 / UNITS[unit])
+    comp_unit[formula] = comp[formula] * (scale / UNITS[unit])
+    for name in ctx.carry:  # shown as the deduction actually carried, once the allocation is known
+        comp_unit[name] = 0.0
+    target_formula = raw * (scale / UNITS[unit])
+    target = target_formula + exact.amounts
     c = constraints or Constraints()
     lo, hi, fixed = build_bounds(c, regions, unit, diagnostics)
     lo, hi = np.ceil(lo - 1e-9), np.where(np.isfinite(hi), np.floor(hi + 1e-9), hi)  # final amounts are whole
-    groups = build_groups(c, regions, budget_int)
+    groups = build_groups(c, regions, pool_int)
     labels = _labels(regions)
     keys = regions["adcode"].to_numpy(dtype=str)
     base = {"adcode": regions["adcode"]}
@@ -252,19 +278,25 @@ def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget=0
     info = {"name": "closed-form water-filling", "path": "closed form", "runtime": 0.0, "gap": 0.0,
             "objective": objective}
     info["groups"] = [{"name": n, "min": gmin, "max": gmax, "regions": int(gm.sum())} for n, gm, gmin, gmax in groups]
-    problems = feasibility.diagnose(target, lo, hi, float(budget_int), groups, labels, unit)
+    # the formula part's problem: exact amounts taken off the budget, bounds and group bounds (exact_parts.py)
+    exact_text = ", ".join(labels_c.get(n, (n, n))[1] for n in ctx.exact)
+    lo_f, hi_f, budget_f, groups_f, problems = exact_parts.shift(exact.amounts, lo, hi, pool_int, groups, labels,
+                                                                unit, exact_text)
+    if not problems:
+        problems = feasibility.diagnose(target_formula, lo_f, hi_f, budget_f, groups_f, labels, unit)
     if problems:
         info["runtime"] = time.perf_counter() - t_start
         return AllocationResult(table, "infeasible", diagnostics + problems, unit, budget_int, params, info, m,
                                 regions, ctx.trace, objective)
-    hi_eff = np.where(target > 0, hi, lo)  # a region with a zero target stays at its floor, under every objective
+    # a region whose formula target is zero stays at its floor, under every objective
+    hi_eff = np.where(target_formula > 0, hi_f, lo_f)
     status = "optimal"
     moved = None
     left = None if time_limit is None else float(time_limit) - (time.perf_counter() - t_start)
     if objective == "proportional":
         t0 = time.perf_counter()
-        x, final, pinfo = constrained.proportional(target, lo, hi_eff, budget_int, groups, integer=True, keys=keys,
-                                                   time_limit=left)
+        x, final, pinfo = constrained.proportional(target_formula, lo_f, hi_eff, flex_int, groups_f, integer=True,
+                                                   keys=keys, time_limit=left)
         path = pinfo["path"]
         info.update(name="closed-form water-filling" if path == "closed form" else "HiGHS QP (arrays)",
                     path=path, runtime=time.perf_counter() - t0, scale=pinfo.get("scale"),
@@ -276,9 +308,9 @@ def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget=0
         if x is None or final is None:
             return _no_solution(table, status, diagnostics, unit, budget_int, params, info, m, regions, ctx,
                                 objective, time_limit)
-        ref = target * pinfo["scale"] if pinfo.get("scale") is not None else target
+        ref = target_formula * pinfo["scale"] if pinfo.get("scale") is not None else target_formula
     else:
-        sol = solver.solve(target, lo, hi_eff, float(budget_int), groups, objective, integer, left)
+        sol = solver.solve(target_formula, lo_f, hi_eff, float(flex_int), groups_f, objective, integer, left)
         path = "MILP" if integer else "LP"
         info.update(name=f"{'PuLP + ' if sol.backend == 'pulp' else ''}{sol.solver}", path=path,
                     runtime=sol.runtime, gap=sol.gap, objective_value=sol.objective, mip=integer, backend=sol.backend)
@@ -301,7 +333,7 @@ def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget=0
                     f"求解器报告问题{sol.status}({sol.message}),但上下限与分组已通过可行性检查"))
                 return AllocationResult(table, "infeasible" if sol.status == "infeasible" else "error",
                                         diagnostics, unit, budget_int, params, info, m, regions, ctx.trace, objective)
-            x, final, pinfo = constrained.proportional(target, lo, hi_eff, budget_int, groups, integer=True,
+            x, final, pinfo = constrained.proportional(target_formula, lo_f, hi_eff, flex_int, groups_f, integer=True,
                                                        keys=keys, time_limit=None)
             info["path"] = f"{path} (time-limited, no solution) → proportional {pinfo['path']}"
             moved = pinfo.get("moved_by")
@@ -311,36 +343,52 @@ def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget=0
         else:
             x = sol.x
             final = x.astype(np.int64) if integer else None
-            if final is None or not _meets(final, budget_int, lo, hi_eff, groups):
-                final = constrained.settle(x, budget_int, lo, hi_eff, groups, keys)
+            if final is None or not _meets(final, flex_int, lo_f, hi_eff, groups_f):
+                final = constrained.settle(x, flex_int, lo_f, hi_eff, groups_f, keys)
                 if final is None:
-                    final = constrained.settle_milp(x, budget_int, lo, hi_eff, groups)
+                    final = constrained.settle_milp(x, flex_int, lo_f, hi_eff, groups_f)
                 if final is None:
                     return _no_solution(table, "infeasible_integer", diagnostics, unit, budget_int, params, info,
                                         m, regions, ctx, objective, time_limit)
-        ref = target
+        ref = target_formula
     if moved is None or objective != "proportional":
-        moved = group_moved(x, target, lo, hi_eff, groups)
+        moved = group_moved(x, target_formula, lo_f, hi_eff, groups_f)
     # at a bound: within float noise of the solve (1e-9 relative); moved by it: the unconstrained amount (the
     # common scale × target) lies beyond the bound by more than that noise
     tol = 1e-9 * np.maximum(1.0, np.abs(x))
     binding = np.where(fixed != "", fixed,
-                       np.where((np.abs(x - lo) <= tol) & (ref < lo - tol), "floor",
-                                np.where((np.abs(x - hi) <= tol) & (ref > hi + tol), "cap",
-                                         np.where((target <= 0) & (hi > lo), "zero_target", ""))))
+                       np.where((np.abs(x - lo_f) <= tol) & (ref < lo_f - tol), "floor",
+                                np.where((np.abs(x - hi_f) <= tol) & (ref > hi_f + tol), "cap",
+                                         np.where((target_formula <= 0) & (hi_f > lo_f), "zero_target", ""))))
+    x = x + exact.amounts  # the formula part plus the amounts paid exactly
+    final = np.asarray(final, dtype=np.int64) + exact.amounts
+    if exact.total:
+        table["exact"] = exact.amounts  # paid at published rates or declared amounts
+    carried = np.zeros(len(final), dtype=np.int64)
+    for name in ctx.carry:  # deductions carried to next year's pool, on the allocated amount
+        spec = next(s for s in m.components if s["name"] == name)
+        rate = -np.minimum(ctx.trace.get(f"{name}.rate", np.zeros(len(final))), 0.0)
+        base_amount = comp_unit[[b for b in spec["base"] if b in comp_unit]].to_numpy(dtype=float).sum(axis=1)
+        share = rate * np.divide(base_amount, target, out=np.zeros(len(final)), where=target > 0)
+        d = exact_parts.carried_deductions(final - carried, share)
+        comp_unit[name] = -d
+        table[name] = -d.astype(float)
+        carried += d
+    final = final - carried
     table["allocated"] = x
     table["adj_constraints"] = x - target
-    table["adj_rounding"] = final - x
+    table["adj_rounding"] = final + carried - x
     table["final"] = final.astype(np.int64)
-    table["share"] = table["final"] / budget_int
+    table["share"] = table["final"] / pool_int
     table["binding"] = binding
     table["binding_groups"] = np.where(binding == "", moved, "").astype(str)  # e.g. "min:west" (group bounds)
+    if ctx.carry:
+        table["carried_out"] = carried
     floats = table.select_dtypes("float").columns
     table[floats] = table[floats] + 0.0  # −0.0 + 0.0 = 0.0: no "-0.0" in exported tables
-    if int(table["final"].sum()) != budget_int:  # the settling rule guarantees this; never ship otherwise
-        raise RuntimeError(f"internal error: final amounts add up to {int(table['final'].sum())}, not {budget_int}")
+    assert int(table["final"].sum()) == pool_int - int(carried.sum())
     return AllocationResult(table, status, diagnostics, unit, budget_int, params, info, m, regions, ctx.trace,
-                            objective)
+                            objective, carried_in, int(carried.sum()))
 
 
 def _meets(y, total: int, lo, hi, groups) -> bool:

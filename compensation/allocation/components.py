@@ -67,6 +67,9 @@ class Context:
     trace: dict = field(default_factory=dict)  # intermediate arrays by name, for explanations
     done: dict = field(default_factory=dict)  # component name -> amounts (元)
     used_columns: set = field(default_factory=set)
+    exact: list = field(default_factory=list)  # components paid exactly (rates, declared amounts)
+    carry: list = field(default_factory=list)  # deductions carried to next year's pool
+    not_in_force: list = field(default_factory=list)  # components outside their in_force years
 
     @property
     def n(self) -> int:
@@ -75,6 +78,10 @@ class Context:
     def warn(self, en: str, zh: str) -> None:
         if not any(p.message_en == en for p in self.diagnostics):
             self.diagnostics.append(Problem("warning", en, zh))
+
+    def info(self, en: str, zh: str) -> None:
+        if not any(p.message_en == en for p in self.diagnostics):
+            self.diagnostics.append(Problem("info", en, zh))
 
     def value(self, ref, where: str):
         """A parameter's value when ``ref`` is a parameter path, else the literal itself."""
@@ -281,7 +288,8 @@ def factor(spec, ctx: Context, where: str) -> np.ndarray:
 
 
 def pool_amount(spec, ctx: Context, where: str) -> float | None:
-    """A component's pool in 元: a fraction of the budget, 'residual', or None (absolute amounts)."""
+    """A component's pool in 元: a fraction of the formula pool (the budget less the amounts paid exactly),
+    'residual', or None (absolute amounts)."""
     pool = spec.get("pool")
     if pool is None:
         return None

@@ -99,6 +99,12 @@ def explain(res, region, lang: str = "zh") -> str:
     else:
         text = f"{name} ({t['adcode'].iloc[i]}): {line} → target {human(target, unit)} by '{method_label}'"
         text += f" ({comp_txt})" if len(comps) > 1 else ""
+    exact_names = [c for c in getattr(res, "exact_components", []) if c in t and abs(t[c].iloc[i]) > 0]
+    if exact_names:  # paid at a published rate or a declared amount, not scaled with the pool
+        what = ("、" if zh else ", ").join(f"{labels[c][0 if zh else 1]} {human(t[c].iloc[i], unit)}"
+                                         for c in exact_names)
+        text += (f";其中按公布标准或核定金额全额支付:{what},其余按公式分配" if zh else
+                 f"; of which paid exactly at a published rate or declared amount: {what}; the rest by the formula")
     if "final" not in t:
         return text + ("。分配不可行,见诊断信息。" if zh else ". The allocation is infeasible: see the diagnostics.")
     b = t["binding"].iloc[i]
@@ -119,6 +125,10 @@ def explain(res, region, lang: str = "zh") -> str:
                  f"; adjusted in proportion by {d:+,.0f} {unit} for other regions' bounds or group shares → {human(alloc, unit)}")
     r = t["adj_rounding"].iloc[i]
     final = int(t["final"].iloc[i])
+    if "carried_out" in t and t["carried_out"].iloc[i] > 0:
+        d = int(t["carried_out"].iloc[i])
+        text += (f";扣减 {d:,}{unit} 转入下一年度资金池" if zh else
+                 f"; {d:,} {unit} deducted and carried to next year's pool")
     if zh:
         text += f";取整 {r:+.2f}{unit};最终 {final:,}{unit},占预算 {t['share'].iloc[i]:.2%}。"
     else:

@@ -157,11 +157,12 @@ def qp_proportional(t, lo, hi, total: float, groups=(), time_limit: float | None
     hi = np.asarray(hi, dtype=float)
     pos = t > 0
     tp = t[pos]
-    w = tp / float(total)
+    total_s = float(total) if total > 0 else max(1.0, float(tp.sum()))  # the scaling; 1 when nothing to share
+    w = tp / total_s
     held = [float(lo[np.asarray(m) & ~pos].sum()) for _, m, _, _ in groups]
     sub = [(name, np.asarray(m)[pos], gmin - h, gmax - h) for (name, m, gmin, gmax), h in zip(groups, held,
                                                                                              strict=True)]
-    rows = _total_and_groups(sub, w, float(total) - float(lo[~pos].sum()), float(total))
+    rows = _total_and_groups(sub, w, float(total) - float(lo[~pos].sum()), total_s)
     res = run(-2 * w, lo[pos] / tp, hi[pos] / tp, rows, hessian_diag=2 * w, time_limit=time_limit,
               t_start=t_start)
     if res.x is not None:
@@ -180,7 +181,7 @@ def lp_deviation(t, lo, hi, total: float, groups=(), objective: str = "min_abs",
     lo = np.asarray(lo, dtype=float)
     hi = np.asarray(hi, dtype=float)
     n = t.size
-    s = 1.0 if integer else float(total)  # LP in budget shares; MILP in whole units
+    s = 1.0 if integer or total <= 0 else float(total)  # LP in budget shares; MILP in whole units
     rows = _total_and_groups(groups, np.ones(n), float(total), s)
     idx = np.arange(n)
     two = np.repeat(np.arange(n), 2)

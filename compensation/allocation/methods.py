@@ -7,6 +7,7 @@ import pandas as pd
 
 from ..problems import InputError
 from . import components as C
+from .exact_parts import carries, is_exact
 from .params import Method
 
 
@@ -15,9 +16,13 @@ def compute_targets(method: Method, regions: pd.DataFrame, budget_yuan: float, y
     """Amounts per component in 元 (one column per component, in the method's order) and the context
     (effective parameters, diagnostics, traces).
 
-    Components with a ``pool`` divide that fraction of the budget; a ``pool: residual`` component divides what
-    the other components (except rewards and penalties) leave; components without a pool give absolute
-    amounts. Rewards and penalties then apply to their base components."""
+    Components paid exactly (a published rate or a declared amount: ``fixed``, ``unit_rate`` without a pool, or
+    ``exact: true``; see exact_parts.py) come first; the *formula pool* is the budget less their total.
+    Components with a ``pool`` divide that fraction of the formula pool; a ``pool: residual`` component divides
+    what the other components (except rewards and penalties) leave; other components give absolute amounts.
+    Rewards and penalties then apply to their base components. A component with ``in_force: {from, until}``
+    (years) outside ``year`` is not computed (all zero) and an info line says so. ``ctx.exact`` lists the exact
+    components, ``ctx.carry`` the deductions carried to next year's pool."""
     params = method.values(year, overrides)
     ctx = C.Context(method.name, regions.reset_index(drop=True), params, float(budget_yuan))
     base_mask = C.eligibility(method.eligible, ctx, "method eligibility")
@@ -30,8 +35,21 @@ def compute_targets(method: Method, regions: pd.DataFrame, budget_yuan: float, y
                              f"known: {', '.join(C.TYPES)}",
                              f"方法 '{method.name}':组成部分 '{spec.get('name')}' 的类型 '{kind}' 未知")
         name = spec["name"]
+        if not _in_force(spec, year, ctx):
+            ctx.not_in_force.append(name)
+            masks[name] = np.zeros(ctx.n, dtype=bool)
+            continue
         masks[name] = base_mask & C.eligibility(spec.get("eligible"), ctx, f"component '{name}' eligibility")
-        if kind == "reward_penalty":
+        if is_exact(spec):
+            ctx.done[name] = C.TYPES[kind](spec, ctx, masks[name])
+            ctx.exact.append(name)
+        elif carries(spec):
+            ctx.carry.append(name)
+    exact_total = float(sum(ctx.done[n].sum() for n in ctx.exact))
+    ctx.budget_yuan = max(float(budget_yuan) - exact_total, 0.0)  # the formula pool
+    for spec in method.components:
+        kind, name = spec["type"], spec["name"]
+        if kind == "reward_penalty" or name in ctx.exact or name in ctx.not_in_force:
             continue
         raw = C.TYPES[kind](spec, ctx, masks[name])
         if spec.get("pool") == "residual":
@@ -47,21 +65,38 @@ def compute_targets(method: Method, regions: pd.DataFrame, budget_yuan: float, y
         raise InputError(f"method '{method.name}': at most one component may take the residual pool",
                          f"方法 '{method.name}':最多只能有一个组成部分使用剩余资金池")
     for name, raw in residual:
-        left = budget_yuan - sum(v.sum() for v in ctx.done.values())
+        left = ctx.budget_yuan - sum(v.sum() for k, v in ctx.done.items() if k not in ctx.exact)
         if left < 0:
             ctx.warn(f"method '{method.name}': the other components already exceed the budget; "
                      f"'{name}' gets nothing", f"方法 '{method.name}':其他组成部分已超过预算,'{name}' 为零")
         ctx.done[name] = max(left, 0.0) * C.share(raw)
         ctx.trace[f"{name}.pool"] = max(left, 0.0)
     for spec in method.components:
-        if spec["type"] == "reward_penalty":
+        if spec["type"] == "reward_penalty" and spec["name"] not in ctx.not_in_force:
             ctx.done[spec["name"]] = C.reward_penalty(spec, ctx, masks[spec["name"]])
-    table = pd.DataFrame({s["name"]: ctx.done[s["name"]] for s in method.components})
+    table = pd.DataFrame({s["name"]: ctx.done.get(s["name"], np.zeros(ctx.n)) for s in method.components})
     if (table.sum(axis=1) < -1e-9).any():
         ctx.warn(f"method '{method.name}': {int((table.sum(axis=1) < -1e-9).sum())} region(s) have a negative "
                  f"amount (a deduction larger than the amount); their targets are set to 0",
                  f"方法 '{method.name}':{int((table.sum(axis=1) < -1e-9).sum())} 个地区金额为负(扣减超过补助额),目标设为 0")
     return table, ctx
+
+
+def _in_force(spec: dict, year: int, ctx) -> bool:
+    """``in_force: {from: 2017, until: 2019, note_en, note_zh}``: the years a component is part of the method."""
+    span = spec.get("in_force")
+    if not span:
+        return True
+    start, end = int(span.get("from", 0)), int(span.get("until", 9999))
+    if start <= int(year) <= end:
+        return True
+    label = spec.get("label", {})
+    ctx.info(f"method '{ctx.method}': component '{spec['name']}' ({label.get('en', spec['name'])}) is in force "
+             f"{start if start else '…'}–{end if end < 9999 else '…'}, not in {year}: not computed"
+             + (f" ({span['note_en']})" if span.get("note_en") else ""),
+             f"方法 '{ctx.method}':组成部分「{label.get('zh', spec['name'])}」适用于 {start if start else '…'}–"
+             f"{end if end < 9999 else '…'} 年,{year} 年不计算" + (f"({span['note_zh']})" if span.get("note_zh") else ""))
+    return False
 
 
 def component_labels(method: Method) -> dict[str, tuple[str, str]]:

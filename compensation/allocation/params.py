@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
+from ..io import name_problem, read_yaml
 from ..problems import InputError
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models" / "methods"
@@ -125,11 +124,57 @@ def _date(value, where: str) -> dt.date:
                          f"{where}:生效日期 '{value}' 不是 YYYY-MM-DD 格式") from None
 
 
-def parse_method(doc: dict, path: str = "") -> Method:
-    where = path or doc.get("name", "<method>")
-    for key in ("name", "label", "jurisdiction", "sources", "parameters", "components"):
+# The shape of a model file: key -> the type its value must have (checked before anything is read from it).
+METHOD_SHAPE = {"name": str, "label": dict, "jurisdiction": dict, "sources": dict, "parameters": dict,
+                "components": list}
+
+
+def _check_shape(doc, where: str) -> None:
+    """Refuse a model file whose top-level keys are missing or of the wrong type, every problem at once,
+    each naming the key; parameters and components must be mappings."""
+    from ..problems import Report
+
+    if not isinstance(doc, dict):
+        raise InputError("a model file must be a mapping of keys (name, label, jurisdiction, sources, parameters, "
+                         "components)", "模型文件必须是键值映射", file=where,
+                         found="an empty file" if doc is None else type(doc).__name__)
+    rep = Report()
+    for key, kind in METHOD_SHAPE.items():
         if key not in doc:
-            raise InputError(f"model file lacks '{key}'", f"模型文件缺少 '{key}'", file=where)
+            rep.error(f"model file lacks '{key}'", f"模型文件缺少 '{key}'", file=where, key=key)
+        elif not isinstance(doc[key], kind):
+            rep.error(f"'{key}' should be a {kind.__name__}", f"'{key}' 的类型错误", file=where, key=key,
+                      expected=kind.__name__, found=f"{type(doc[key]).__name__} {doc[key]!r}"[:80])
+    for key in ("parameters", "sources"):
+        for k, v in (doc.get(key) if isinstance(doc.get(key), dict) else {}).items():
+            if not isinstance(v, dict):
+                rep.error(f"{key} entry '{k}' should be a mapping", f"{key} 中的 '{k}' 应为映射", file=where,
+                          key=f"{key}.{k}", found=repr(v)[:80])
+            elif key == "parameters" and not isinstance(v.get("values", {}), dict | None):
+                rep.error(f"parameter '{k}': values should be a mapping of date -> value", f"参数 '{k}' 的取值格式错误",
+                          file=where, key=f"parameters.{k}.values", found=repr(v.get("values"))[:80])
+            elif key == "parameters" and not isinstance(v.get("label", {}), dict):
+                rep.error(f"parameter '{k}': label should be a mapping {{zh, en}}", f"参数 '{k}' 的标签格式错误",
+                          file=where, key=f"parameters.{k}.label")
+    for i, c in enumerate(doc.get("components") if isinstance(doc.get("components"), list) else []):
+        if not isinstance(c, dict) or not isinstance(c.get("name"), str) or not isinstance(c.get("type"), str):
+            rep.error(f"component {i + 1} should be a mapping with a 'name' and a 'type'",
+                      f"第 {i + 1} 个组成部分应包含 name 和 type", file=where, key=f"components[{i}]",
+                      found=repr(c)[:80])
+    for key in ("assumptions",):
+        if key in doc and not isinstance(doc[key], list):
+            rep.error(f"'{key}' should be a list", f"'{key}' 应为列表", file=where, key=key)
+    checks = doc.get("checks")
+    if checks is not None and not (isinstance(checks, dict) and isinstance(checks.get("sum_to_one", []), list)
+                                   and all(isinstance(g, list) for g in checks.get("sum_to_one", []))):
+        rep.error("'checks.sum_to_one' should be a list of lists of parameter names", "checks 格式错误",
+                  file=where, key="checks")
+    rep.raise_if_errors()
+
+
+def parse_method(doc: dict, path: str = "") -> Method:
+    where = path or (doc.get("name", "<method>") if isinstance(doc, dict) else "<method>")
+    _check_shape(doc, str(where))
     sources = {str(k): v for k, v in doc["sources"].items()}
     params = {}
     for p_path, spec in doc["parameters"].items():
@@ -171,9 +216,14 @@ def load_method(name_or_path) -> Method:
     if isinstance(name_or_path, Method):
         return name_or_path
     p = Path(str(name_or_path))
-    if p.suffix.lower() not in (".yaml", ".yml"):
+    if p.suffix.lower() not in (".yaml", ".yml"):  # a name: resolves only inside models/methods
+        problem = name_problem(str(name_or_path))
+        if problem:
+            raise InputError(f"method '{name_or_path}' is neither a method name nor a .yaml file: {problem}",
+                             f"方法 '{name_or_path}' 既不是方法名称,也不是 .yaml 文件",
+                             expected="a name from `ecocomp methods` or a path ending in .yaml")
         p = MODELS_DIR / f"{name_or_path}.yaml"
-    if not p.exists():
+    if not p.is_file():
         known = ", ".join(m.stem for m in sorted(MODELS_DIR.glob("*.yaml")))
         raise InputError(f"unknown method '{name_or_path}'; known methods: {known}",
                          f"未知方法 '{name_or_path}';可用方法:{known}")
@@ -183,12 +233,12 @@ def load_method(name_or_path) -> Method:
 @lru_cache(maxsize=64)
 def _load_file(path: str, mtime_ns: int) -> Method:
     """Parsed once per file version (the cache key includes the modification time)."""
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    doc = read_yaml(path, "model file")
     try:
-        doc = yaml.load(Path(path).read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 (a safe loader)
-    except yaml.YAMLError as exc:
-        raise InputError(f"model file is not valid YAML: {exc}", "模型文件不是有效的 YAML", file=path) from None
-    return parse_method(doc, path)
+        return parse_method(doc, path)
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:  # a value of a shape not checked above
+        raise InputError(f"model file has a malformed entry: {type(exc).__name__}: {exc}",
+                         "模型文件中有格式错误的条目", file=path) from None
 
 
 def list_methods() -> list[dict]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
 from ..problems import InputError
+from . import args as cli_args
 
 
 def _parse_pairs(items, what: str, numeric: bool = True) -> dict:
@@ -15,12 +17,14 @@ def _parse_pairs(items, what: str, numeric: bool = True) -> dict:
             raise InputError(f"{what}: '{item}' should be KEY=VALUE", f"{what}:'{item}' 应为 KEY=VALUE 形式")
         k, v = item.split("=", 1)
         k = k.strip()
+        if not k:
+            raise InputError(f"{what}: '{item}' has no key before '='", f"{what}:'{item}' 缺少键")
         if numeric:
             try:
-                out[k] = float(v)
-            except ValueError:
-                raise InputError(f"{what}: value of '{k}' should be a number, found '{v}'",
-                                 f"{what}:'{k}' 的值应为数字,实际 '{v}'") from None
+                out[k] = cli_args.non_negative_float(v)
+            except argparse.ArgumentTypeError as exc:
+                raise InputError(f"{what}: value of '{k}': {exc}", f"{what}:'{k}' 的值应为非负有限数字,实际 '{v}'",
+                                 found=repr(v)) from None
         else:
             out[k] = v
     return out
@@ -30,7 +34,28 @@ def _overrides(items) -> dict:
     """--set path=value; the value is read as YAML, so numbers, lists and mappings work."""
     import yaml
 
-    return {k: yaml.safe_load(v) for k, v in _parse_pairs(items, "--set", numeric=False).items()}
+    out = {}
+    for k, v in _parse_pairs(items, "--set", numeric=False).items():
+        try:
+            out[k] = yaml.safe_load(v)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            at = f" at column {mark.column + 1}" if mark else ""
+            raise InputError(f"--set '{k}={v}': the value is not valid YAML{at}: {getattr(exc, 'problem', exc)}",
+                             f"--set '{k}={v}':值不是合法的 YAML", key=k, found=repr(v)) from None
+    return out
+
+
+def _share(text: str, item: str, which: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 <= value <= 1:  # also refuses NaN
+        raise InputError(f"--group '{item}': {which} share '{text}' should be a number from 0 to 1, e.g. 0.6",
+                         f"--group '{item}':{which} 份额 '{text}' 应为 0 到 1 之间的数字", found=repr(text),
+                         expected="a share from 0 to 1")
+    return value
 
 
 def _groups(items) -> list:
@@ -38,14 +63,19 @@ def _groups(items) -> list:
     out = []
     for item in items or []:
         parts = item.split(":")
-        if len(parts) not in (3, 4) or "=" not in parts[1]:
+        if len(parts) not in (3, 4) or "=" not in parts[1] or not parts[0].strip() or \
+                not parts[1].split("=", 1)[0].strip():
             raise InputError(f"--group '{item}' should be NAME:COLUMN=VALUE:MIN_SHARE[:MAX_SHARE]",
-                             f"--group '{item}' 应为 名称:列=值:最低份额[:最高份额]")
+                             f"--group '{item}' 应为 名称:列=值:最低份额[:最高份额]",
+                             expected="e.g. west:region_group=west:0.6")
         col, val = parts[1].split("=", 1)
-        g = {"name": parts[0], "members": {col: val.split(",")},
-             "min_share": float(parts[2]) if parts[2] else 0.0}
+        g = {"name": parts[0], "members": {col.strip(): val.split(",")},
+             "min_share": _share(parts[2], item, "minimum") if parts[2] else 0.0}
         if len(parts) == 4 and parts[3]:
-            g["max_share"] = float(parts[3])
+            g["max_share"] = _share(parts[3], item, "maximum")
+            if g["max_share"] < g["min_share"]:
+                raise InputError(f"--group '{item}': the maximum share is below the minimum",
+                                 f"--group '{item}':最高份额低于最低份额")
         out.append(g)
     return out
 
@@ -53,13 +83,14 @@ def _groups(items) -> list:
 def cmd_allocate(args) -> int:
     from .. import load_regions
     from ..allocation import Constraints, allocate
-    from ..io import ensure_new_file, write_csv, write_xlsx
+    from ..io import check_out_file, ensure_new_file, write_csv, write_xlsx
     from ..money import whole_amount
 
     suffix = Path(args.out).suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise InputError(f"unknown output format '{suffix}': use .csv or .xlsx",
                          f"未知的输出格式 '{suffix}':请用 .csv 或 .xlsx", file=args.out)
+    check_out_file(args.out)
     ensure_new_file(args.out, args.overwrite)
     whole_amount(args.budget, args.budget_unit or args.unit, args.unit, "--budget",  # errors name the flag
                  "half_up" if args.round_budget else "refuse")
@@ -76,6 +107,7 @@ def cmd_allocate(args) -> int:
         from ..problems import Report
 
         raise InputError(Report([p for p in res.diagnostics if p.severity == "error"]))
+    explanations = [res.explain(region, lang=args.lang) for region in args.explain or []]  # before writing
     if suffix == ".csv":
         write_csv(res.table, args.out)
     else:
@@ -91,8 +123,8 @@ def cmd_allocate(args) -> int:
           f"{res.solver_info['runtime'] * 1000:.1f} ms")
     for _, r in top.iterrows():
         print(f"  {r['adcode']} {r['name_zh']}: {int(r['final']):,} {res.unit} ({r['share']:.2%})")
-    for region in args.explain or []:
-        print(res.explain(region, lang=args.lang))
+    for text in explanations:
+        print(text)
     print(f"wrote {args.out}")
     return 1 if res.status == "time_limited" else 0
 
@@ -142,9 +174,9 @@ def register(sub) -> None:
     p.add_argument("--unit", default="万元", help="unit of the final amounts: 元, 万元 or 亿元 (default 万元)")
     p.add_argument("--budget-unit", default=None, help="unit of --budget (default: --unit)")
     p.add_argument("--data", default=None, help="region CSV/XLSX (default: the embedded province data)")
-    p.add_argument("--year", type=int, default=2023, help="budget year: selects parameter values in force")
-    p.add_argument("--floor-ratio", type=float, default=None, help="floor as a ratio of last year, e.g. 0.95")
-    p.add_argument("--cap-ratio", type=float, default=None, help="cap as a ratio of last year, e.g. 1.10")
+    p.add_argument("--year", type=cli_args.year, default=2023, help="budget year: selects parameter values in force")
+    p.add_argument("--floor-ratio", type=cli_args.ratio, default=None, help="floor as a ratio of last year, e.g. 0.95")
+    p.add_argument("--cap-ratio", type=cli_args.ratio, default=None, help="cap as a ratio of last year, e.g. 1.10")
     p.add_argument("--floor", action="append", metavar="REGION=AMOUNT", help="absolute floor in --unit")
     p.add_argument("--cap", action="append", metavar="REGION=AMOUNT", help="absolute cap in --unit")
     p.add_argument("--lock", action="append", metavar="REGION=AMOUNT", help="fixed amount in --unit")
@@ -153,7 +185,8 @@ def register(sub) -> None:
                    help="group share, e.g. west:region_group=west:0.6")
     p.add_argument("--objective", default="proportional", choices=["proportional", "min_abs", "minimax"])
     p.add_argument("--lp", action="store_true", help="PuLP objectives: solve an LP and round, not a MILP")
-    p.add_argument("--time-limit", type=float, default=30, help="solver time limit in seconds (default 30)")
+    p.add_argument("--time-limit", type=cli_args.positive_float, default=30,
+                   help="solver time limit in seconds (default 30)")
     p.add_argument("--set", action="append", metavar="PARAM=VALUE", help="override a method parameter")
     p.add_argument("--explain", action="append", metavar="REGION", help="print the explanation of a region")
     p.add_argument("--lang", default="zh", choices=["zh", "en"])
@@ -162,6 +195,6 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_allocate)
     m = sub.add_parser("methods", help="list allocation methods, or show one with its parameters / 分配方法")
     m.add_argument("name", nargs="?", default=None)
-    m.add_argument("--year", type=int, default=2023)
+    m.add_argument("--year", type=cli_args.year, default=2023)
     m.add_argument("--json", action="store_true")
     m.set_defaults(func=cmd_methods)

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from ..problems import InputError
+from . import args as cli_args
 
 
 def register(sub) -> None:
@@ -16,18 +17,19 @@ def register(sub) -> None:
     h.add_argument("--agreements", nargs="+", required=True,
                    help="agreement ids (see `ecocomp agreements`) or YAML files; comma-separated also works")
     h.add_argument("--monitoring", required=True, help="monitoring table (CSV in UTF-8/GBK, or XLSX)")
-    h.add_argument("--year", type=int, required=True)
+    h.add_argument("--year", type=cli_args.year, required=True)
     h.add_argument("--data", default=None, help="region table (default: the 31 provinces shipped with ecocomp)")
     h.add_argument("--out", required=True, help="output directory")
     h.add_argument("--unit", default="万元", help="money unit of the output: 元, 万元 or 亿元 (default 万元)")
-    h.add_argument("--capacity-ratio", type=float, default=None,
+    h.add_argument("--capacity-ratio", type=cli_args.non_negative_float, default=None,
                    help="a payer pays at most this share of its general budget revenue, e.g. 0.01 (default: no limit)")
     h.add_argument("--links", default="parties",
                    help="permitted links: 'parties' (parties of the same agreement), 'any', or a CSV of from,to")
     h.add_argument("--objective", choices=("money", "transfers"), default="money",
                    help="minimise the money moved (LP) or the number of transfers (MILP, time-limited)")
-    h.add_argument("--time-limit", type=float, default=30, help="solver time limit in seconds (default 30)")
-    h.add_argument("--central-budget", type=int, default=None,
+    h.add_argument("--time-limit", type=cli_args.positive_float, default=30,
+                   help="solver time limit in seconds (default 30)")
+    h.add_argument("--central-budget", type=cli_args.non_negative_int, default=None,
                    help="most the centre will top up, in --unit (default: no limit)")
     h.add_argument("--set", action="append", default=[], metavar="AGREEMENT.PARAM=VALUE",
                    help="override a parameter, value read as YAML, e.g. xinan_round3.k0=0.9 or "

@@ -9,6 +9,7 @@ import sys
 
 from .. import __version__
 from ..problems import InputError
+from . import args as cli_args
 
 
 def _print_report(report) -> None:
@@ -67,9 +68,10 @@ def cmd_data_show(args) -> int:
 
 
 def cmd_data_synth(args) -> int:
-    from ..io import ensure_new_file, write_csv
+    from ..io import check_out_file, ensure_new_file, write_csv
     from ..synth import build_synthetic
 
+    check_out_file(args.out)
     ensure_new_file(args.out, args.overwrite)
     raw, table = build_synthetic(seed=args.seed, scale=args.scale)
     write_csv(raw, args.out)
@@ -94,7 +96,7 @@ def _register_data(sub) -> None:
     dsub = p.add_subparsers(dest="data_cmd", required=True)
     c = dsub.add_parser("check", help="validate a region file (exit 0 clean, 1 warnings, 2 errors)")
     c.add_argument("file", nargs="?", default=None, help="CSV or XLSX; default: the embedded data")
-    c.add_argument("--tolerance", type=float, default=0.01,
+    c.add_argument("--tolerance", type=cli_args.non_negative_float, default=0.01,
                    help="relative tolerance for function-type areas vs the red-line total (default 0.01)")
     c.add_argument("--strict", action="store_true", help="function-type mismatches are errors, not warnings")
     c.set_defaults(func=cmd_data_check)
@@ -103,8 +105,9 @@ def _register_data(sub) -> None:
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_data_show)
     g = dsub.add_parser("synth", help="write the synthetic county data set")
-    g.add_argument("--scale", type=int, default=1, help="split each county into N units (default 1)")
-    g.add_argument("--seed", type=int, default=2023)
+    g.add_argument("--scale", type=cli_args.positive_int, default=1,
+                   help="split each county into N units (default 1)")
+    g.add_argument("--seed", type=cli_args.non_negative_int, default=2023)
     g.add_argument("--out", required=True)
     g.add_argument("--overwrite", action="store_true")
     g.set_defaults(func=cmd_data_synth)

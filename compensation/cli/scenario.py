@@ -13,19 +13,24 @@ import pandas as pd
 
 from ..problems import InputError
 from ..progress import Progress
+from . import args as cli_args
 
 
 def _years(text):
     from ..scenario import parse_years
 
+    if text is None or isinstance(text, list):  # already parsed and range-checked by args.years
+        return text or None
     return parse_years(text) if text else None
 
 
 def cmd_run(args) -> int:
+    from ..io import check_out_dir
     from ..run import run_one
 
     years = _years(args.years)
-    formats = tuple(args.formats.split(","))
+    formats = args.formats if isinstance(args.formats, tuple) else cli_args.formats(args.formats)
+    check_out_dir(args.out)
     jobs = max(1, min(args.jobs or os.cpu_count() or 1, len(args.scenarios)))
     print(f"running {len(args.scenarios)} scenario(s) into {args.out}/ "
           f"(运行 {len(args.scenarios)} 个情景)", file=sys.stderr)
@@ -42,7 +47,7 @@ def cmd_run(args) -> int:
             print(f"{name}: wrote {folder}")
         else:
             print(f"{name}: identical inputs already computed in {folder} (nothing overwritten; 结果已存在)")
-        if not args.quiet:
+        if not args.quiet and (Path(folder) / "summary.csv").exists():  # printed from the CSV tables
             summary = pd.read_csv(Path(folder) / "summary.csv", encoding="utf-8-sig")
             _print_summary(name, summary)
             _print_top(Path(folder), summary)
@@ -92,32 +97,42 @@ def cmd_explain(args) -> int:
 
 
 def _out_folder(root: str, stem: str, payload: dict) -> Path:
+    """``<root>/<stem>-<hash>``: the stem is made of validated names; the folder is checked to lie inside
+    ``root`` before anything is written."""
+    from ..io import check_name, inside
+
     digest = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:10]
-    return Path(root) / f"{stem}-{digest}"
+    check_name(stem, "output folder name")
+    return inside(Path(root) / f"{stem}-{digest}", root)
 
 
 def _write_tables(folder: Path, tables: dict[str, pd.DataFrame], meta: dict) -> bool:
     """Write a set of tables into a new folder atomically; False if the same folder exists already."""
-    from ..io import atomic_folder, atomic_write_bytes, write_csv, write_xlsx
+    from ..io import FolderExists, atomic_folder, atomic_write_bytes, inside, slug, write_csv, write_xlsx
     from ..run import bilingual
 
     if (folder / "manifest.json").exists():
         return False
-    with atomic_folder(folder) as tmp:
-        for name, df in tables.items():
-            write_csv(df, tmp / f"{name}.csv")
-        write_xlsx({n: bilingual(df) for n, df in tables.items()}, tmp / "results.xlsx")
-        atomic_write_bytes(tmp / "manifest.json", json.dumps(meta, ensure_ascii=False, indent=2,
-                                                             default=str).encode("utf-8"))
+    try:
+        with atomic_folder(folder) as tmp:
+            for name, df in tables.items():
+                write_csv(df, inside(tmp / f"{slug(name)}.csv", tmp))
+            write_xlsx({n: bilingual(df) for n, df in tables.items()}, tmp / "results.xlsx")
+            atomic_write_bytes(tmp / "manifest.json", json.dumps(meta, ensure_ascii=False, indent=2,
+                                                                 default=str).encode("utf-8"))
+    except FolderExists:  # an identical command finished first
+        return False
     return True
 
 
 def cmd_compare(args) -> int:
     from ..compare import compare_runs
+    from ..io import check_out_dir
     from ..run import compute
     from ..scenario import load_scenario
 
     years = _years(args.years)
+    check_out_dir(args.out)
     base_sc = load_scenario(args.base)
     base = compute(base_sc, years)
     tables, meta = {}, {"baseline": base_sc.name, "baseline_hash": base.hash, "scenarios": {}}
@@ -156,9 +171,11 @@ def _print_comparison(base_sc, sc, c) -> None:
 
 def cmd_sweep(args) -> int:
     from ..compare import parse_vary, sweep_points, sweep_summary
+    from ..io import check_out_dir
     from ..run import compute, scenario_regions
     from ..scenario import load_scenario
 
+    check_out_dir(args.out)
     sc = load_scenario(args.scenario)
     year = args.year or sc.years[0]
     varies = [parse_vary(v) for v in args.vary]
@@ -192,10 +209,11 @@ def cmd_sweep(args) -> int:
 def register(sub) -> None:
     p = sub.add_parser("run", help="run scenario files into new run folders / 运行情景")
     p.add_argument("scenarios", nargs="+", help="scenario names (in scenarios/) or paths")
-    p.add_argument("--years", help="e.g. 2024-2027 (default: the scenario's years)")
+    p.add_argument("--years", type=cli_args.years, help="e.g. 2024-2027 (default: the scenario's years)")
     p.add_argument("--out", default="runs", help="folder for run folders (default runs/)")
-    p.add_argument("--formats", default="csv,xlsx,parquet")
-    p.add_argument("--jobs", type=int, default=None, help="parallel processes (default: one per scenario, ≤ cores)")
+    p.add_argument("--formats", type=cli_args.formats, default=("csv", "xlsx", "parquet"),
+                   help="comma-separated subset of csv,xlsx,parquet,notice (default: csv,xlsx,parquet)")
+    p.add_argument("--jobs", type=cli_args.positive_int, default=None, help="parallel processes (default: one per scenario, ≤ cores)")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_run)
 
@@ -206,14 +224,14 @@ def register(sub) -> None:
     e = sub.add_parser("explain", help="a region's payment in words / 解释某地区的补助额")
     e.add_argument("scenario")
     e.add_argument("--region", required=True, help="adcode or name (e.g. 云南省 or 530000)")
-    e.add_argument("--year", type=int, default=None)
+    e.add_argument("--year", type=cli_args.year, default=None)
     e.add_argument("--lang", choices=("zh", "en"), default="zh")
     e.set_defaults(func=cmd_explain)
 
     c = sub.add_parser("compare", help="compare scenarios with a baseline / 情景比较")
     c.add_argument("base")
     c.add_argument("scenarios", nargs="+")
-    c.add_argument("--years")
+    c.add_argument("--years", type=cli_args.years)
     c.add_argument("--out", default="runs")
     c.set_defaults(func=cmd_compare)
 
@@ -223,7 +241,7 @@ def register(sub) -> None:
                    help="PARAM=a:b:n (grid), PARAM=a,b,c (values) or PARAM=a:b (range, with --samples)")
     s.add_argument("--samples", type=int, default=None, help="Monte Carlo sample size (uniform on each range)")
     s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--year", type=int, default=None)
+    s.add_argument("--year", type=cli_args.year, default=None)
     s.add_argument("--max-points", type=int, default=5000)
     s.add_argument("--out", default="runs")
     s.add_argument("--quiet", action="store_true")

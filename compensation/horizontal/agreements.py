@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
+from ..io import name_problem, read_yaml
 from ..money import convert, unit_name
 from ..problems import InputError, Report
 
@@ -160,17 +160,22 @@ def load_agreement(name_or_path, overrides: dict | None = None) -> Agreement:
     """Load a shipped agreement by id (``"xinan_round3"``) or a YAML file by path; apply parameter overrides."""
     if isinstance(name_or_path, Agreement):
         return name_or_path.with_params(overrides)
-    path = Path(name_or_path)
-    if not path.suffix:
+    path = Path(str(name_or_path))
+    if path.suffix.lower() not in (".yaml", ".yml"):  # an id: resolves only inside models/agreements
+        problem = name_problem(str(name_or_path))
+        if problem:
+            raise InputError(f"agreement '{name_or_path}' is neither an agreement id nor a .yaml file: {problem}",
+                             f"协议 '{name_or_path}' 既不是协议编号,也不是 .yaml 文件",
+                             expected="an id from `ecocomp agreements` or a path ending in .yaml")
         path = AGREEMENTS_DIR / f"{name_or_path}.yaml"
-    if not path.exists():
+    if not path.is_file():
         known = ", ".join(p.stem for p in sorted(AGREEMENTS_DIR.glob("*.yaml")))
         raise InputError(f"no agreement '{name_or_path}'; shipped agreements: {known}",
                          f"找不到协议 '{name_or_path}'", file=str(path))
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise InputError(f"invalid YAML: {exc}", "YAML 格式错误", file=str(path)) from None
+    doc = read_yaml(path, "agreement file")
+    if not isinstance(doc, dict):
+        raise InputError("an agreement file must be a mapping of keys (id, title_zh, rule, period, parties ...)",
+                         "协议文件必须是键值映射", file=str(path), found=type(doc).__name__)
     return _from_doc(doc, str(path)).with_params(overrides)
 
 

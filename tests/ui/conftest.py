@@ -54,3 +54,20 @@ def metric(at: AppTest, label_start: str) -> str:
 
 def info_text(at: AppTest) -> str:
     return "\n".join(i.value for i in at.info)
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _private_upload_folder(tmp_path, monkeypatch):
+    """Uploads kept by the app go to a temporary folder, never the user's ~/.cache."""
+    monkeypatch.setenv("ECOCOMP_UI_DATA", str(tmp_path / "ui-data"))
+
+
+def app(query: dict | None = None) -> AppTest:
+    """An AppTest of the whole app (navigation, language switch, settings from the address)."""
+    at = AppTest.from_file(str(ROOT / "app_streamlit.py"), default_timeout=TIMEOUT)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    return at

@@ -3,14 +3,17 @@ groups. Results are recomputed by the core on every change; the inputs that prod
 
 from __future__ import annotations
 
+import hashlib
+
 import pandas as pd
 import streamlit as st
 
 from compensation.allocation import OBJECTIVES, list_methods
 from compensation.allocation.methods import component_labels
+from compensation.problems import InputError
 from compensation.schema import FUNCTION_TYPES
 from ui import charts
-from ui.downloads import bundle_zip, download_chart_data, download_table
+from ui.downloads import bundle_zip, download_chart_data, download_notice, download_table
 from ui.format import yi_from_wan
 from ui.i18n import lang, t
 from ui.loading import method, names, regions_in_use
@@ -23,8 +26,10 @@ from ui.results import (
     show_report,
     status_line,
 )
+from ui.scenario_file import read_settings_yaml, settings_yaml
 from ui.settings import (
     GROUP_NAMES,
+    apply_values,
     bounds_default,
     editor,
     groups_default,
@@ -34,6 +39,7 @@ from ui.settings import (
     widget,
 )
 from ui.state import Keys
+from ui.urlstate import sync as sync_url
 
 st.title(t("alloc.title"))
 regions, data_label, _ = regions_in_use()
@@ -123,6 +129,33 @@ with left:
                    "max_share": st.column_config.NumberColumn(t("col.max_share"), min_value=0.0, max_value=1.0,
                                                               format="percent")})
 
+    st.subheader(t("sc.section"))
+    st.caption(t("sc.help"))
+    s_now = settings()
+    sc_yaml = settings_yaml(s_now, st.session_state.get(Keys.UPLOAD))
+    st.download_button(t("sc.save"), sc_yaml.encode("utf-8"), "my_settings.yaml", "application/x-yaml",
+                       key="alloc_sc_save", icon=":material/save:", on_click="ignore")
+    sc_file = st.file_uploader(t("sc.load"), type=["yaml", "yml"], key=Keys.SC_LOAD)
+    if sc_file is not None:
+        sc_data = sc_file.getvalue()
+        sc_sha = hashlib.sha256(sc_data).hexdigest()
+        if st.session_state.get(Keys.SC_LOADED) != sc_sha:
+            try:
+                vals, b_tab, g_tab, sc_notes = read_settings_yaml(sc_data, sc_file.name, regions, data_label)
+            except InputError as exc:
+                show_report(exc.report)
+            else:
+                apply_values(vals, b_tab, g_tab)
+                st.session_state[Keys.SC_LOADED] = sc_sha
+                st.session_state[Keys.SC_NOTES] = [t("sc.loaded", name=sc_file.name)] + \
+                    [t(k, **kw) for k, kw in sc_notes]
+                st.rerun()
+    for note in st.session_state.get(Keys.SC_NOTES, []):
+        st.info(note, icon=":material/upload_file:")
+    with st.expander(t("sc.view")):
+        st.code(sc_yaml, language="yaml")
+    sync_url()
+
 with right:
     s = settings()
     o = run_allocation(s, regions)
@@ -170,6 +203,13 @@ with right:
         "share": st.column_config.NumberColumn(t("col.share"), format="percent"),
         "binding": st.column_config.TextColumn(t("col.binding"))})
     download_table(table, f"allocation_{s.year}_{o.hash}", "alloc_table")
+    nrow = st.container(horizontal=True, vertical_alignment="bottom")
+    with nrow:
+        unit_view = widget(st.segmented_control, Keys.UNIT_VIEW, "亿元", t("alloc.unit_view"), ["亿元", "万元"],
+                           required=True)
+        up = st.session_state.get(Keys.UPLOAD)
+        download_notice(res, s.spec(), o.hash, "alloc", unit_view or "亿元",
+                        {"数据 / data": s.data_label, **({"数据哈希 / data sha256": up["sha"]} if up else {})})
     with st.expander(t("alloc.parameters")):
         params = res.parameters_table().astype({"value": str})
         st.dataframe(params, hide_index=True, width="stretch")
@@ -182,8 +222,6 @@ with right:
             data, folder = bundle_zip(s.spec(), None if s.data_ref == "default" else regions)
             st.session_state[Keys.BUNDLE] = bundle = {"hash": o.hash, "zip": data, "name": folder}
         except Exception as exc:  # an InputError from the core, or a write failure: say it on the page
-            from compensation.problems import InputError
-
             if isinstance(exc, InputError):
                 show_report(exc.report)
             else:

@@ -1,0 +1,271 @@
+"""The Ministry's layout: a "分配情况表" (allocation notice table) as the Ministry of Finance publishes it with
+its transfer notices (e.g. 财预〔2020〕49号, table "2020年中央对地方重点生态功能区转移支付分配情况表", 单位 亿元).
+
+Layout: a title row, "单位:亿元" (or 万元), one header row (repeated on every printed page), the row
+地方合计 first, then the regions in the official order — 北京 … 新疆 by administrative code, each separately
+listed city (计划单列市: 大连, 宁波, 厦门, 青岛, 深圳) right after its province and 新疆生产建设兵团 after
+新疆, where the data has them. County or prefecture tables are summed to their provinces first.
+
+Amounts. The run's final amounts are integers in 万元 (or 元/亿元) adding up to the pool. In 亿元 the notice
+shows 2 decimals, i.e. whole multiples of 0.01 亿元 = 100 万元; the rows are rounded to that grid by the largest
+remainder method (``money.largest_remainder``), so that they add up exactly to the pool rounded half-up to
+0.01 亿元, and 地方合计 is that sum (as in the published tables, where rows add to the total). In 万元 the
+run's integers are shown as they are. Where the method has two or more components, the component columns
+(其中:…) show each component's target rounded half-up to the same grid, and a column 约束与取整调整 holds
+the rest: row total − Σ components, so every row adds up exactly as printed.
+
+The module is pure except ``write_notice`` (one workbook through ``io.atomic_write``; text cells escaped by
+``io``'s rule against formula injection)."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .io import atomic_write
+from .money import UNITS, largest_remainder, unit_name
+
+# 计划单列市 (cities separately listed in the budget) and their provinces
+SEPARATE_CITIES = {"210200": "210000", "330200": "330000", "350200": "350000", "370200": "370000",
+                   "440300": "440000"}
+BINGTUAN = "新疆生产建设兵团"
+TOTAL_LABEL = "地方合计"
+ADJUSTMENT_LABEL = "约束与取整调整"
+NOTICE_UNITS = ("亿元", "万元")
+
+
+@dataclass
+class Notice:
+    """A notice table ready to print: ``table`` has the columns 地区, 合计 and any components and the
+    adjustment; amounts are integers in ``step`` (0.01 亿元 → step 100 万元, or 1 万元)."""
+
+    title: str
+    unit: str  # 亿元 | 万元
+    table: pd.DataFrame  # first row 地方合计; integer amounts in grid steps
+    decimals: int
+    notes: list[str] = field(default_factory=list)
+
+    def values(self) -> pd.DataFrame:
+        """The table as printed: amounts in ``unit`` (2 decimals in 亿元)."""
+        out = self.table.copy()
+        for c in out.columns[1:]:
+            out[c] = out[c].astype(np.int64) / (10 ** self.decimals)
+        return out
+
+
+def official_order_key(adcode: str, name: str = "") -> tuple:
+    """Sort key of the Ministry's tables: provinces by code (北京 110000 … 新疆 650000), each 计划单列市 after
+    its province, 新疆生产建设兵团 after 新疆."""
+    code = str(adcode)
+    if BINGTUAN in str(name) or code == "660000":
+        return (65, 2, code)
+    parent = SEPARATE_CITIES.get(code)
+    if parent:
+        return (int(parent[:2]), 1, code)
+    return (int(code[:2]) if code[:2].isdigit() else 99, 0, code)
+
+
+def _province_level(table: pd.DataFrame, regions: pd.DataFrame | None, amount_cols: list[str],
+                    province_names: dict[str, str] | None) -> pd.DataFrame:
+    """Sum sub-province rows to their province (the first two digits of the code), keeping the separately
+    listed cities and 兵团 as their own rows; province tables pass through."""
+    codes = table["adcode"].astype(str)
+    level = None
+    if regions is not None and "level" in regions:
+        level = dict(zip(regions["adcode"].astype(str), regions["level"].astype(str), strict=False))
+    if level is None or all(level.get(c, "province") == "province" for c in codes):
+        return table[["adcode", "name_zh", *amount_cols]].copy()
+    key = [c if c in SEPARATE_CITIES or level.get(c) == "province" else f"{c[:2]}0000" for c in codes]
+    out = table.assign(adcode=key).groupby("adcode", sort=False)[amount_cols].sum().reset_index()
+    names = dict(zip(codes, table["name_zh"].astype(str), strict=True)) | (province_names or {})
+    out.insert(1, "name_zh", [names.get(c, c) for c in out["adcode"]])
+    return out
+
+
+def notice_table(table: pd.DataFrame, unit: str, notice_unit: str = "亿元", components: dict[str, str] | None = None,
+                 regions: pd.DataFrame | None = None, province_names: dict[str, str] | None = None,
+                 title: str = "", notes: list[str] | None = None) -> Notice:
+    """The notice of one year's allocation ``table`` (columns adcode, name_zh, final and the component
+    columns) whose ``final`` amounts are integers in ``unit``. ``components`` maps component columns to their
+    Chinese labels; fewer than two components means no component columns."""
+    unit, notice_unit = unit_name(unit), unit_name(notice_unit)
+    if notice_unit not in NOTICE_UNITS:
+        raise ValueError(f"notice unit must be one of {NOTICE_UNITS}, not {notice_unit}")
+    comps = {k: v for k, v in (components or {}).items() if k in table} if len(components or {}) >= 2 else {}
+    df = _province_level(table, regions, ["final", *comps], province_names)
+    order = sorted(range(len(df)), key=lambda i: official_order_key(df["adcode"].iat[i], df["name_zh"].iat[i]))
+    df = df.iloc[order].reset_index(drop=True)
+
+    decimals = 2 if notice_unit == "亿元" else 0
+    # size of one grid step of the notice, in the run's unit (亿元 × 0.01 = 100 万元)
+    step = UNITS[notice_unit] / 10 ** decimals / UNITS[unit]
+    final = df["final"].to_numpy(dtype=float)
+    exact_total = float(final.sum())
+    scaled = final / step
+    grid_total = int(np.floor(exact_total / step + 0.5))
+    rows = largest_remainder(scaled, grid_total) if len(df) else np.zeros(0, dtype=np.int64)
+    out = pd.DataFrame({"地区": df["name_zh"].astype(str), "合计": rows.astype(np.int64)})
+    if comps:
+        parts = []
+        for col, label in comps.items():
+            vals = np.floor(df[col].to_numpy(dtype=float) / step + 0.5).astype(np.int64)
+            out[f"其中:{label}"] = vals
+            parts.append(vals)
+        out[ADJUSTMENT_LABEL] = rows - np.sum(parts, axis=0)
+    total = pd.DataFrame([{"地区": TOTAL_LABEL, **{c: int(out[c].sum()) for c in out.columns[1:]}}])
+    out = pd.concat([total, out], ignore_index=True)
+    for c in out.columns[1:]:
+        out[c] = out[c].astype(np.int64)
+    return Notice(title, notice_unit, out, decimals, list(notes or []))
+
+
+def default_title(year: int, transfer: str = "中央对地方生态保护补偿转移支付") -> str:
+    return f"{year}年{transfer}分配情况表"
+
+
+# --- the workbook ---------------------------------------------------------------------------------------------
+
+_FORMULA_START = re.compile(r"^[=+\-@\t\r]")
+
+
+def _text(value) -> str:
+    """A text cell that a spreadsheet will never run as a formula."""
+    s = str(value)
+    return "'" + s if _FORMULA_START.match(s) else s
+
+
+def write_notice(notices: list[Notice], path: str | os.PathLike, provenance: dict[str, str] | None = None) -> None:
+    """One workbook: a print-ready sheet per notice (A4 landscape, fitted to the page width, header row
+    repeated on every page) and a sheet 说明 with the provenance (method, pool, data and its hash, run hash...)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, Side
+    from openpyxl.utils import get_column_letter
+
+    thin = Side(style="thin")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    wb = Workbook()
+    wb.remove(wb.active)
+    for n in notices:
+        values = n.values()
+        ncol = len(values.columns)
+        ws = wb.create_sheet(_sheet_name(n.title, [s.title for s in wb.worksheets]))
+        ws.cell(1, 1, _text(n.title)).font = Font(bold=True, size=14)
+        ws.cell(1, 1).alignment = Alignment(horizontal="center", vertical="center")
+        ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncol)
+        ws.row_dimensions[1].height = 28
+        ws.cell(2, ncol, f"单位:{n.unit}").alignment = Alignment(horizontal="right")
+        for j, col in enumerate(values.columns, start=1):
+            c = ws.cell(3, j, _text(col))
+            c.font = Font(bold=True)
+            c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+            c.border = box
+        fmt = "#,##0.00" if n.decimals == 2 else "#,##0"
+        for i, row in enumerate(values.itertuples(index=False), start=4):
+            for j, v in enumerate(row, start=1):
+                c = ws.cell(i, j, _text(v) if j == 1 else float(v) if n.decimals else int(v))
+                c.border = box
+                if j == 1:
+                    c.alignment = Alignment(horizontal="center" if i == 4 else "left")
+                    if i == 4:
+                        c.font = Font(bold=True)
+                else:
+                    c.number_format = fmt
+                    if i == 4:
+                        c.font = Font(bold=True)
+        last = 3 + len(values)
+        for k, note in enumerate(n.notes, start=last + 2):
+            ws.cell(k, 1, _text(note))
+        ws.column_dimensions["A"].width = 24
+        for j in range(2, ncol + 1):
+            ws.column_dimensions[get_column_letter(j)].width = max(14, min(30, 2 * len(str(values.columns[j - 1]))))
+        ws.print_title_rows = "3:3"
+        ws.print_area = f"A1:{get_column_letter(ncol)}{last}"
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.print_options.horizontalCentered = True
+        ws.freeze_panes = "B4"
+    info = wb.create_sheet("说明")
+    info.append(["项目 / item", "内容 / value"])
+    for k, v in (provenance or {}).items():
+        info.append([_text(k), _text(v)])
+    info.column_dimensions["A"].width = 28
+    info.column_dimensions["B"].width = 90
+    atomic_write(path, wb.save)
+
+
+def _sheet_name(title: str, taken: list[str]) -> str:
+    m = re.match(r"(\d{4})年", title)
+    base = f"{m.group(1)}年分配情况表" if m else "分配情况表"
+    name, k = base, 2
+    while name in taken:
+        name, k = f"{base}{k}", k + 1
+    return name[:31]
+
+
+# --- a run's notices ------------------------------------------------------------------------------------------
+
+def run_notices(result, notice_unit: str = "亿元") -> tuple[list[Notice], dict[str, str]]:
+    """The notice of every year of a run (``compensation.run.RunResult``, passed in: this module sits below
+    run) and the provenance written on the sheet 说明."""
+    from .allocation.methods import component_labels
+    from .data import load_regions
+
+    province_names = None
+    notices = []
+    for year, r in result.results.items():
+        res = r.allocation
+        regions = getattr(res, "regions", None)
+        if regions is not None and "level" in regions and (regions["level"].astype(str) != "province").any():
+            if province_names is None:
+                prov = load_regions()
+                province_names = dict(zip(prov["adcode"].astype(str), prov["name_zh"].astype(str), strict=True))
+        comps = {k: zh for k, (zh, _en) in component_labels(res.method).items()}
+        notes = [f"注:{TOTAL_LABEL}为各行之和;金额按{'0.01亿元' if notice_unit == '亿元' else '1万元'}取整"
+                 f"(最大余数法),合计等于资金池。"]
+        if len(comps) >= 2:
+            notes.append(f"注:“其中”各列为各因素测算额,{ADJUSTMENT_LABEL}为下限、上限等约束及取整带来的差额。")
+        notices.append(notice_table(res.table, result.unit, notice_unit, comps, regions, province_names,
+                                    default_title(year), notes))
+    spec = result.scenario.spec
+    files = result.hashed.get("files", {}) if isinstance(result.hashed, dict) else {}
+    first = next(iter(result.results.values()), None)
+    m = first.allocation.method if first else None
+    prov = {
+        "情景 / scenario": f"{result.scenario.name} · {result.scenario.title}",
+        "方法 / method": f"{m.label_zh} ({m.name})" if m else "",
+        "年份 / years": ", ".join(str(y) for y in result.results),
+        "资金池 / pool": "; ".join(f"{y}: {r.budget:,} {result.unit}" for y, r in result.results.items()),
+        "目标 / objective": str(spec.get("objective", "proportional")),
+        "参数修改 / overrides": _plain(spec.get("overrides", {})) or "无 / none",
+        "约束 / constraints": _plain(spec.get("constraints", {})) or "无 / none",
+        "数据 / data": str(spec.get("data", "default")),
+        **{f"文件哈希 / sha256 {k}": v for k, v in files.items()},
+        "运行哈希 / run hash": str(result.hash),
+        "单位 / unit": f"{notice_unit}(运行结果为整数{result.unit} / run amounts are whole {result.unit})",
+        "生成时间 / created": pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d %H:%M UTC"),
+    }
+    return notices, prov
+
+
+def _plain(d) -> str:
+    if not d:
+        return ""
+    if isinstance(d, dict):
+        return "; ".join(f"{k}: {_plain(v) if isinstance(v, dict | list) else v}" for k, v in d.items())
+    if isinstance(d, list):
+        return ", ".join(_plain(x) if isinstance(x, dict | list) else str(x) for x in d)
+    return str(d)
+
+
+def write_run_notice(result, path: str | os.PathLike, notice_unit: str = "亿元",
+                     extra: dict[str, str] | None = None) -> None:
+    """The notice workbook of a run; ``extra`` adds provenance lines (e.g. the front end's uploaded file)."""
+    notices, prov = run_notices(result, notice_unit)
+    write_notice(notices, path, {**prov, **(extra or {})})

@@ -1,0 +1,123 @@
+"""The "分配情况表" export (compensation/notice.py): official order, 2-decimal 亿元 rows that add up exactly, the
+component columns and the print-ready workbook written by `ecocomp run … --formats notice`."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+from compensation.notice import (
+    ADJUSTMENT_LABEL,
+    TOTAL_LABEL,
+    notice_table,
+    official_order_key,
+    write_notice,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _table():
+    # deliberately out of order; finals in 万元 add up to 100,000 万元 = 10.00 亿元
+    return pd.DataFrame({
+        "adcode": ["660000", "650000", "210200", "110000", "210000"],
+        "name_zh": ["新疆生产建设兵团", "新疆维吾尔自治区", "大连市", "北京市", "辽宁省"],
+        "final": [150, 62_405, 5_050, 12_345, 20_050],
+    })
+
+
+def test_official_order_cities_after_their_province_bingtuan_after_xinjiang():
+    codes = ["660000", "650000", "210200", "110000", "210000", "440300", "440000", "450000"]
+    assert sorted(codes, key=official_order_key) == \
+        ["110000", "210000", "210200", "440000", "440300", "450000", "650000", "660000"]
+    # 兵团 recognised by name too, whatever code the data gives it
+    assert official_order_key("659000", "新疆生产建设兵团") > official_order_key("650000")
+
+
+def test_rows_in_yi_add_up_exactly_by_largest_remainder():
+    """Worked by hand. In 0.01 亿元 (= 100 万元) the rows are 123.45, 200.50, 50.50, 624.05, 1.50 (official
+    order 北京, 辽宁, 大连, 新疆, 兵团); floors 123+200+50+624+1 = 998, 2 steps missing; the largest remainders
+    are the three .50s, ties by position: 辽宁 and 大连 get one each. Rounding each row half-up instead would
+    give 1.23+2.01+0.51+6.24+0.02 = 10.01 亿元, one step more than the pool."""
+    n = notice_table(_table(), "万元", "亿元")
+    v = n.values()
+    assert list(v["地区"]) == [TOTAL_LABEL, "北京市", "辽宁省", "大连市", "新疆维吾尔自治区", "新疆生产建设兵团"]
+    assert list(n.table["合计"]) == [1000, 123, 201, 51, 624, 1]
+    assert v["合计"].tolist() == pytest.approx([10.00, 1.23, 2.01, 0.51, 6.24, 0.01])
+    assert n.unit == "亿元" and n.decimals == 2
+
+
+def test_wan_notice_keeps_the_run_integers():
+    n = notice_table(_table(), "万元", "万元")
+    assert list(n.table["合计"]) == [100_000, 12_345, 20_050, 5_050, 62_405, 150]
+    assert n.decimals == 0
+
+
+def test_component_columns_and_the_adjustment_make_every_row_add_up():
+    t = _table().assign(key=[100.0, 40_000.0, 5_000.0, 10_000.0, 15_000.0],
+                        guide=[49.0, 22_000.0, 50.0, 2_000.0, 5_000.0])
+    n = notice_table(t, "万元", "亿元", {"key": "重点补助", "guide": "引导性补助"})
+    tab = n.table.set_index("地区")
+    assert list(tab.columns) == ["合计", "其中:重点补助", "其中:引导性补助", ADJUSTMENT_LABEL]
+    # 北京: key 10,000 万元 → 100 steps, guide 2,000 → 20 steps, total 123 steps → adjustment 3
+    assert tab.loc["北京市"].tolist() == [123, 100, 20, 3]
+    # 兵团: key 100 → 1 step, guide 49 → 0.49 step → 0, total 1 → adjustment 0
+    assert tab.loc["新疆生产建设兵团"].tolist() == [1, 1, 0, 0]
+    body = n.table.iloc[1:]
+    assert (body["合计"] == body.iloc[:, 2:].sum(axis=1)).all()
+    assert (n.table.iloc[0, 1:] == body.iloc[:, 1:].sum()).all()
+    # one component is no breakdown at all
+    assert list(notice_table(t, "万元", "亿元", {"key": "重点补助"}).table.columns) == ["地区", "合计"]
+
+
+def test_counties_are_summed_to_their_provinces_separate_cities_kept():
+    t = pd.DataFrame({"adcode": ["110101", "110102", "210200", "210211"],
+                      "name_zh": ["东城区", "西城区", "大连市", "甘井子区"], "final": [300, 700, 500, 250]})
+    regions = t[["adcode"]].assign(level=["county", "county", "prefecture", "county"])
+    n = notice_table(t, "万元", "万元", regions=regions, province_names={"110000": "北京市", "210000": "辽宁省"})
+    assert n.table.values.tolist() == [[TOTAL_LABEL, 1750], ["北京市", 1000], ["辽宁省", 250], ["大连市", 500]]
+
+
+def test_workbook_layout_and_formula_text_is_not_run(tmp_path):
+    t = _table()
+    t.loc[3, "name_zh"] = "=HYPERLINK(\"http://x\")"
+    path = tmp_path / "n.xlsx"
+    write_notice([notice_table(t, "万元", "亿元", title="2023年测试分配情况表")], path, {"运行哈希 / run hash": "abc"})
+    wb = openpyxl.load_workbook(path)
+    ws = wb["2023年分配情况表"]
+    assert ws["A1"].value == "2023年测试分配情况表" and "A1:B1" in {str(r) for r in ws.merged_cells.ranges}
+    assert ws["B2"].value == "单位:亿元"
+    assert [ws["A3"].value, ws["B3"].value] == ["地区", "合计"]
+    assert ws["A4"].value == TOTAL_LABEL and ws["B4"].value == pytest.approx(10.0)
+    assert ws["B4"].number_format == "#,##0.00"
+    assert ws["A5"].value.startswith("'=")  # shown as text, never evaluated
+    assert ws.print_title_rows == "$3:$3"
+    assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9  # A4
+    assert wb["说明"]["B2"].value == "abc"
+
+
+def test_cli_run_formats_notice(tmp_path):
+    """`ecocomp run baseline_2023 --formats csv,notice`: the notice's 31 rows are the CSV's integer 万元
+    amounts on the 0.01 亿元 grid (each within one step) and add up to 1,091.00 亿元 exactly."""
+    out = subprocess.run([sys.executable, "-m", "compensation.cli", "run", "baseline_2023", "--out", str(tmp_path),
+                          "--formats", "csv,notice", "--quiet"], cwd=ROOT, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    folder = next(tmp_path.glob("baseline_2023-*"))
+    alloc = pd.read_csv(folder / "allocation_2023.csv", dtype={"adcode": str})
+    ws = openpyxl.load_workbook(folder / "notice.xlsx")["2023年分配情况表"]
+    assert ws["A1"].value == "2023年中央对地方生态保护补偿转移支付分配情况表"
+    rows = [(ws.cell(i, 1).value, ws.cell(i, 2).value) for i in range(4, 4 + 32)]
+    assert rows[0] == (TOTAL_LABEL, pytest.approx(1091.0))
+    names = [r[0] for r in rows[1:]]
+    assert names == list(alloc.sort_values("adcode")["name_zh"])  # 31 provinces: code order is the official one
+    steps = np.array([round(r[1] * 100) for r in rows[1:]])
+    assert steps.sum() == 109_100
+    wan = alloc.sort_values("adcode")["final"].to_numpy()
+    assert np.all(np.abs(steps - wan / 100) < 1)
+    assert ws.cell(36, 1).value is None  # nothing after the 31 provinces but notes
