@@ -582,11 +582,13 @@ class FolderExists(FileExistsError):
 
 
 @contextmanager
-def atomic_folder(final: str | os.PathLike) -> Iterator[Path]:
+def atomic_folder(final: str | os.PathLike, replace: bool = False) -> Iterator[Path]:
     """Build a folder under a hidden temporary name and rename it to ``final`` only when the block ends
     without error: readers never see a half-written folder. Temporary folders of killed processes with the
     same target are removed first; on any error (or interrupt) the temporary folder is removed. If ``final``
-    exists by the time of the rename (a concurrent run), ``FolderExists`` is raised and nothing is changed."""
+    exists by the time of the rename (a concurrent run), ``FolderExists`` is raised and nothing is changed.
+    With ``replace`` an existing ``final`` is swapped out (renamed aside, the new folder renamed in, the old
+    one removed): readers see the old folder or the new one, whole."""
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
     for stale in final.parent.glob(f".{final.name}.tmp-*"):
@@ -598,6 +600,13 @@ def atomic_folder(final: str | os.PathLike) -> Iterator[Path]:
     tmp.mkdir()
     try:
         yield tmp
+        if replace and final.exists():
+            old = final.with_name(f".{final.name}.old-{os.getpid()}")
+            shutil.rmtree(old, ignore_errors=True)
+            os.rename(final, old)
+            os.rename(tmp, final)
+            shutil.rmtree(old, ignore_errors=True)
+            return
         try:
             os.rename(tmp, final)
         except OSError as exc:

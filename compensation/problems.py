@@ -124,3 +124,12 @@ class InputError(Exception):
             report = rep
         self.report = report
         super().__init__(report.render("en"))
+
+    def located(self, **where) -> InputError:
+        """The same problems with ``where`` (file, key, year ...) filled in where a problem does not say it:
+        an error found deep in a calculation is reported against the scenario file and year that caused it."""
+        from dataclasses import replace
+
+        rep = Report([replace(p, **{k: v for k, v in where.items() if not getattr(p, k)})
+                      for p in self.report.problems])
+        return InputError(rep)

@@ -23,6 +23,7 @@ from .scenario import (
     Scenario,
     _rel,
     budget_for_years,
+    check_region_refs,
     input_hash,
     load_scenario,
     overrides_for_year,
@@ -178,6 +179,7 @@ def compute(sc: Scenario, years: list[int] | None = None, progress=None, regions
         regions[LAST_YEAR_COL] = last.to_numpy(dtype=float)
     elif carry:
         regions[LAST_YEAR_COL] = np.nan  # first year unbounded by ratios; later years carry the results
+    check_region_refs(sc.spec, regions, file).raise_if_errors()
     constraints = _constraints(c)
     horizontal = _horizontal_inputs(sc)
     out = RunResult(sc, list(years), unit)
@@ -185,9 +187,12 @@ def compute(sc: Scenario, years: list[int] | None = None, progress=None, regions
         t0 = time.perf_counter()
         ov = overrides_for_year(sc.spec.get("overrides") or {}, y)
         ov.update(overrides or {})
-        res = allocate(regions, method=sc.spec["method"], budget=budgets[y], budget_unit=unit, unit=unit, year=y,
-                       constraints=constraints, objective=sc.spec.get("objective", "proportional"), overrides=ov,
-                       time_limit=sc.spec.get("time_limit", 30))
+        try:
+            res = allocate(regions, method=sc.spec["method"], budget=budgets[y], budget_unit=unit, unit=unit,
+                           year=y, constraints=constraints, objective=sc.spec.get("objective", "proportional"),
+                           overrides=ov, time_limit=sc.spec.get("time_limit", 30))
+        except InputError as exc:  # found while computing: say which scenario file and year
+            raise exc.located(file=file, year=y) from None
         if res.status == "infeasible":
             bad = Report()
             for p in res.diagnostics:

@@ -11,6 +11,7 @@ import copy
 import difflib
 import hashlib
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
@@ -22,6 +23,7 @@ from .money import BUDGET_ROUNDING, parse_amount, unit_name, whole_amount
 from .problems import InputError, Report
 
 YEAR_MIN, YEAR_MAX = 2008, 2100
+MAX_SYNTH_SCALE = 100  # synthetic data: each of 2,848 counties split into at most 100 units (≈ 285,000 rows)
 
 # Allowed keys. A dict is a nested mapping; a tuple of types is a leaf; "map" is a free mapping (keys checked
 # elsewhere: parameter paths, region codes, years).
@@ -378,6 +380,7 @@ def validate_scenario(sc: Scenario) -> Report:
         rep.error("unknown objective", "未知的优化目标", file=file, key="objective",
                   expected=" or ".join(OBJECTIVES), found=repr(spec.get("objective")))
     budgets = budget_for_years(spec, [y for y in years if YEAR_MIN <= y <= YEAR_MAX], unit, file, rep)
+    _check_values(spec, file, rep)
     _check_constraints(spec.get("constraints") or {}, budgets, file, rep)
     _check_files(sc, file, rep)
     return rep
@@ -401,20 +404,82 @@ def _check_method_years(method, overrides, years, file, rep):
                           expected=p.expected, found=p.found)
 
 
+def _number(value, file, key, rep, low=None, high=None, low_open=False, what="a number") -> float | None:
+    """``value`` as a finite float within [low, high] (low excluded if ``low_open``); else an error naming
+    ``key`` and None. Booleans are not numbers here."""
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    if ok and low is not None:
+        ok = value > low if low_open else value >= low
+    if ok and high is not None:
+        ok = value <= high
+    if not ok:
+        rng = "" if low is None and high is None else \
+            f" {'>' if low_open else '≥'} {low}" + (f" and ≤ {high}" if high is not None else "")
+        rep.error(f"expected {what}{rng}", f"应为{'大于' if low_open else '不小于'} {low} 的有限数值" if low is not None
+                  else "应为有限数值", file=file, key=key, found=repr(value)[:60])
+        return None
+    return float(value)
+
+
+def _check_values(spec: dict, file: str, rep: Report) -> None:
+    """Values whose type check_keys accepts but that cannot be used: NaN, infinities, out-of-range numbers."""
+    if "time_limit" in spec:
+        _number(spec["time_limit"], file, "time_limit", rep, 0, None, low_open=True, what="seconds")
+    data = spec.get("data")
+    if isinstance(data, dict):
+        s = data.get("synthetic")
+        if not isinstance(s, dict):
+            rep.error("data must be a file name, 'default' or {synthetic: {seed, scale}}", "data 取值错误",
+                      file=file, key="data", found=repr(data)[:60])
+        else:
+            _number(s.get("scale", 1), file, "data.synthetic.scale", rep, 1, MAX_SYNTH_SCALE, what="a whole number")
+            _number(s.get("seed", 2023), file, "data.synthetic.seed", rep, 0, 2**32 - 1, what="a whole number")
+    h = spec.get("horizontal")
+    if isinstance(h, dict):
+        if "capacity_ratio" in h:
+            _number(h["capacity_ratio"], file, "horizontal.capacity_ratio", rep, 0, 1, what="a share")
+        if "time_limit" in h:
+            _number(h["time_limit"], file, "horizontal.time_limit", rep, 0, None, low_open=True, what="seconds")
+    b = spec.get("budget")
+    if isinstance(b, dict) and "growth" in b and isinstance(b["growth"], int | float) and \
+            not isinstance(b["growth"], bool) and math.isfinite(b["growth"]) and not -1 < b["growth"] <= 1:
+        rep.error("growth is a yearly fraction from above −1 to 1, e.g. 0.05 for 5% a year", "增长率应在 −1 到 1 之间,"
+                  "如 0.05 表示每年 5%", file=file, key="budget.growth", found=repr(b["growth"]),
+                  expected="-1 < growth ≤ 1")
+
+
 def _check_constraints(c, budgets, file, rep):
+    if not isinstance(c, dict):
+        return  # check_keys has reported it
+    ratios = {}
     for key in ("floor_ratio", "cap_ratio"):
-        if key in c and not 0 <= float(c[key]) <= 100:
-            rep.error("ratio out of range", "比例超出范围", file=file, key=f"constraints.{key}", found=str(c[key]))
-    if "floor_ratio" in c and "cap_ratio" in c and float(c["floor_ratio"]) > float(c["cap_ratio"]):
+        if key in c:
+            ratios[key] = _number(c[key], file, f"constraints.{key}", rep, 0, 100, what="a ratio of last year")
+    if ratios.get("floor_ratio") is not None and ratios.get("cap_ratio") is not None and \
+            ratios["floor_ratio"] > ratios["cap_ratio"]:
         rep.error("floor ratio is above the cap ratio", "下限比例高于上限比例", file=file,
                   key="constraints.floor_ratio", found=f"{c['floor_ratio']} > {c['cap_ratio']}")
-    fixed = sum(float(v) for v in (c.get("floors") or {}).values()) + \
-        sum(float(v) for v in (c.get("locks") or {}).values())
+    fixed = 0.0
+    for kind in ("floors", "caps", "locks"):
+        for region, v in (c.get(kind) or {}).items():
+            try:
+                amount = float(parse_amount(v, f"constraints.{kind}.{region}", allow_zero=True))
+            except InputError as exc:
+                p = exc.report.errors[0]
+                rep.error(p.message_en, p.message_zh, file=file, key=f"constraints.{kind}.{region}", found=p.found,
+                          expected="an amount in the scenario's unit, ≥ 0")
+                continue
+            if kind != "caps":
+                fixed += amount
     for y, b in budgets.items():
         if fixed > b:
             rep.error(f"floors and locks add up to {fixed:,.0f}, more than the budget {b:,.0f} "
                       f"(short by {fixed - b:,.0f})", f"下限与锁定金额之和 {fixed:,.0f} 超过预算 {b:,.0f}",
                       file=file, key="constraints.floors", year=y)
+    for i, x in enumerate(c.get("exclude") or []):
+        if not isinstance(x, str | int) or isinstance(x, bool):
+            rep.error("exclude lists region codes or names", "exclude 应列出地区代码或名称", file=file,
+                      key=f"constraints.exclude[{i}]", found=repr(x)[:60])
     for i, g in enumerate(c.get("groups") or []):
         if not isinstance(g, dict):
             rep.error("a group must be a mapping", "分组约束必须是映射", file=file, key=f"constraints.groups[{i}]")
@@ -423,6 +488,18 @@ def _check_constraints(c, budgets, file, rep):
             if k not in GROUP_KEYS:
                 rep.error(f"unknown key '{k}' in group", f"分组约束中的未知键 '{k}'", file=file,
                           key=f"constraints.groups[{i}].{k}", expected=", ".join(sorted(GROUP_KEYS)))
+        members = g.get("members")
+        if not isinstance(members, dict) or not members or not all(
+                isinstance(col, str) and isinstance(v, str | int | list) for col, v in members.items()):
+            rep.error("members must map a column to a value or a list of values, e.g. {region_group: west}",
+                      "members 应为 列: 值(或值列表)", file=file, key=f"constraints.groups[{i}].members",
+                      found=repr(members)[:60])
+        shares = {k: _number(g[k], file, f"constraints.groups[{i}].{k}", rep, 0, 1, what="a share")
+                  for k in ("min_share", "max_share") if k in g}
+        if shares.get("min_share") is not None and shares.get("max_share") is not None and \
+                shares["min_share"] > shares["max_share"]:
+            rep.error("min_share is above max_share", "最低份额高于最高份额", file=file,
+                      key=f"constraints.groups[{i}].min_share")
     ily = c.get("initial_last_year")
     if isinstance(ily, dict):
         for k in ily:
@@ -432,6 +509,36 @@ def _check_constraints(c, budgets, file, rep):
     elif ily is not None and ily != "data":
         rep.error("initial_last_year must be 'data' or {scenario, year}", "initial_last_year 取值错误",
                   file=file, key="constraints.initial_last_year", found=repr(ily))
+
+
+def check_region_refs(spec: dict, regions, file: str) -> Report:
+    """Regions named in constraints must be in the region data (by code or Chinese name), and group members
+    must name its columns; checked once the data is loaded, before any year is computed."""
+    rep = Report()
+    c = spec.get("constraints") or {}
+    codes = set(regions["adcode"].astype(str))
+    names = set(regions["name_zh"].astype(str)) if "name_zh" in regions else set()
+
+    def unknown(ref, key):
+        hint = difflib.get_close_matches(str(ref), sorted(names | codes), n=1)
+        rep.error(f"no region with adcode or name '{ref}' in the region data"
+                  + (f" (did you mean '{hint[0]}'?)" if hint else ""),
+                  f"地区数据中没有代码或名称为 '{ref}' 的地区", file=file, key=key, found=repr(ref))
+
+    for kind in ("floors", "caps", "locks"):
+        for ref in (c.get(kind) or {}):
+            if str(ref) not in codes and str(ref) not in names:
+                unknown(ref, f"constraints.{kind}.{ref}")
+    for i, ref in enumerate(c.get("exclude") or []):
+        if str(ref) not in codes and str(ref) not in names:
+            unknown(ref, f"constraints.exclude[{i}]")
+    for i, g in enumerate(c.get("groups") or []):
+        for col in (g.get("members") or {}) if isinstance(g, dict) and isinstance(g.get("members"), dict) else []:
+            if col not in regions.columns:
+                rep.error(f"group members name column '{col}', which the region data does not have",
+                          f"分组成员所用的列 '{col}' 不在地区数据中", file=file,
+                          key=f"constraints.groups[{i}].members.{col}", found=col)
+    return rep
 
 
 def _check_files(sc, file, rep):

@@ -395,3 +395,134 @@ def test_xlsx_names_the_sheet_lets_the_user_choose_and_detects_a_two_row_header(
     header.to_excel(two, index=False, header=False)
     with pytest.raises(InputError, match="seems to span rows 1 and 2"):
         cio.read_table(two)
+
+
+# --- budgets (parsed by compensation.money.parse_amount / whole_amount; here through the CLI and files) ----
+
+@pytest.mark.parametrize("budget, words", [
+    ("nan", "--budget: the amount must be a finite number"),
+    ("inf", "--budget: the amount must be a finite number"),
+    ("=-inf", "--budget: the amount must be a finite number"),
+    ("1e30", "is beyond any budget (limit 10^24)"),
+    ("9e18", "above the limit of 1,000,000,000,000,000 万元"),
+    ("abc", "--budget: 'abc' is not a number"),
+    ("=-5", "the amount must be positive"),
+])
+def test_budget_that_is_nan_infinite_or_too_large_on_the_command_line(budget, words, tiny, tmp_path, capsys):
+    out = tmp_path / "a.csv"
+    flag = ["--budget" + budget] if budget.startswith("=") else ["--budget", budget]
+    code, text = cli(["allocate", "--data", tiny, *flag, "--out", out], capsys)
+    assert code == 2 and words in text
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("budget, key, words", [
+    ("{unit: 万元, amounts: {2023: .nan}}", "budget.amounts.2023", "must be a finite number"),
+    ("{unit: 万元, amounts: {2023: .inf}}", "budget.amounts.2023", "must be a finite number"),
+    ("{unit: 万元, amounts: {2023: 'lots'}}", "budget.amounts.2023", "'lots' is not a number"),
+    ("{unit: 元, amounts: {2023: 9000000000000000000}}\nunit: 元", "budget.amounts.2023",
+     "9,000,000,000,000,000,000 元 is above the limit of 1,000,000,000,000,000 元"),
+    ("{unit: 万元, base: 100, growth: .nan}", "budget.growth", "must be a finite number"),
+    ("{unit: 万元, base: 100, growth: 1.0e+300}", "budget.growth", "growth is a yearly fraction"),
+    ("{unit: 万元, base: 100, growth: 5}", "budget.growth", "e.g. 0.05 for 5% a year"),
+])
+def test_budget_values_in_a_scenario(budget, key, words, tiny, tmp_path, capsys):
+    path = scenario(tmp_path, f"data: tiny.csv\nmethod: redline_function_weighted\nyears: [2023]\nbudget: {budget}\n")
+    code, text = cli(["validate", path], capsys)
+    assert code == 2 and words in text and f"key '{key}'" in text and "s.yaml" in text
+
+
+# --- scenario values that load but cannot be used ---------------------------------------------------------
+
+@pytest.mark.parametrize("extra, key, words", [
+    ("constraints: {floors: {110000: abc}}", "constraints.floors.110000", "'abc' is not a number"),
+    ("constraints: {caps: {110000: .nan}}", "constraints.caps.110000", "must be a finite number"),
+    ("constraints: {floor_ratio: .nan}", "constraints.floor_ratio", "expected a ratio of last year ≥ 0"),
+    ("constraints: {groups: [{name: g, members: {level: [province]}, min_share: abc}]}",
+     "constraints.groups[0].min_share", "expected a share ≥ 0 and ≤ 1"),
+    ("constraints: {groups: [{name: g, members: 3, min_share: 0.2}]}", "constraints.groups[0].members",
+     "members must map a column"),
+    ("constraints: {exclude: [{a: 1}]}", "constraints.exclude[0]", "exclude lists region codes or names"),
+    ("overrides: {weights.water_conservation: abc}", "overrides.weights.water_conservation", "must be a finite number"),
+    ("overrides: {weights.water_conservation: .nan}", "overrides.weights.water_conservation", "must be a finite"),
+    ("overrides: {weights.water_conservation: -1}", "overrides.weights.water_conservation", "cannot be negative"),
+    ("time_limit: -5", "time_limit", "expected seconds > 0"),
+    ("horizontal: {capacity_ratio: .inf}", "horizontal.capacity_ratio", "expected a share"),
+])
+def test_scenario_values_of_the_wrong_kind_name_file_and_key(extra, key, words, tiny, tmp_path, capsys):
+    path = scenario(tmp_path, BASE + "years: [2023]\n" + extra + "\n")
+    out = tmp_path / "runs"
+    code, text = cli(["run", path, "--out", out], capsys)
+    assert code == 2 and words in text and f"key '{key}'" in text and "s.yaml" in text
+    assert not out.exists()
+
+
+def test_synthetic_scale_zero_in_a_scenario(tmp_path, capsys):
+    path = scenario(tmp_path, "data: {synthetic: {scale: 0}}\nmethod: redline_function_weighted\nyears: [2023]\n"
+                              "budget: {unit: 万元, amounts: {2023: 100}}\n")
+    code, text = cli(["validate", path], capsys)
+    assert code == 2 and "key 'data.synthetic.scale': expected a whole number ≥ 1 and ≤ 100" in text
+
+
+@pytest.mark.parametrize("extra, key, words", [
+    ("constraints: {floors: {999999: 10}}", "constraints.floors.999999", "no region with adcode or name '999999'"),
+    ("constraints: {locks: {甲省: 10}}", "constraints.locks.甲省", "no region with adcode or name '甲省'"),
+    ("constraints: {exclude: [丁]}", "constraints.exclude[0]", "no region with adcode or name '丁'"),
+    ("constraints: {groups: [{name: g, members: {nocol: [x]}, min_share: 0.5}]}",
+     "constraints.groups[0].members.nocol", "group members name column 'nocol'"),
+])
+def test_errors_found_while_computing_name_the_scenario_file_and_key(extra, key, words, tiny, tmp_path, capsys):
+    path = scenario(tmp_path, BASE + "years: [2023]\n" + extra + "\n")
+    code, text = cli(["run", path, "--out", tmp_path / "runs"], capsys)
+    assert code == 2 and words in text and f"s.yaml, key '{key}'" in text
+    assert not (tmp_path / "runs").exists()
+
+
+def test_error_raised_inside_the_allocation_names_the_scenario_file_and_year(tiny, tmp_path, capsys):
+    """A problem only the allocation can see (caps below the budget) is reported against the file and year."""
+    path = scenario(tmp_path, BASE + "years: [2023]\nconstraints: {caps: {110000: 1, 120000: 1, 130000: 1}}\n")
+    code, text = cli(["run", path, "--out", tmp_path / "runs"], capsys)
+    assert code == 2 and "s.yaml" in text and "year 2023" in text and "caps add up to" in text
+
+
+def test_missing_extends_target_names_the_file_and_key(tmp_path, capsys):
+    path = scenario(tmp_path, "scenario: {extends: no_such_baseline}\n")
+    code, text = cli(["validate", path], capsys)
+    assert code == 2 and "s.yaml, key 'scenario.extends': scenario 'no_such_baseline' not found" in text
+
+
+def test_negative_weight_on_the_command_line(tiny, tmp_path, capsys):
+    out = tmp_path / "a.csv"
+    code, text = cli(["allocate", "--data", tiny, "--budget", "400", "--set", "weights.biodiversity=-2",
+                      "--out", out], capsys)
+    assert code == 2 and "weight 'weights.biodiversity' cannot be negative" in text and not out.exists()
+
+
+# --- horizontal ---------------------------------------------------------------------------------------------
+
+MONITORING = Path(__file__).resolve().parent.parent / "data" / "monitoring" / "illustrative_monitoring.csv"
+
+
+def test_horizontal_links_to_unknown_regions_are_refused(tmp_path, capsys):
+    links = tmp_path / "links.csv"
+    links.write_text("from,to\n330000,340000\n999999,340000\n", encoding="utf-8")
+    out = tmp_path / "h"
+    code, text = cli(["horizontal", "--agreements", "xinan_round3", "--monitoring", MONITORING, "--year", "2020",
+                      "--links", links, "--out", out], capsys)
+    assert code == 2 and "links.csv, row 3, column 'from': no region with this code" in text and "'999999'" in text
+    assert not out.exists()
+
+
+def test_horizontal_writes_its_files_as_one_folder(tmp_path, capsys):
+    out = tmp_path / "h"
+    argv = ["horizontal", "--agreements", "xinan_round3", "--monitoring", MONITORING, "--year", "2020", "--out", out]
+    code, _ = cli(argv, capsys)
+    assert code == 0 and sorted(p.name for p in out.iterdir()) == sorted(
+        ["ledger.csv", "settlement.csv", "net_positions.csv", "summary.json"])
+    inode = out.stat().st_ino
+    code, _ = cli([*argv, "--overwrite"], capsys)
+    assert code == 0 and out.stat().st_ino != inode  # a new folder swapped in, not files rewritten in place
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["h"]  # no temporary or old folder left
+    (out / "notes.txt").write_text("mine")
+    code, text = cli([*argv, "--overwrite"], capsys)
+    assert code == 2 and "holds other files (notes.txt)" in text and (out / "notes.txt").exists()

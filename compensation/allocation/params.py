@@ -68,6 +68,7 @@ class Method:
                 f"known: {', '.join(sorted(self.parameters))}",
                 f"方法 '{self.name}':未知参数 {', '.join(unknown)}",
             )
+        _check_overrides(self, overrides)
         out = {}
         for path, p in self.parameters.items():
             if path in overrides:
@@ -103,6 +104,33 @@ class Method:
             "data_assumptions": list(self.assumptions),
             "has_assumptions": "assumption" in statuses or bool(self.assumptions),
         }
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def _check_overrides(method: Method, overrides: dict) -> None:
+    """An override must be of the kind the parameter's published values are: a finite number where they are
+    numbers, and not negative for a weight (a negative weight would take money from the others)."""
+    import math
+
+    from ..problems import Report
+
+    rep = Report()
+    for path, value in overrides.items():
+        published = [v for _, v, _ in method.parameters[path].values]
+        if not all(_is_number(v) for v in published):
+            continue
+        key = f"overrides.{path}"
+        if not _is_number(value) or not math.isfinite(value):
+            rep.error(f"method '{method.name}': parameter '{path}' must be a finite number",
+                      f"方法 '{method.name}':参数 '{path}' 必须是有限数值", key=key, found=repr(value)[:60],
+                      expected=f"a number in {method.parameters[path].unit or 'units'}")
+        elif value < 0 and "weight" in path and all(v >= 0 for v in published):
+            rep.error(f"method '{method.name}': weight '{path}' cannot be negative",
+                      f"方法 '{method.name}':权重 '{path}' 不能为负数", key=key, found=repr(value), expected="≥ 0")
+    rep.raise_if_errors()
 
 
 def _cite(src: dict) -> str:

@@ -59,6 +59,17 @@ def positive_int(text: str) -> int:
     return value
 
 
+def synth_scale(text: str) -> int:
+    """Units per county of the synthetic data: 1 to 100 (bounded: memory grows with it)."""
+    from ..scenario import MAX_SYNTH_SCALE
+
+    value = positive_int(text)
+    if value > MAX_SYNTH_SCALE:
+        raise argparse.ArgumentTypeError(f"'{text}' is above {MAX_SYNTH_SCALE} (2,848 counties × {MAX_SYNTH_SCALE} "
+                                         f"units at most) / 不能超过 {MAX_SYNTH_SCALE}")
+    return value
+
+
 def non_negative_int(text: str) -> int:
     value = _int(text)
     if value < 0:

@@ -57,35 +57,79 @@ def _overrides(items) -> dict:
     return out
 
 
+OUTPUT_FILES = ("ledger.csv", "settlement.csv", "net_positions.csv", "summary.json")
+
+
+def _check_out(out: Path, overwrite: bool) -> None:
+    """--out is written as one folder (the four files appear together or not at all): it must be new, empty,
+    or (with --overwrite) an earlier horizontal output holding nothing else."""
+    from ..io import check_out_dir
+
+    check_out_dir(out)
+    if not out.exists():
+        return
+    present = sorted(p.name for p in out.iterdir())
+    others = [n for n in present if n not in OUTPUT_FILES]
+    if others:
+        raise InputError(f"--out {out} holds other files ({', '.join(others[:5])}); horizontal replaces the whole "
+                         "folder, so choose a new or empty folder", f"--out {out} 中有其他文件;请换一个新的或空的文件夹",
+                         file=str(out))
+    if present and not overwrite:
+        raise InputError("output file exists already; choose another folder or pass --overwrite",
+                         "输出文件已存在;请换一个文件夹或使用 --overwrite", file=str(out / present[0]))
+
+
+def _links(path: str, regions) -> object:
+    """A links table (from, to): every code must be a region of the data, every row is checked."""
+    from ..io import read_table
+    from ..problems import Report
+
+    table = read_table(path)
+    cols = [c for c in ("from", "to") if c in table.columns]
+    if len(cols) != 2:
+        raise InputError("the links table needs two columns of region codes named 'from' and 'to'",
+                         "链接表需要 from 和 to 两列地区代码", file=path, found=", ".join(table.columns))
+    codes = set(regions["adcode"].astype(str))
+    rep = Report()
+    for col in cols:
+        for i, code in enumerate(table[col].astype(str).str.strip()):
+            if code not in codes:
+                rep.error("no region with this code in the region data", "地区数据中没有该代码", file=path, row=i + 2,
+                          column=col, found=repr(code))
+        if len(rep.errors) > 50:
+            break
+    rep.raise_if_errors()
+    return table
+
+
 def cmd_horizontal(args) -> int:
     from .. import load_regions
     from ..horizontal import run_horizontal
-    from ..io import ensure_new_file, read_table, write_csv
+    from ..io import atomic_folder, atomic_write_bytes, write_csv
 
     ids = [x for item in args.agreements for x in item.split(",") if x.strip()]
     out = Path(args.out)
-    names = ("ledger.csv", "settlement.csv", "net_positions.csv", "summary.json")
-    for n in names:
-        ensure_new_file(out / n, args.overwrite)
+    _check_out(out, args.overwrite)
     regions = load_regions(args.data) if args.data else load_regions()
     links = args.links
     if links not in ("parties", "any"):
-        links = read_table(links)
+        links = _links(links, regions)
     overrides = _overrides(args.set)
     res = run_horizontal(ids, args.monitoring, args.year, regions=regions, unit=args.unit,
                          capacity_ratio=args.capacity_ratio, links=links, objective=args.objective,
                          time_limit=args.time_limit, central_budget=args.central_budget, overrides=overrides)
-    out.mkdir(parents=True, exist_ok=True)
-    write_csv(res.ledger, out / "ledger.csv")
-    write_csv(res.settlement, out / "settlement.csv")
-    write_csv(res.net_positions, out / "net_positions.csv")
     summary = {"year": res.year, "unit": res.unit, "status": res.status, "agreements": [a.id for a in res.agreements],
                "ledger_total": int(res.ledger["amount"].sum()), "netted_total": int(res.netted["amount"].sum())
                if len(res.netted) else 0, "solver_info": res.solver_info, "diagnostics": [p.as_dict() for p in res.diagnostics],
                "overrides": overrides}
-    from ..io import atomic_write_bytes
-
-    atomic_write_bytes(out / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2, default=str).encode())
+    _check_out(out, args.overwrite)  # again: another process may have written there while this one computed
+    with atomic_folder(out, replace=True) as tmp:  # the four files appear together, or not at all
+        write_csv(res.ledger, tmp / "ledger.csv")
+        write_csv(res.settlement, tmp / "settlement.csv")
+        write_csv(res.net_positions, tmp / "net_positions.csv")
+        atomic_write_bytes(tmp / "summary.json",
+                           json.dumps(summary, ensure_ascii=False, indent=2, default=str).encode())
+    names = OUTPUT_FILES
     info = res.solver_info
     print(f"horizontal {res.year}: {len(res.ledger)} obligation(s), {summary['ledger_total']:,} {res.unit}; "
           f"after netting {summary['netted_total']:,}; settlement moves {info.get('money_moved', 0):,} {res.unit} "

@@ -105,8 +105,8 @@ def _register_data(sub) -> None:
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_data_show)
     g = dsub.add_parser("synth", help="write the synthetic county data set")
-    g.add_argument("--scale", type=cli_args.positive_int, default=1,
-                   help="split each county into N units (default 1)")
+    g.add_argument("--scale", type=cli_args.synth_scale, default=1,
+                   help="split each county into N units, 1 to 100 (default 1)")
     g.add_argument("--seed", type=cli_args.non_negative_int, default=2023)
     g.add_argument("--out", required=True)
     g.add_argument("--overwrite", action="store_true")
