@@ -56,6 +56,8 @@ S: dict[str, tuple[str, str]] = {
     "group.west": ("西部", "west"),
     "group.northeast": ("东北", "northeast"),
     "status_v.verified": ("已核实", "verified"),
+    "status_v.derived": ("由已核实数推算", "derived"),
+    "status_v.secondary": ("第三方汇编", "secondary"),
     "status_v.recalled": ("据记忆引用", "recalled"),
     "status_v.estimate": ("估算", "estimate"),
     "status_v.illustrative": ("示意", "illustrative"),

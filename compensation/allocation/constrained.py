@@ -131,14 +131,14 @@ def settle(x, total: int, lo, hi, groups=(), keys=None) -> np.ndarray | None:
     up to ``total`` exactly, as close to ``x`` as largest remainders allow. Returns None when the greedy rule
     cannot meet every bound (the caller then uses :func:`settle_milp`).
 
-    ``lo``/``hi`` must be whole (hi may be inf); group bounds are made whole here (min up, max down) — callers
-    pass them whole already. Ties between equal remainders are broken by ``keys`` (e.g. adcodes), so reordering
+    ``lo``/``hi`` are made whole (floors up, caps down; hi may be inf) and so are the group bounds (min up,
+    max down) — callers pass them whole already. Ties between equal remainders are broken by ``keys`` (e.g. adcodes), so reordering
     the regions only reorders the result."""
     total = int(total)
     x = np.asarray(x, dtype=float)
     n = x.size
-    lo_i = np.asarray(lo, dtype=float)
-    hi_f = np.asarray(hi, dtype=float)
+    lo_i = np.ceil(np.asarray(lo, dtype=float) - 1e-9)  # whole bounds (a no-op for whole input)
+    hi_f = np.floor(np.asarray(hi, dtype=float) + 1e-9)
     cap = max(total, int(lo_i.max()) if n else 0)
     hi_i = np.where(np.isfinite(hi_f), hi_f, cap).astype(np.int64)
     lo_i = lo_i.astype(np.int64)
@@ -283,6 +283,13 @@ def proportional(t, lo, hi, budget: float, groups=(), integer: bool = True, keys
         if final is None:
             info["status"] = "infeasible_integer"
     return x, final, info
+
+
+def diagnose(t, lo, hi, budget: float, groups, labels, unit: str):
+    """Kept for callers of the old name: the diagnosis lives in :mod:`.feasibility`."""
+    from .feasibility import diagnose as _diagnose
+
+    return _diagnose(t, lo, hi, budget, groups, labels, unit)
 
 
 def round_block(x, total: int, lo, hi, keys=None) -> np.ndarray:

@@ -74,7 +74,7 @@ class Rows:
 
 
 def run(cost, col_lower, col_upper, rows: Rows, integrality=None, hessian_diag=None, time_limit: float | None = None, t_start: float | None = None,
-        n_out: int | None = None, mip_rel_gap: float | None = None) -> HighsResult:
+        n_out: int | None = None, mip_rel_gap: float | None = None, presolve: bool = True) -> HighsResult:
     """Solve min cᵀx (+ ½ xᵀ diag(h) x) s.t. the rows' bounds on A x and the column bounds.
 
     ``t_start`` (a perf_counter value) is when the caller began building: the time limit counts from there."""
@@ -84,6 +84,8 @@ def run(cost, col_lower, col_upper, rows: Rows, integrality=None, hessian_diag=N
     row_lower, row_upper = rows.bounds()
     h = highspy.Highs()
     h.setOptionValue("output_flag", False)
+    if not presolve:  # HiGHS's presolve does not watch the clock: off for models too simple to need it
+        h.setOptionValue("presolve", "off")
     if mip_rel_gap is not None:
         h.setOptionValue("mip_rel_gap", float(mip_rel_gap))
     lower = np.where(np.isfinite(col_lower), col_lower, -INF).astype(float)
@@ -183,16 +185,8 @@ def lp_deviation(t, lo, hi, total: float, groups=(), objective: str = "min_abs",
     n = t.size
     s = 1.0 if integer or total <= 0 else float(total)  # LP in budget shares; MILP in whole units
     rows = _total_and_groups(groups, np.ones(n), float(total), s)
-    idx = np.arange(n)
-    two = np.repeat(np.arange(n), 2)
     if objective == "min_abs":
-        cost = np.concatenate([np.zeros(n), np.ones(n)])
-        col_lo = np.concatenate([lo / s, np.zeros(n)])
-        col_hi = np.concatenate([hi / s, np.full(n, np.inf)])
-        cols = np.column_stack([n + idx, idx]).ravel()
-        rows.add(two, cols, np.tile([1.0, -1.0], n), -t / s, np.inf)  # d_i − x_i ≥ −t_i
-        rows.add(two, cols, np.tile([1.0, 1.0], n), t / s, np.inf)  # d_i + x_i ≥ t_i
-        integrality = np.concatenate([np.ones(n), np.zeros(n)]) if integer else None
+        return _min_abs(t, lo, hi, float(total), groups, integer, time_limit, t_start)
     elif objective == "minimax":
         pos = np.flatnonzero(t > 0)
         k = pos.size
@@ -213,6 +207,65 @@ def lp_deviation(t, lo, hi, total: float, groups=(), objective: str = "min_abs",
             res.x = np.rint(res.x)
         if res.objective is not None and objective == "min_abs":
             res.objective = res.objective * s
+    return res
+
+
+def _min_abs(t, lo, hi, total: float, groups, integer: bool, time_limit, t_start) -> HighsResult:
+    """min Σ |x − t| with x = b + Σ(moves): one row for the total and one per group, none per region.
+
+    Each region starts at a base b_i inside its bounds and moves up by u_i or down by v_i, each at a constant
+    cost per unit: |x − t| is piecewise linear, convex, with a kink at t, so
+    - LP: b = clip(t, lo, hi); u ∈ [0, hi − b], v ∈ [0, b − lo], both at cost 1 (moving away from b moves away
+      from t, because b is t unless t lies outside the bounds);
+    - MILP (whole units): b = clip(⌊t⌋, lo, hi); when b = ⌊t⌋ the first unit up crosses t and costs
+      1 − 2 frac(t) (u1 ∈ {0, 1}), every further unit 1 (u2), every unit down 1 (v); when b is a bound beyond t,
+      every move costs 1. Convexity (1 − 2 frac ≤ 1) makes the solver fill u1 before u2.
+    The objective is Σ |b − t| + Σ cost × moves; with a single total row (or laminar groups) the LP relaxation
+    already has whole-unit vertices, so the MILP is solved at the root."""
+    n = t.size
+    if integer:
+        fl = np.floor(t)
+        b = np.clip(fl, lo, hi)
+        cross = b == fl
+        room_up = np.where(np.isfinite(hi), hi - b, np.inf)
+        u1_hi = np.minimum(1.0, room_up)
+        u1_cost = np.where(cross, 1.0 - 2.0 * (t - fl), 1.0)
+        cost = np.concatenate([u1_cost, np.ones(n), np.ones(n)])
+        col_lo = np.zeros(3 * n)
+        col_hi = np.concatenate([u1_hi, np.maximum(room_up - 1.0, 0.0), b - lo])
+        coef = np.concatenate([np.ones(2 * n), -np.ones(n)])
+        cols_of = [np.arange(n), n + np.arange(n), 2 * n + np.arange(n)]
+        integrality = np.ones(3 * n)
+    else:
+        b = np.clip(t, lo, hi)
+        cost = np.ones(2 * n)
+        col_lo = np.zeros(2 * n)
+        col_hi = np.concatenate([np.where(np.isfinite(hi), hi - b, np.inf), b - lo])
+        coef = np.concatenate([np.ones(n), -np.ones(n)])
+        cols_of = [np.arange(n), n + np.arange(n)]
+        integrality = None
+    k = len(cols_of)
+    rows = Rows()
+    every = np.arange(k * n)
+    rows.add(np.zeros(k * n), every, coef, total - b.sum(), total - b.sum())
+    for _, m, gmin, gmax in groups:
+        idx = np.flatnonzero(m)
+        cols = np.concatenate([c[idx] for c in cols_of])
+        gb = float(b[idx].sum())
+        rows.add(np.zeros(cols.size), cols, np.concatenate([np.full(idx.size, coef[j * n]) for j in range(k)]),
+                 gmin - gb, gmax - gb)
+    # the LP relaxation first: a vertex of it is whole when the groups are laminar (one row, or nested/disjoint
+    # rows of ±1), and a whole LP optimum is a MILP optimum; the MILP runs only when it is not
+    res = run(cost, col_lo, col_hi, rows, time_limit=time_limit, t_start=t_start)
+    if integer and res.x is not None and np.abs(res.x - np.rint(res.x)).max() > 1e-6:
+        res = run(cost, col_lo, col_hi, rows, integrality=integrality, time_limit=time_limit, t_start=t_start)
+    elif integer and res.x is not None:
+        res.x, res.gap = np.rint(res.x), 0.0
+    if res.x is not None:
+        moves = res.x.reshape(k, n)
+        x = b + moves[:-1].sum(axis=0) - moves[-1]
+        res.x = np.rint(x) if integer else x
+        res.objective = float(np.abs(res.x - t).sum())
     return res
 
 
