@@ -171,9 +171,8 @@ def _share(g: dict, key: str, name: str) -> Decimal | None:
     return d
 
 
-def build_groups(c: Constraints, regions: pd.DataFrame, budget: int):
-    """Groups as (name, member mask, minimum, maximum) with whole-unit bounds: share × budget in exact decimal
-    arithmetic, the minimum rounded up and the maximum down (a minimum of 5,000.4 means at least 5,001)."""
+def group_shares(c: Constraints, regions: pd.DataFrame) -> list:
+    """Groups as (name, member mask, minimum share, maximum share or None), shares as exact Decimals."""
     index = _resolver(regions) if c.groups else {}
     out = []
     for g in c.groups or []:
@@ -192,12 +191,24 @@ def build_groups(c: Constraints, regions: pd.DataFrame, budget: int):
                 m[_find(index, key, f"group '{name}'")] = True
         if not m.any():
             raise InputError(f"group '{name}' has no members", f"组 '{name}' 没有成员")
-        smin = _share(g, "min_share", name) or Decimal(0)
-        smax = _share(g, "max_share", name)
-        gmin = float(math.ceil(smin * budget))
-        gmax = float(math.floor(smax * budget)) if smax is not None else float(budget)
-        out.append((name, m, gmin, gmax))
+        out.append((name, m, _share(g, "min_share", name) or Decimal(0), _share(g, "max_share", name)))
     return out
+
+
+def group_bounds(min_share, max_share, budget: int) -> tuple[float, float]:
+    """Whole-unit group bounds: share × budget in exact decimal arithmetic, the minimum rounded up and the
+    maximum down (a minimum of 5,000.4 means at least 5,001). The one place for this rule."""
+    smin = Decimal(repr(min_share)) if isinstance(min_share, float) else Decimal(min_share or 0)
+    gmin = float(math.ceil(smin * int(budget)))
+    if max_share is None:
+        return gmin, float(budget)
+    smax = Decimal(repr(max_share)) if isinstance(max_share, float) else Decimal(max_share)
+    return gmin, float(math.floor(smax * int(budget)))
+
+
+def build_groups(c: Constraints, regions: pd.DataFrame, budget: int):
+    """Groups as (name, member mask, minimum, maximum) with whole-unit bounds (:func:`group_bounds`)."""
+    return [(name, m, *group_bounds(smin, smax, budget)) for name, m, smin, smax in group_shares(c, regions)]
 
 
 def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget=0, budget_unit: str = "亿元",

@@ -143,7 +143,7 @@ def settle(x, total: int, lo, hi, groups=(), keys=None) -> np.ndarray | None:
     hi_i = np.where(np.isfinite(hi_f), hi_f, cap).astype(np.int64)
     lo_i = lo_i.astype(np.int64)
     xc = np.clip(x, lo_i, hi_i)
-    y = np.clip(np.floor(xc).astype(np.int64), lo_i, hi_i)
+    y = np.clip(np.floor(xc + 1e-9).astype(np.int64), lo_i, hi_i)  # 2.9999999999 from float noise is 3
     rank = np.arange(n) if keys is None else np.argsort(np.argsort(np.asarray(keys), kind="stable"), kind="stable")
     G = np.array([np.asarray(g[1], dtype=bool) for g in groups]).reshape(len(groups), n)
     gmin = np.array([int(np.ceil(g[2])) for g in groups], dtype=object)
