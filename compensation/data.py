@@ -20,6 +20,13 @@ DEFAULT_REGIONS = DATA_DIR / "provinces.csv"
 COUNTY_SKELETON = DATA_DIR / "counties_skeleton.csv"
 MAP_TOPOJSON = DATA_DIR / "map" / "china_provinces_simplified.topo.json"
 MARITIME_GEOJSON = DATA_DIR / "map" / "china_maritime_boundary.geojson"
+# Reference tables shipped beside the region data: one value per row with its year, status and source.
+REFERENCE_TABLES = {
+    "province_indicators": DATA_DIR / "province_indicators.csv",
+    "kefz_amounts_by_year": DATA_DIR / "kefz_amounts_by_year.csv",
+    "kefz_2020_by_province_partial": DATA_DIR / "kefz_2020_by_province_partial.csv",
+}
+KEFZ_2020_TABLE = REFERENCE_TABLES["kefz_2020_by_province_partial"]
 
 
 @lru_cache(maxsize=1)
@@ -92,7 +99,29 @@ def status_counts(table: pd.DataFrame) -> dict[str, int]:
         filled = table[numeric].notna().sum(axis=1)
         for status, n in filled.groupby(table["data_status"]).sum().items():
             counts[status] = counts.get(status, 0) + int(n)
-    return {k: v for k, v in counts.items() if v or k in STATUSES[:4]}
+    return {k: v for k, v in counts.items() if v or k in ("verified", "recalled", "estimate", "illustrative")}
+
+
+def load_reference(name: str) -> pd.DataFrame:
+    """A shipped reference table by name (see REFERENCE_TABLES), codes kept as text."""
+    if name not in REFERENCE_TABLES:
+        from .problems import InputError
+
+        raise InputError(f"unknown reference table '{name}'; known: {', '.join(REFERENCE_TABLES)}",
+                         f"未知的参考数据表 '{name}'")
+    return pd.read_csv(REFERENCE_TABLES[name], dtype={"adcode": str, "year": str})
+
+
+def reference_status_counts() -> dict[str, dict[str, int]]:
+    """Per reference table: how many values have each status; rows kept only to show a gap (no value,
+    status ``not_found``) are counted as ``not_found``."""
+    out = {}
+    for name in REFERENCE_TABLES:
+        t = load_reference(name)
+        value_col = "value" if "value" in t.columns else next(c for c in t.columns if c.endswith("_cny"))
+        status = t["status"].where(t[value_col].notna(), "not_found")
+        out[name] = {k: int(v) for k, v in status.value_counts().items()}
+    return out
 
 
 def summary(table: pd.DataFrame) -> dict:

@@ -53,6 +53,7 @@ class RunResult:
     results: dict[int, YearResult] = field(default_factory=dict)
     hash: str = ""
     hashed: dict = field(default_factory=dict)
+    carry_source: dict = field(default_factory=dict)  # how earlier years a subset depends on were obtained
 
     @classmethod
     def from_allocation(cls, res, year: int, name: str = "current", spec: dict | None = None,
@@ -156,41 +157,124 @@ def _initial_last_year(sc: Scenario, regions: pd.DataFrame) -> pd.Series | None:
     return regions["adcode"].map(final * UNITS[res.unit] / UNITS[LAST_YEAR_UNIT])
 
 
+def _chained(sc: Scenario) -> tuple[bool, bool]:
+    """(last year's amounts bound the next year, deductions are carried to the next year's pool)."""
+    from .allocation import load_method
+    from .allocation.exact_parts import carries
+
+    c = sc.spec.get("constraints") or {}
+    bounds = bool(c.get("carry_over", "floor_ratio" in c or "cap_ratio" in c))
+    pool = any(carries(s) for s in load_method(sc.spec["method"]).components)
+    return bounds, pool
+
+
+def years_needed(sc: Scenario, years: list[int], after: int | None = None) -> list[int]:
+    """The years to compute so that ``years`` come out exactly as in the full run: when one year depends on the
+    one before (carry-over of amounts or of deductions), every scenario year up to the last one asked for
+    (after ``after``, a year read from an earlier run); otherwise just ``years``."""
+    if not any(_chained(sc)):
+        return sorted(set(years))
+    last = max(years)
+    return sorted({y for y in sc.years if y <= last and (after is None or y > after)} | set(years))
+
+
+def read_previous_year(folder, sc: Scenario, before: int) -> dict:
+    """The last year before ``before`` from an earlier run folder of the same scenario, checked: same resolved
+    scenario, same input files and code (so its amounts are the full run's), table hash as in its manifest.
+    Returns {"year", "final" (adcode → amount), "carried_out", "folder", "table_sha256"}."""
+    folder = Path(folder)
+    mpath = folder / "manifest.json"
+    if not mpath.is_file():
+        raise InputError(f"{folder} is not a run folder (no manifest.json)", f"{folder} 不是运行结果文件夹(缺少 manifest.json)",
+                         file=str(folder), key="--from-run")
+    try:
+        man = json.loads(mpath.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        raise InputError("manifest.json is not valid JSON", "manifest.json 不是有效的 JSON", file=str(mpath),
+                         key="--from-run") from None
+    _, hashed = input_hash(sc, [])
+    same = (man.get("scenario") == sc.name
+            and json.loads(json.dumps(man.get("resolved_scenario"), default=str)) ==
+            json.loads(json.dumps(sc.spec, default=str))
+            and man.get("inputs") == hashed["files"] and man.get("code_sha256") == hashed["code"])
+    if not same:
+        raise InputError(f"{folder} is a run of different inputs (scenario, input files or code differ from "
+                         f"'{sc.name}' now): its amounts would not be the full run's; compute the earlier years instead",
+                         f"{folder} 的输入(情景、输入文件或代码)与当前 '{sc.name}' 不同,不能作为上一年度结果",
+                         file=str(mpath), key="--from-run")
+    earlier = [int(y) for y in man.get("years", []) if int(y) < before]
+    if not earlier:
+        raise InputError(f"{folder} has no year before {before} (it has {man.get('years')})",
+                         f"{folder} 中没有 {before} 年之前的年份", file=str(mpath), key="--from-run", year=before)
+    y0 = max(earlier)
+    name = f"allocation_{y0}.csv"
+    path = folder / name
+    if not path.is_file() or sha256_file(path) != (man.get("tables") or {}).get(name):
+        raise InputError(f"{name} is missing or differs from the hash in manifest.json (edited after the run?)",
+                         f"{name} 缺失或与 manifest.json 中的哈希不一致", file=str(path), key="--from-run")
+    table = pd.read_csv(path, encoding="utf-8-sig", dtype={"adcode": str})
+    carried = int(table["carried_out"].sum()) if "carried_out" in table else 0
+    return {"year": y0, "final": table.set_index("adcode")["final"].astype(np.int64), "carried_out": carried,
+            "folder": str(folder), "table_sha256": man["tables"][name], "unit": man.get("unit")}
+
+
 def compute(sc: Scenario, years: list[int] | None = None, progress=None, regions: pd.DataFrame | None = None,
-            overrides: dict | None = None) -> RunResult:
-    """Compute a scenario's years in order (each year's result bounds the next when carry-over is on).
+            overrides: dict | None = None, from_run=None) -> RunResult:
+    """Compute a scenario's years in order (each year's result bounds the next when carry-over is on, and
+    deductions carried to next year's pool go there).
+
+    A subset of years gives exactly the full run's amounts: the years it depends on are computed too (and left
+    out of the result), or, with ``from_run`` (an earlier run folder of the same inputs), the year before is read
+    from there. ``result.carry_source`` records which (written to the manifest).
 
     ``overrides`` (parameter path → value) are applied on top of the scenario's own, for every year (used by
     sweeps and the front end). Raises InputError naming the scenario and year if a year cannot be allocated."""
     from .allocation import allocate
 
-    years = years or sc.years
+    years = sorted(set(years or sc.years))
     unit = sc.unit
     file = _rel(sc.files[-1]) if sc.files else sc.name
-    rep = Report()
-    budgets = budget_for_years(sc.spec, years, unit, file, rep)
-    rep.raise_if_errors()
     regions = scenario_regions(sc) if regions is None else regions
     c = sc.spec.get("constraints") or {}
-    carry = c.get("carry_over", "floor_ratio" in c or "cap_ratio" in c)
+    carry, carry_pool = _chained(sc)
     regions = regions.copy()
-    last = _initial_last_year(sc, regions)
-    if last is not None:
-        regions[LAST_YEAR_COL] = last.to_numpy(dtype=float)
-    elif carry:
-        regions[LAST_YEAR_COL] = np.nan  # first year unbounded by ratios; later years carry the results
+    carried_in = 0
+    previous = None
+    if from_run is not None and (carry or carry_pool):
+        previous = read_previous_year(from_run, sc, min(years))
+        if previous["unit"] != unit:
+            raise InputError(f"{from_run} is in {previous['unit']}, the scenario in {unit}",
+                             f"{from_run} 的单位为 {previous['unit']},情景为 {unit}", key="--from-run")
+    todo = years_needed(sc, years, previous["year"] if previous else None)
+    rep = Report()
+    budgets = budget_for_years(sc.spec, todo, unit, file, rep)
+    rep.raise_if_errors()
+    if previous is not None:
+        regions[LAST_YEAR_COL] = regions["adcode"].astype(str).map(previous["final"]).to_numpy(dtype=float) \
+            * UNITS[unit] / UNITS[LAST_YEAR_UNIT]
+        carried_in = previous["carried_out"]
+    else:
+        last = _initial_last_year(sc, regions)
+        if last is not None:
+            regions[LAST_YEAR_COL] = last.to_numpy(dtype=float)
+        elif carry:
+            regions[LAST_YEAR_COL] = np.nan  # first year unbounded by ratios; later years carry the results
     check_region_refs(sc.spec, regions, file).raise_if_errors()
     constraints = _constraints(c)
     horizontal = _horizontal_inputs(sc)
     out = RunResult(sc, list(years), unit)
-    for y in years:
+    extra = [y for y in todo if y not in years]
+    out.carry_source = ({"from_run": {k: previous[k] for k in ("folder", "year", "table_sha256")}} if previous
+                        else {"computed_years": extra} if extra else {})
+    for y in todo:
         t0 = time.perf_counter()
         ov = overrides_for_year(sc.spec.get("overrides") or {}, y)
         ov.update(overrides or {})
         try:
             res = allocate(regions, method=sc.spec["method"], budget=budgets[y], budget_unit=unit, unit=unit,
                            year=y, constraints=constraints, objective=sc.spec.get("objective", "proportional"),
-                           overrides=ov, time_limit=sc.spec.get("time_limit", 30))
+                           overrides=ov, time_limit=sc.spec.get("time_limit", 30),
+                           carried_in=carried_in if carry_pool else 0)
         except InputError as exc:  # found while computing: say which scenario file and year
             raise exc.located(file=file, year=y) from None
         if res.status == "infeasible":
@@ -205,12 +289,14 @@ def compute(sc: Scenario, years: list[int] | None = None, progress=None, regions
         if horizontal is not None:
             hres = _run_horizontal(horizontal, y, regions, unit)
         yr = YearResult(y, budgets[y], res, hres, net_positions(res.table, hres), time.perf_counter() - t0)
-        out.results[y] = yr
+        if y in years:
+            out.results[y] = yr
         if carry:
             final = res.table.set_index("adcode")["final"]
             regions[LAST_YEAR_COL] = regions["adcode"].map(final).to_numpy(dtype=float) * UNITS[unit] / \
                 UNITS[LAST_YEAR_UNIT]
-        if progress:
+        carried_in = res.carried_out
+        if progress and y in years:
             progress(sc.name, y, yr.seconds)
     out.hash, out.hashed = input_hash(sc, list(years))
     return out
@@ -281,6 +367,9 @@ def year_summary(r: YearResult, unit: str) -> dict:
         "status": r.allocation.status,
         "objective": r.allocation.objective,
     }
+    if "carried_out" in t:  # a method that carries deductions to next year's pool: allocated = budget + in − out
+        row["carried_in"] = int(r.allocation.carried_in)
+        row["carried_out"] = int(r.allocation.carried_out)
     for name, values in (("per_capita", per_capita), ("per_km2", per_km2)):
         for k, v in measures(values).items():
             row[f"{k}_{name}"] = round(v, 6)
@@ -302,7 +391,7 @@ HEADERS_ZH = {
     "regions_funded": "获补地区数", "payer": "付款方", "payee": "收款方", "amount": "金额",
     "agreement": "协议", "basis": "依据", "parameter": "参数", "value": "取值", "unit": "单位", "status": "状态",
     "source": "来源", "baseline": "基线", "scenario": "情景", "difference": "差额", "pct_change": "变化率",
-    "bucket": "分组",
+    "bucket": "分组", "carried_in": "上年结转", "carried_out": "结转下年", "exact": "按标准全额支付",
 }
 
 
@@ -406,6 +495,7 @@ def _write_run_folder(result: RunResult, final: Path, formats, _after_table) -> 
             "horizontal_status": {str(y): r.horizontal.status for y, r in result.results.items()
                                   if r.horizontal is not None},
             "timings_s": {str(y): round(r.seconds, 4) for y, r in result.results.items()},
+            "carry_over_source": result.carry_source or None,
             "tables": files,
             "formats": [f for f in FORMATS if f in formats],
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -416,8 +506,9 @@ def _write_run_folder(result: RunResult, final: Path, formats, _after_table) -> 
 
 
 def run_one(ref: str, out_root: str, years: list[int] | None = None, formats=("csv", "xlsx", "parquet"),
-            quiet: bool = False) -> tuple[str, str, bool]:
-    """Load, validate, compute and write one scenario (a top-level function, so it can run in a process)."""
+            quiet: bool = False, from_run=None) -> tuple[str, str, bool]:
+    """Load, validate, compute and write one scenario (a top-level function, so it can run in a process).
+    ``from_run``: an earlier run folder of the same scenario to take the year before ``years`` from."""
     sc = load_scenario(ref)  # validated on loading
     years = years or sc.years
     bar = Progress(len(years), sc.name, enabled=not quiet)
@@ -429,6 +520,6 @@ def run_one(ref: str, out_root: str, years: list[int] | None = None, formats=("c
     existing = run_folder(Path(out_root), None, formats, sc.name, digest)
     if (existing / "manifest.json").exists():
         return sc.name, str(existing), False
-    result = compute(sc, years, progress=progress)
+    result = compute(sc, years, progress=progress, from_run=from_run)
     folder, written = write_run(result, Path(out_root), formats)
     return sc.name, str(folder), written

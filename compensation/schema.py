@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-# Status of a value, from best to worst. "synthetic" marks generated data.
-STATUSES = ("verified", "recalled", "estimate", "illustrative", "synthetic")
+# Status of a value, from best to worst. "derived" is arithmetic on verified figures, "secondary" a
+# third-party compilation; "synthetic" marks generated data.
+STATUSES = ("verified", "derived", "secondary", "recalled", "estimate", "illustrative", "synthetic")
 LEVELS = ("province", "prefecture", "county", "township")
 
 # County eco-environment quality assessment classes (县域生态环境质量考核), best to worst.

@@ -177,7 +177,7 @@ def test_upload_bytes(good):
 def test_cli_exit_codes(good, tmp_path, capsys):
     assert main(["data", "check"]) == 0
     out = capsys.readouterr().out
-    assert "148 verified" in out and "illustrative" in out
+    assert "178 verified" in out and "illustrative" in out and "province_indicators.csv: 248 rows" in out
     good["extra"] = "1"
     assert main(["data", "check", write(good, tmp_path, "warn.csv")]) == 1
     good.loc[0, "adcode"] = "abc"

@@ -234,12 +234,12 @@ def test_sweep_grid_and_monte_carlo(tmp_path):
     summary = pd.read_csv(folder / "sweep_summary.csv", encoding="utf-8-sig", dtype={"adcode": str})
     assert len(summary) == 31 and (summary["min"] <= summary["median"]).all()
     # doubling (2.4) and tripling (3.6) the water weight push 青海 (65% water-conservation red line) to its 110%
-    # cap; the unchanged weight (1.2) does not: 2 of 3 points. The cap is ⌊1.1 × its 2024 amount⌋ and the 2024
-    # amount 1,182,585万 is the committed full run (tests/golden/hold_harmless_2024_2027/allocation_2024.csv):
-    # ⌊1,300,843.5⌋ = 1,300,843.
+    # cap; the unchanged weight (1.2) does not: 2 of 3 points. With those weights 青海 is at its cap in 2024
+    # too: its 2023 amount is 1,077,715万 (tests/golden/baseline_2023/allocation_2023.csv), the 2024 cap
+    # ⌊1.1 × 1,077,715⌋ = 1,185,486 and the 2025 cap ⌊1.1 × 1,185,486⌋ = ⌊1,304,034.6⌋ = 1,304,034.
     qh = summary.set_index("adcode").loc["630000"]
     assert qh["at_cap"] == pytest.approx(2 / 3, abs=1e-12) and qh["at_floor"] == 0
-    assert qh["max"] == 1_300_843 and qh["median"] == 1_300_843
+    assert qh["max"] == 1_304_034 and qh["median"] == 1_304_034
     # fractions of 3 points are multiples of 1/3
     for col in ("at_floor", "at_cap"):
         assert np.allclose(summary[col] * 3, (summary[col] * 3).round(), atol=1e-9)

@@ -142,12 +142,18 @@ def bars(df: pd.DataFrame, x: str, x_title: str, value_title: str, fmt: str = ",
 
 
 def weight_shares(df: pd.DataFrame) -> alt.Chart:
-    """Normalised weights (label, share) as one stacked bar: what the sliders mean relative to each other."""
-    return alt.Chart(df).mark_bar().encode(
-        x=alt.X("share:Q", stack="normalize", title=t("alloc.weight_share"), axis=alt.Axis(format=".0%")),
-        color=alt.Color("label:N", title=None, legend=alt.Legend(orient="bottom", columns=3, labelLimit=200)),
-        tooltip=[alt.Tooltip("label:N", title=" "), alt.Tooltip("share:Q", format=".1%", title=t("alloc.weight_share"))],
-    ).properties(height=60)
+    """Normalised weights (label, share): one bar per weight with its share written beside it, what the sliders
+    mean relative to each other."""
+    d = df[["label", "share"]].reset_index(drop=True).copy()
+    d["share"] = d["share"].astype(float)
+    order = list(d["label"])
+    y = alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=220))
+    bar = alt.Chart(d).mark_bar(color="#4c78a8").encode(
+        y=y, x=alt.X("share:Q", title=t("alloc.weight_share"), scale=alt.Scale(domain=[0, 1]),
+                     axis=alt.Axis(format=".0%")),
+        tooltip=[alt.Tooltip("label:N", title=" "), alt.Tooltip("share:Q", format=".1%", title=t("alloc.weight_share"))])
+    text = bar.mark_text(align="left", dx=4, fontSize=11, color="#333").encode(text=alt.Text("share:Q", format=".0%"))
+    return (bar + text).properties(height=24 * len(d))
 
 
 def flow(settlement: pd.DataFrame, value_title: str, fmt: str = ",.0f") -> alt.Chart:

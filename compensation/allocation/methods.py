@@ -8,6 +8,7 @@ import pandas as pd
 from ..problems import InputError
 from . import components as C
 from .exact_parts import carries, is_exact
+from .inputs import apply_fallbacks
 from .params import Method
 
 
@@ -24,7 +25,14 @@ def compute_targets(method: Method, regions: pd.DataFrame, budget_yuan: float, y
     (years) outside ``year`` is not computed (all zero) and an info line says so. ``ctx.exact`` lists the exact
     components, ``ctx.carry`` the deductions carried to next year's pool."""
     params = method.values(year, overrides)
+    regions, fallbacks = apply_fallbacks(method, regions)  # declared stand-ins for absent inputs
     ctx = C.Context(method.name, regions.reset_index(drop=True), params, float(budget_yuan))
+    ctx.trace["fallbacks"] = fallbacks
+    for f in fallbacks:
+        if f["declared"]:  # inline fallbacks warn where the column is read
+            ctx.warn(f"method '{method.name}': input '{f['input']}' is absent; {f['stands_in']} stands in "
+                     f"(declared in the model file): {f['note_en']}",
+                     f"方法 '{method.name}':缺少输入 '{f['input']}',按模型文件声明以 {f['stands_in']} 代替:{f['note_zh']}")
     base_mask = C.eligibility(method.eligible, ctx, "method eligibility")
     ctx.trace["eligible"] = base_mask
     masks, residual = {}, []

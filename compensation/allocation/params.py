@@ -57,6 +57,7 @@ class Method:
     assumptions: list[str] = field(default_factory=list)  # plain-language statements about data fallbacks
     path: str = ""
     sum_to_one: list[list[str]] = field(default_factory=list)  # parameter groups that must add up to 1
+    fallbacks: dict = field(default_factory=dict)  # input column -> {use, en, zh} (allocation/inputs.py)
 
     def values(self, year: int, overrides: dict | None = None) -> dict[str, dict]:
         """Effective parameters for ``year``: path -> {value, status, effective, unit, label_zh, label_en, source}."""
@@ -236,6 +237,7 @@ def parse_method(doc: dict, path: str = "") -> Method:
         assumptions=list(doc.get("assumptions", [])),
         path=path,
         sum_to_one=[list(g) for g in (doc.get("checks") or {}).get("sum_to_one", [])],
+        fallbacks=dict(doc.get("fallbacks") or {}),
     )
 
 

@@ -130,9 +130,39 @@ def cmd_allocate(args) -> int:
     return 1 if res.status == "time_limited" else 0
 
 
+def _methods_inputs(args) -> int:
+    """`ecocomp methods [NAME] --data [FILE]`: per method, which inputs come from the data, which from a
+    declared fallback, which are optional or missing."""
+    from .. import load_regions
+    from ..allocation import list_methods, load_method
+    from ..allocation.inputs import input_table
+
+    regions = load_regions(args.data or None)
+    names = [args.name] if args.name else [r["name"] for r in list_methods()]
+    tables = {n: input_table(load_method(n), regions) for n in names}
+    if args.json:
+        print(json.dumps({n: t.to_dict(orient="records") for n, t in tables.items()}, ensure_ascii=False, indent=2))
+        return 0
+    print(f"inputs on {args.data or 'the embedded province data (data/provinces.csv)'} / 各方法输入来源")
+    lang_note = "note_zh" if args.lang == "zh" else "note_en"
+    for n, t in tables.items():
+        counts = t["source"].value_counts()
+        verdict = "cannot run 无法运行" if counts.get("missing", 0) else "runs 可运行"
+        print(f"\n{n}: {verdict} — " + ", ".join(f"{counts.get(k, 0)} {k}" for k in
+                                                 ("data", "fallback", "optional", "missing")))
+        width = max([len(x) for x in t["input"]] + [5])
+        for r in t.itertuples(index=False):
+            stand = f" ← {r.stands_in}" if r.stands_in else ""
+            note = getattr(r, lang_note)
+            print(f"  {r.input:<{width}}  {r.source:<8}{stand}" + (f"  ({note})" if note else ""))
+    return 1 if any((t["source"] == "missing").any() for t in tables.values()) else 0
+
+
 def cmd_methods(args) -> int:
     from ..allocation import list_methods, load_method
 
+    if args.data is not None:
+        return _methods_inputs(args)
     if args.name:
         m = load_method(args.name)
         values = m.values(args.year)
@@ -198,4 +228,8 @@ def register(sub) -> None:
     m.add_argument("name", nargs="?", default=None)
     m.add_argument("--year", type=cli_args.year, default=2023)
     m.add_argument("--json", action="store_true")
+    m.add_argument("--data", nargs="?", const="", default=None, metavar="FILE",
+                   help="show where each input comes from on a region file (the embedded data if no FILE): "
+                        "data, declared fallback, optional or missing; exit 1 if a method cannot run")
+    m.add_argument("--lang", default="en", choices=["zh", "en"], help="language of the notes with --data")
     m.set_defaults(func=cmd_methods)

@@ -20,7 +20,7 @@ def _print_report(report) -> None:
 # --- ecocomp data ... ---------------------------------------------------------------------------------
 
 def cmd_data_check(args) -> int:
-    from ..data import check_regions, status_counts
+    from ..data import check_regions, reference_status_counts, status_counts
 
     table, report = check_regions(args.file, function_tolerance=args.tolerance,
                                   function_mismatch="error" if args.strict else "warning")
@@ -31,6 +31,10 @@ def cmd_data_check(args) -> int:
             "no per-value status (no <name>_sources.csv beside the file, no data_status column)"
         print(f"{len(table)} regions checked: {status}")
         print(f"已检查 {len(table)} 个地区")
+        if args.file is None:  # the embedded data: the shipped reference tables too
+            for name, counts in reference_status_counts().items():
+                print(f"reference table data/{name}.csv: {sum(counts.values())} rows: "
+                      + ", ".join(f"{n} {k}" for k, n in counts.items()))
     return report.exit_code
 
 

@@ -37,10 +37,11 @@ def cmd_run(args) -> int:
     results = []
     if jobs == 1:
         for ref in args.scenarios:
-            results.append(run_one(ref, args.out, years, formats, args.quiet))
+            results.append(run_one(ref, args.out, years, formats, args.quiet, getattr(args, "from_run", None)))
     else:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(run_one, ref, args.out, years, formats, args.quiet) for ref in args.scenarios]
+            futures = [pool.submit(run_one, ref, args.out, years, formats, args.quiet, getattr(args, "from_run", None))
+                       for ref in args.scenarios]
             results = [f.result() for f in futures]
     for name, folder, written in results:
         if written:
@@ -209,7 +210,11 @@ def cmd_sweep(args) -> int:
 def register(sub) -> None:
     p = sub.add_parser("run", help="run scenario files into new run folders / 运行情景")
     p.add_argument("scenarios", nargs="+", help="scenario names (in scenarios/) or paths")
-    p.add_argument("--years", type=cli_args.years, help="e.g. 2024-2027 (default: the scenario's years)")
+    p.add_argument("--years", type=cli_args.years, help="e.g. 2024-2027 (default: the scenario's years); a subset "
+                   "gives exactly the full run's amounts: the years it depends on are computed too")
+    p.add_argument("--from-run", dest="from_run", default=None,
+                   help="an earlier run folder of the same scenario: take the year before --years from it "
+                        "instead of computing it (checked against its manifest; recorded in the new manifest)")
     p.add_argument("--out", default="runs", help="folder for run folders (default runs/)")
     p.add_argument("--formats", type=cli_args.formats, default=("csv", "xlsx", "parquet"),
                    help="comma-separated subset of csv,xlsx,parquet,notice (default: csv,xlsx,parquet)")

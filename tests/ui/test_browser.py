@@ -5,6 +5,7 @@ under test-artifacts/, and one edit made in the browser changes a number on the 
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -99,18 +100,38 @@ def _screenshot(page, name: str) -> None:
     page.set_viewport_size({"width": 1400, "height": 1000})
 
 
-def test_every_page_renders_and_an_edit_changes_a_number(server, browser):
+# raw field names that must never be visible in Chinese mode (visible DOM text; table cells are canvas-drawn and
+# checked by tests/ui/test_chinese_everywhere.py through AppTest)
+RAW_FIELDS = ["adcode", "name_zh", "name_en", "redline_total_km2", "population_10k", "adj_constraints",
+              "adj_rounding", "region_group", "min_share", "max_share", "illustrative", "verified", "recalled",
+              "pooled fund", "budget.base", "initial_last_year", "ERROR:", "None", "Infinity", "NaN"]
+
+
+def _visible_text(page) -> str:
+    return page.locator('[data-testid="stMain"]').inner_text()
+
+
+def test_every_page_in_both_languages_and_an_edit_changes_a_number(server, browser):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    found = []  # raw field names per page, reported together
     try:
-        for name in PAGES:
-            page.goto(f"{server}/{'' if name == 'overview' else name}", wait_until="domcontentloaded")
-            _settle(page)
-            bad = page.locator(ERROR_SELECTORS)
-            texts = [bad.nth(i).inner_text()[:300] for i in range(bad.count())]
-            _screenshot(page, f"page_{name}.png")
-            assert not texts, f"{name}: error element(s) on the page: {texts}"
-            assert page.get_by_text("Page not found").count() == 0, name
-            assert page.locator('[data-testid="stMain"] h1').count() >= 1
+        for lang in ("zh", "en"):
+            for name in PAGES:
+                query = "" if lang == "zh" else "?lang=en"
+                page.goto(f"{server}/{'' if name == 'overview' else name}{query}", wait_until="domcontentloaded")
+                _settle(page)
+                bad = page.locator(ERROR_SELECTORS)
+                texts = [bad.nth(i).inner_text()[:300] for i in range(bad.count())]
+                _screenshot(page, f"page_{name}_{lang}.png")
+                assert not texts, f"{name} ({lang}): error element(s) on the page: {texts}"
+                assert page.get_by_text("Page not found").count() == 0, name
+                assert page.locator('[data-testid="stMain"] h1').count() >= 1
+                if lang == "zh":
+                    shown = _visible_text(page)
+                    raw = [w for w in RAW_FIELDS if re.search(rf"(?<![A-Za-z_]){re.escape(w)}(?![A-Za-z_])", shown)]
+                    if raw:
+                        found.append(f"{name}: {raw}")
+        assert not found, f"raw field names / English in Chinese mode: {found}"
 
         # one edit in the browser: the pool of the Allocate page, 1,091 → 1,200 亿元
         page.goto(f"{server}/allocate", wait_until="domcontentloaded")
@@ -127,5 +148,90 @@ def test_every_page_renders_and_an_edit_changes_a_number(server, browser):
         assert "1,200.00 亿元" in total.inner_text()
         assert page.locator(ERROR_SELECTORS).count() == 0
         _screenshot(page, "page_allocate_after_edit.png")
+        # the setting is in the address: a reload brings it back
+        page.wait_for_function("() => location.search.includes('pool=1200')", timeout=10_000)
+        page.reload(wait_until="domcontentloaded")
+        _settle(page, charts=False)
+        assert "1,200.00 亿元" in page.locator('[data-testid="stMetric"]').filter(has_text="已分配合计").first.inner_text()
+    finally:
+        page.close()
+
+
+def _upload(page, name: str, data: bytes, mime: str = "text/csv") -> None:
+    page.locator('[data-testid="stFileUploaderDropzoneInput"]').first.set_input_files(
+        files=[{"name": name, "mimeType": mime, "buffer": data}])
+    page.wait_for_timeout(500)
+    _settle(page, charts=False)
+
+
+def _download(page, label: str, path: Path) -> Path:
+    with page.expect_download(timeout=60_000) as d:
+        page.locator('[data-testid="stDownloadButton"] button').filter(has_text=label).first.click()
+    d.value.save_as(str(path))
+    return path
+
+
+def _chinese_gbk_csv() -> bytes:
+    import pandas as pd
+
+    from compensation.data import load_regions
+
+    base = load_regions()
+    df = pd.DataFrame({"行政区划代码": base["adcode"], "地区": base["name_zh"], "级别": base["level"],
+                       "陆域面积(公顷)": base["land_area_km2"] * 100,
+                       "生态保护红线面积(平方公里)": base["redline_total_km2"],
+                       "常住人口(万人)": base["population_10k"]})
+    for c in [c for c in base.columns if c.startswith("redline_") and c != "redline_total_km2"]:
+        df[c] = base[c]
+    return df.to_csv(index=False).encode("gbk")
+
+
+def test_uploads_template_round_trip_reload_and_the_notice(server, browser, tmp_path):
+    """Template XLSX (bilingual headers) downloaded and uploaded back; a GBK file with Chinese headers and units
+    used on every page and kept over a reload; the 分配情况表 download opens in openpyxl with the Ministry's layout
+    and the same numbers as `ecocomp run baseline_2023 --formats notice`."""
+    import subprocess
+
+    import openpyxl
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    try:
+        # the notice of the default settings, against the CLI's
+        page.goto(f"{server}/allocate", wait_until="domcontentloaded")
+        _settle(page, charts=False)
+        got = openpyxl.load_workbook(_download(page, "分配情况表", tmp_path / "page_notice.xlsx"))
+        ws = got.worksheets[0]
+        assert ws["B2"].value == "单位:亿元" and ws["A3"].value == "地区" and ws["A4"].value == "地方合计"
+        assert ws.print_title_rows == "$3:$3" and ws.page_setup.orientation == "landscape"
+        out = subprocess.run([sys.executable, "-m", "compensation.cli", "run", "baseline_2023", "--out",
+                              str(tmp_path / "runs"), "--formats", "notice", "--quiet"], cwd=ROOT,
+                             capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+        cli = openpyxl.load_workbook(next((tmp_path / "runs").glob("baseline_2023-*")) / "notice.xlsx").worksheets[0]
+        rows = [[c.value for c in r] for r in ws.iter_rows(min_row=1, max_row=36)]
+        assert rows == [[c.value for c in r] for r in cli.iter_rows(min_row=1, max_row=36)]
+
+        # template round trip
+        page.goto(f"{server}/data", wait_until="domcontentloaded")
+        _settle(page, charts=False)
+        tpl = _download(page, "XLSX 模板", tmp_path / "regions_template.xlsx")
+        _upload(page, "regions_template.xlsx", tpl.read_bytes(),
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        assert page.locator('[data-testid="stAlertContentSuccess"]').filter(
+            has_text="regions_template.xlsx").count() == 1, _visible_text(page)[:800]
+
+        # a GBK CSV with Chinese headers and units, used on every page, kept over a reload
+        page.goto(f"{server}/data", wait_until="domcontentloaded")
+        _settle(page, charts=False)
+        _upload(page, "省级数据_GBK.csv", _chinese_gbk_csv())
+        assert page.locator('[data-testid="stAlertContentSuccess"]').filter(has_text="省级数据_GBK.csv").count() == 1, \
+            _visible_text(page)[:800]
+        page.get_by_role("button", name="在所有页面使用 省级数据_GBK.csv").click()
+        _settle(page, charts=False)
+        page.wait_for_function("() => location.search.includes('data=')", timeout=10_000)
+        page.reload(wait_until="domcontentloaded")
+        _settle(page, charts=False)
+        assert "省级数据_GBK.csv" in page.locator('[data-testid="stAlert"]').first.inner_text()
+        _screenshot(page, "upload_after_reload.png")
     finally:
         page.close()

@@ -1,0 +1,180 @@
+"""Where each input of a method comes from on a given region table: the data, a declared fallback, or nowhere.
+
+A method reads region columns in its components and eligibility rules: ``{column: X}``, ``{column: X,
+fallback: Y}`` (an inline stand-in), ``optional: true`` columns, eligibility columns with ``if_missing: all``,
+the numerator and denominator of a ratio factor. Province data lack several of them (standard revenue,
+forest parks, assessment scores...). A method file declares what stands in for each under a top-level key::
+
+    fallbacks:
+      forest_parks_km2:
+        use: {column: national_reserves_km2}     # or {constant: 0}
+        en: forest-park weight moved to national nature reserves (no province table of forest parks)
+        zh: 无分省国家森林公园数据,其权重并入国家级自然保护区
+
+Rules, in order, for an input column ``c`` of a method on a table ``T``:
+
+1. ``c`` in ``T`` with at least one value          → source ``data``;
+2. an inline ``fallback: Y`` with ``Y`` in ``T``     → ``fallback`` (the method's own proxy);
+3. a declared fallback whose stand-in column is in ``T`` (or a constant) → ``fallback`` (filled before the
+   method runs, by :func:`apply_fallbacks`);
+4. an eligibility rule with ``if_missing: all``      → ``fallback`` (every region eligible);
+5. ``optional: true``                                → ``optional`` (counted as 0, with a warning);
+6. otherwise                                         → ``missing`` (the method stops with an error naming it).
+
+Filling a share-normalised indicator from another column moves that indicator's weight onto the other one
+(share(x) + share(x) = 2·share(x)), which is how "forest-park weight moved to reserves" is expressed. Every
+fallback that a run used is listed in its explanation and its ``parameters.csv``: no silent zeros."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..problems import InputError
+
+SOURCES = ("data", "fallback", "optional", "missing")
+
+
+def column_refs(spec, where: str = "", out: list | None = None) -> list[dict]:
+    """Every region column a method spec reads: {column, where, fallback, optional, if_missing}, in order."""
+    out = [] if out is None else out
+    if isinstance(spec, dict):
+        name = spec.get("name", where)
+        here = f"{where}/{name}" if isinstance(name, str) and name != where else where
+        col = spec.get("column")
+        if isinstance(col, str):
+            out.append({"column": col, "where": here, "fallback": spec.get("fallback"),
+                        "optional": bool(spec.get("optional")), "if_missing": spec.get("if_missing")})
+        for key in ("numerator", "denominator"):
+            if isinstance(spec.get(key), str):
+                out.append({"column": spec[key], "where": here, "fallback": None, "optional": False,
+                            "if_missing": None})
+        if isinstance(spec.get("weighted_sum"), dict):
+            for c in spec["weighted_sum"]:
+                out.append({"column": c, "where": here, "fallback": None, "optional": False, "if_missing": None})
+        if isinstance(spec.get("ratio"), list):
+            for item in spec["ratio"]:
+                if isinstance(item, str):
+                    out.append({"column": item, "where": here, "fallback": None, "optional": False,
+                                "if_missing": None})
+        for key, value in spec.items():
+            if key not in ("column", "numerator", "denominator", "weighted_sum", "name", "label") \
+                    and isinstance(value, dict | list):
+                column_refs(value, here, out)
+    elif isinstance(spec, list):
+        for item in spec:
+            column_refs(item, where, out)
+    return out
+
+
+def method_refs(method) -> list[dict]:
+    refs = column_refs(method.eligible, "eligible") if method.eligible else []
+    for comp in method.components:
+        column_refs(comp, comp.get("name", ""), refs)
+    return refs
+
+
+def _present(regions: pd.DataFrame, col: str) -> bool:
+    return col in regions.columns and not regions[col].isna().all()
+
+
+def _declared(method, col: str, regions: pd.DataFrame) -> dict | None:
+    """The declared fallback for ``col`` if it can be applied to ``regions``."""
+    spec = (getattr(method, "fallbacks", None) or {}).get(col)
+    if not spec:
+        return None
+    use = spec.get("use", {})
+    if "constant" in use or ("column" in use and _present(regions, use["column"])):
+        return spec
+    return None
+
+
+def _describe(use: dict) -> str:
+    return f"column {use['column']}" if "column" in use else f"constant {use['constant']}"
+
+
+def input_table(method, regions: pd.DataFrame) -> pd.DataFrame:
+    """One row per input column of ``method``: where it is read, its source on ``regions`` (data, fallback,
+    optional, missing), the rule that decided it (data, inline, declared, if_missing, optional, missing),
+    what stands in, and the note (English and Chinese)."""
+    rows, seen = [], {}
+    for ref in method_refs(method):
+        col = ref["column"]
+        if col in seen:
+            seen[col]["used_in"] += f"; {ref['where']}"
+            continue
+        row = {"input": col, "used_in": ref["where"], "source": "", "rule": "", "stands_in": "", "note_en": "",
+               "note_zh": ""}
+        if _present(regions, col):
+            row["source"] = row["rule"] = "data"
+            empty = int(regions[col].isna().sum())
+            if empty:
+                row["note_en"] = f"{empty} empty value(s) counted as 0"
+                row["note_zh"] = f"{empty} 个空值按 0 计"
+        elif ref["fallback"] and _present(regions, ref["fallback"]):
+            row.update(source="fallback", rule="inline", stands_in=f"column {ref['fallback']}",
+                       note_en=f"'{ref['fallback']}' stands in for '{col}' (declared in the component)",
+                       note_zh=f"以 '{ref['fallback']}' 代替 '{col}'(组成部分中声明)")
+        elif (spec := _declared(method, col, regions)) is not None:
+            row.update(source="fallback", rule="declared", stands_in=_describe(spec["use"]), note_en=spec.get("en", ""),
+                       note_zh=spec.get("zh", ""))
+        elif ref["if_missing"] == "all":
+            row.update(source="fallback", rule="if_missing", stands_in="all regions eligible",
+                       note_en=f"no '{col}': every region is treated as eligible",
+                       note_zh=f"缺少 '{col}':视所有地区为符合条件")
+        elif ref["optional"]:
+            row.update(source="optional", rule="optional", stands_in="0", note_en="optional input absent: counted as 0",
+                       note_zh="可选输入缺失:按 0 计")
+        else:
+            row["source"] = row["rule"] = "missing"
+            row["note_en"] = "no value in the data and no declared fallback: the method cannot run"
+            row["note_zh"] = "数据中没有且未声明替代:方法无法运行"
+        seen[col] = row
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["input", "used_in", "source", "rule", "stands_in", "note_en", "note_zh"])
+
+
+def apply_fallbacks(method, regions: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
+    """``regions`` with every absent input that has a declared fallback filled in (a copy; the input is not
+    changed), and the list of fallbacks used (declared, inline and eligibility ones) as
+    {input, stands_in, note_en, note_zh}."""
+    used = []
+    filled = regions
+    for row in input_table(method, regions).itertuples(index=False):
+        if row.source != "fallback":
+            continue
+        spec = _declared(method, row.input, regions) if row.rule == "declared" else None
+        if spec is not None:
+            if filled is regions:
+                filled = regions.copy()
+            use = spec["use"]
+            if "column" in use:
+                filled[row.input] = pd.to_numeric(regions[use["column"]], errors="coerce")
+            elif isinstance(use["constant"], str):  # a category, e.g. an assessment class
+                filled[row.input] = use["constant"]
+            else:
+                try:
+                    filled[row.input] = np.full(len(regions), float(use["constant"]))
+                except (TypeError, ValueError):
+                    raise InputError(f"method '{method.name}': fallback for '{row.input}' has a constant that is "
+                                     f"not a number: {use['constant']!r}",
+                                     f"方法 '{method.name}':'{row.input}' 的替代常数不是数字") from None
+        used.append({"input": row.input, "stands_in": row.stands_in, "note_en": row.note_en,
+                     "note_zh": row.note_zh, "declared": spec is not None})
+    return filled, used
+
+
+def check_fallbacks(method) -> None:
+    """A method file's ``fallbacks:`` are well formed: each names an input the method reads and says what
+    stands in (a column or a number)."""
+    inputs = {r["column"] for r in method_refs(method)}
+    for col, spec in (getattr(method, "fallbacks", None) or {}).items():
+        use = spec.get("use") if isinstance(spec, dict) else None
+        where = f"method '{method.name}', fallbacks.{col}"
+        if col not in inputs:
+            raise InputError(f"{where}: the method reads no column '{col}'", f"{where}:方法不读取列 '{col}'",
+                             file=method.path or None)
+        if not isinstance(use, dict) or not ({"column", "constant"} & set(use)) or not spec.get("en"):
+            raise InputError(f"{where}: needs 'use: {{column: X}}' or 'use: {{constant: N}}' and a note 'en'",
+                             f"{where}:需要 'use: {{column: X}}' 或 'use: {{constant: N}}' 以及说明 'en'",
+                             file=method.path or None)
