@@ -41,7 +41,7 @@ def max_upload_bytes() -> int:
 
 
 def _mb(n: int) -> str:
-    return f"{n / 1024 / 1024:.1f} MB"
+    return f"{n / 1024 / 1024:.1f} MB" if n >= 1024 * 1024 else f"{n / 1024:.1f} KB"
 
 
 def check_upload_size(size: int, name: str, limit: int | None = None) -> None:

@@ -17,17 +17,19 @@ from .i18n import t
 
 
 def csv_bytes(df: pd.DataFrame) -> bytes:
-    return df.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
+    """compensation.io.csv_bytes: UTF-8 with BOM, and text that would run as a formula written as text."""
+    from compensation.io import csv_bytes as core_csv_bytes
+
+    return core_csv_bytes(df)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def xlsx_bytes(df: pd.DataFrame, sheet: str = "table") -> bytes:
+    """compensation.io.xlsx_bytes with bilingual headers (Excel-safe sheet title, formulas written as text)."""
+    from compensation.io import xlsx_bytes as core_xlsx_bytes
     from compensation.run import bilingual
 
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as xw:
-        bilingual(df).to_excel(xw, sheet_name=sheet[:31], index=False)
-    return buf.getvalue()
+    return core_xlsx_bytes({sheet: bilingual(df)})
 
 
 def download_table(df: pd.DataFrame, name: str, key: str, xlsx: bool = True) -> None:
