@@ -539,7 +539,8 @@ def province_allocation(res: CascadeResult, province: str):
     o = res.outcomes[province]
     regions = res.inputs["split"][province]
     c = _county_constraints(res.inputs["tier2"].constraints, regions)
-    return allocate(regions, method=o.method, budget=o.to_counties, budget_unit=res.unit, unit=res.unit,
+    return allocate(regions, method=res.inputs["tier2"].method_for(province), budget=o.to_counties,
+                    budget_unit=res.unit, unit=res.unit,
                     year=res.year, constraints=c)
 
 
@@ -760,3 +761,28 @@ def normalise_section(c: dict) -> dict:
         out["tier1_amounts"] = {**out["tier1_amounts"],
                                 "values": {str(k): v for k, v in out["tier1_amounts"]["values"].items()}}
     return out
+
+
+def with_province(res: CascadeResult, province: str, method: str | None = None,
+                  retention_rate: float | None = None) -> CascadeResult:
+    """The same cascade with one province's tier 2 redone (another method or retention share), its tier-1
+    amount unchanged: what a province's analyst tries before issuing the provincial measure."""
+    import dataclasses
+
+    o = res.outcomes[province]
+    t2 = res.inputs["tier2"]
+    new = allocate_province(res.inputs["split"][province], method or t2.method_for(province), o.amount, res.unit,
+                            res.year,
+                            t2.constraints, province, o.name_zh,
+                            o.retention_rate if retention_rate is None else float(retention_rate))
+    outcomes = {**res.outcomes, province: new}
+    by_province = {**t2.by_province, province: method or t2.method_for(province)}
+    retention = dict(t2.retention) if isinstance(t2.retention, dict) else {"default": t2.retention}
+    retention[province] = new.retention_rate
+    tier2 = dataclasses.replace(t2, by_province=by_province, retention=retention)
+    prov, counties = _tables(outcomes, res.inputs["split"], res.inputs["names"], res.tier1, res.basis, res.pool,
+                             res.unit, res.inputs["counties"])
+    diagnostics = [p for p in res.diagnostics if p.region != province and not p.message_en.startswith(
+        f"{o.name_zh}:")] + [p for p in new.problems if p.severity == "error"]
+    return dataclasses.replace(res, outcomes=outcomes, provinces=prov, counties=counties, diagnostics=diagnostics,
+                               inputs={**res.inputs, "tier2": tier2})

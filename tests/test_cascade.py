@@ -211,3 +211,19 @@ def test_every_province_adds_up_exactly(data, share_method):
         assert int(by_p.get(p, 0)) == o.amount
         if o.status == "optimal":
             assert int(t[(t["parent_adcode"] == p) & (t["level"] == "county")]["final"].sum()) == o.to_counties
+
+
+def test_one_province_redone_leaves_the_others(share_method):
+    """北京 at 20% retention instead of 10%: 200 kept, 800 for counties (floor 150 on 110101, the other 650
+    go 30:60 → 216⅔, 433⅓ → 217, 433); 天津 unchanged; the pool still adds up."""
+    from compensation.cascade import with_province
+
+    counties = _counties([10, 30, 60, 50, 50, 100], last=[100, 100, 100, 600, 400, 1000])
+    t2 = Tier2(default_method=share_method, retention={"110000": 0.10, "default": 0.05},
+               constraints=Constraints(floor_ratio=0.9, floors={"110101": 150}))
+    res = run_cascade(counties, 3000, "万元", 2023, share_method, "counties", tier2=t2)
+    new = with_province(res, "110000", retention_rate=0.2)
+    final = new.counties.set_index("adcode")["final"]
+    assert final.loc[["110101", "110102", "110105", "110000"]].tolist() == [150, 217, 433, 200]
+    assert final.loc[["120101", "120102", "120105"]].tolist() == [540, 453, 907]
+    assert int(new.counties["final"].sum()) == 3000 and res.outcomes["110000"].retained == 100
