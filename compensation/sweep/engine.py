@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
 
 from ..allocation import solver
-from ..allocation.api import LAST_YEAR, LAST_YEAR_UNIT
+from ..allocation.api import LAST_YEAR, LAST_YEAR_UNIT, group_bounds
 from ..allocation.constrained import round_block
 from ..money import UNITS
 from ..problems import InputError
@@ -142,7 +143,11 @@ def evaluate(problem: SweepProblem, rows: pd.DataFrame, start: int = 0, as_is: b
         used_matrix &= matrix
         lo, hi = _bounds(problem, rows, last_col, as_is)
         bf = budget.astype(float)
-        groups = [(name, mask, gmin * bf, gmax * bf) for name, mask, gmin, gmax in problem.groups]
+        # whole-unit group bounds per draw, by allocate()'s own rule (api.group_bounds: min up, max down)
+        groups = []
+        for name, mask, smin, smax in problem.groups:
+            gb = np.array([group_bounds(smin, smax, int(b)) for b in budget], dtype=float).reshape(m, 2)
+            groups.append((name, mask, gb[:, 0], gb[:, 1]))
         ok = feasible_rows(t, lo, hi, bf, groups) & valid
         final = np.zeros((m, problem.n), dtype=np.int64)
         binding = np.zeros((m, problem.n), dtype=np.int8)
@@ -264,8 +269,9 @@ def run_dask(problem: SweepProblem, plan, base_final, on_result, scheduler: str 
     try:
         [pf] = client.scatter([problem], broadcast=True)
         [bf] = client.scatter([base_final], broadcast=True)
-        futures = [client.submit(run_chunk, pf, i, a, b, bf, key=f"ecocomp-sweep-{id(problem):x}-{i}",
-                                 retries=2, pure=False) for i, a, b in plan]
+        run = uuid.uuid4().hex[:12]
+        futures = [client.submit(run_chunk, pf, i, a, b, bf, key=f"ecocomp-sweep-{run}-{i}", retries=2, pure=False)
+                   for i, a, b in plan]
         info = {"engine": "dask", "scheduler": scheduler or "LocalCluster",
                 "workers": len(client.scheduler_info().get("workers", {})),
                 "setup_seconds": round(time.perf_counter() - t0, 3)}

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..allocation.api import LAST_YEAR, Constraints, build_bounds, build_groups
+from ..allocation.api import LAST_YEAR, Constraints, build_bounds, group_shares
 from ..allocation.methods import compute_targets, total_target
 from ..allocation.params import Method, load_method
 from ..money import UNITS
@@ -116,6 +116,10 @@ def build_problem(sc: Scenario, spec: SweepSpec, points: pd.DataFrame, year: int
     from ..run import _constraints, _initial_last_year, scenario_regions
 
     file = _rel(sc.files[-1]) if sc.files else sc.name
+    if sc.spec.get("cascade"):
+        raise InputError("sweeps of a two-tier (cascade) scenario are not supported: sweep its central tier by "
+                         "a scenario without the cascade section", "暂不支持对两级(cascade)情景做扫描",
+                         file=file, key="cascade")
     years = sc.years
     year = year or years[0]
     if year not in years:
@@ -168,19 +172,24 @@ def build_problem(sc: Scenario, spec: SweepSpec, points: pd.DataFrame, year: int
     elif carry:
         regions[LAST_YEAR] = np.nan
     constraints = _constraints(c)
+    ratios = constraints.floor_ratio is not None or constraints.cap_ratio is not None or any(
+        v.path in ("constraints.floor_ratio", "constraints.cap_ratio") for v in spec.varies)
+    if ratios and LAST_YEAR not in regions:
+        raise InputError(f"floor or cap ratios need column '{LAST_YEAR}' (last year's amount, 万元)",
+                         f"按上年比例设上下限需要列 '{LAST_YEAR}'(上年补助额,万元)", column=LAST_YEAR, file=file)
     order = np.argsort(regions["adcode"].to_numpy(dtype=str), kind="stable")
     diag: list = []
     abs_c = Constraints(floors=constraints.floors, caps=constraints.caps, locks=constraints.locks,
                         exclude=constraints.exclude)
     lo_abs, hi_abs, fixed = build_bounds(abs_c, regions, unit, diag)
     codes = np.where(fixed == "locked", LOCKED, np.where(fixed == "excluded", EXCLUDED, 0)).astype(np.int8)
-    groups = build_groups(constraints, regions, 1.0) if constraints.groups else []
+    groups = group_shares(constraints, regions) if constraints.groups else []
     if groups and sc.spec.get("objective", "proportional") == "proportional":
         overlap = sum(g[1].astype(int) for g in groups)
         if np.max(overlap) > 1:
             raise InputError("the proportional objective needs groups that do not overlap",
                              "按比例目标要求各组互不重叠", file=file, key="constraints.groups")
-    groups = [(name, m[order], gmin, gmax) for name, m, gmin, gmax in groups]  # shares of the budget
+    groups = [(name, m[order], smin, smax) for name, m, smin, smax in groups]  # shares (Decimal; max may be None)
     names = (regions["name_zh"].astype(str) if "name_zh" in regions else pd.Series([""] * len(regions)))
     models = [YearModel(y, budgets[y], overrides_for_year(sc.spec.get("overrides") or {}, y)) for y in chain]
     problem = SweepProblem(sc.name, file, method, unit, sc.spec.get("objective", "proportional"),
