@@ -24,14 +24,17 @@ def _read(engine: str, sheets) -> list[list[tuple]]:
 
 def test_xlsxwriter_and_openpyxl_write_the_same_cells():
     df = pd.DataFrame({"adcode": ["530000", "=1+1", "@SUM(A1)"], "final": np.array([1, 22, 333], dtype=np.int64),
-                       "share": [0.5, np.nan, 0.25], "flag": [True, False, True], "name_zh": ["云南省", None, "-x"]})
+                       "share": [0.5, np.nan, 0.25], "target": [1.25, 2.5, 3.75], "flag": [True, False, True], "name_zh": ["云南省", None, "-x"]})
     fast, wb_fast = _read("xlsxwriter", {"t": df, "second": df.head(1)})
     slow, _ = _read("openpyxl", {"t": df, "second": df.head(1)})
     assert fast == slow
     ws = wb_fast["t"]
     assert ws["A3"].value == "'=1+1" and ws["A3"].data_type == "s"  # escaped, written as text
     assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)  # no formula anywhere
-    assert ws["B2"].number_format == "#,##0" and ws["C2"].number_format == "#,##0.00"
+    assert ws["B2"].number_format == "#,##0" and ws["C2"].number_format == "0.0%"
+    assert ws["D2"].number_format == "#,##0.00"
+    inf, _ = _read("xlsxwriter", {"t": df.assign(target=[1.0, np.inf, -np.inf])})
+    assert [row[3] for row in inf[0][1:]] == [1.0, None, None]  # infinities: empty cells (openpyxl writes 'inf')
 
 
 def test_sheets_past_the_row_limit_are_refused_before_writing(tmp_path):
