@@ -20,9 +20,10 @@ LAYERS = {
     "compensation.validate": 2,
     "compensation.data": 3, "compensation.synth": 3,
     "compensation.allocation": 4, "compensation.horizontal": 4,
+    "compensation.calibration": 5,
     "compensation.notice": 5,
     "compensation.scenario": 6,
-    "compensation.compare": 7, "compensation.run": 7,
+    "compensation.compare": 7, "compensation.run": 7, "compensation.gains": 7,
     "compensation.cli": 9,
     "compensation": 9,  # the package __init__ re-exports the public API
 }
