@@ -16,6 +16,7 @@ PAGES = [
     ("ui/pages/allocate.py", "page.allocate", ":material/balance:", "allocate"),
     ("ui/pages/compare.py", "page.compare", ":material/compare_arrows:", "compare"),
     ("ui/pages/region.py", "page.region", ":material/location_on:", "region"),
+    ("ui/pages/drilldown.py", "page.drilldown", ":material/account_tree:", "drilldown"),
     ("ui/pages/horizontal.py", "page.horizontal", ":material/sync_alt:", "horizontal"),
     ("ui/pages/sensitivity.py", "page.sensitivity", ":material/casino:", "sensitivity"),
     ("ui/pages/data.py", "page.data", ":material/table_view:", "data"),

@@ -61,10 +61,38 @@ def compare_runs(base, scen) -> dict[str, pd.DataFrame]:
         totals["bucket"] = bucket(totals["difference"], totals["baseline"])
     else:
         totals = pd.DataFrame()
-    return {"differences": diffs, "buckets": pd.DataFrame(buckets), "multi_year_totals": totals,
-            "changes": pd.DataFrame(describe_changes(base.scenario.spec, scen.scenario.spec)
-                                    + parameter_changes(base, scen),
-                                    columns=["key", "baseline", "scenario", "change_en", "change_zh"])}
+    out = {"differences": diffs, "buckets": pd.DataFrame(buckets), "multi_year_totals": totals,
+           "changes": pd.DataFrame(describe_changes(base.scenario.spec, scen.scenario.spec)
+                                   + parameter_changes(base, scen),
+                                   columns=["key", "baseline", "scenario", "change_en", "change_zh"])}
+    cascades = [y for y in years if getattr(base.results[y], "cascade", None) is not None
+                and getattr(scen.results[y], "cascade", None) is not None]
+    if cascades:
+        out.update(county_comparison({y: base.results[y].cascade.counties for y in cascades},
+                                     {y: scen.results[y].cascade.counties for y in cascades}))
+    return out
+
+
+def county_comparison(base: dict, scen: dict) -> dict[str, pd.DataFrame]:
+    """Two-tier runs: county differences (the lines a province holds included, so each province's rows still
+    add up to its tier-1 difference) and winners/losers among counties per province, by year."""
+    frames, rows = [], []
+    for y in base:
+        b, s = base[y], scen[y]
+        d = region_diff(b, s)
+        parent = pd.concat([b, s])[["adcode", "parent_adcode", "province_zh", "level"]].drop_duplicates("adcode")
+        d = d.merge(parent, on="adcode", how="left")
+        d.insert(0, "year", y)
+        frames.append(d)
+        c = d[d["level"] != "province_held"]
+        counts = c.groupby(["parent_adcode", "province_zh", "bucket"])["difference"].agg(["size", "sum"])
+        for p, name in c[["parent_adcode", "province_zh"]].drop_duplicates().itertuples(index=False):
+            for label, zh in BUCKETS:
+                n, total = (counts.loc[(p, name, label)] if (p, name, label) in counts.index else (0, 0))
+                rows.append({"year": y, "parent_adcode": p, "province_zh": name, "bucket": label, "bucket_zh": zh,
+                             "counties": int(n), "difference": int(total)})
+    diffs = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return {"county_differences": diffs, "county_buckets": pd.DataFrame(rows)}
 
 
 def parameter_changes(base, scen) -> list[dict]:

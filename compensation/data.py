@@ -20,6 +20,7 @@ DEFAULT_REGIONS = DATA_DIR / "provinces.csv"
 COUNTY_SKELETON = DATA_DIR / "counties_skeleton.csv"
 MAP_TOPOJSON = DATA_DIR / "map" / "china_provinces_simplified.topo.json"
 MARITIME_GEOJSON = DATA_DIR / "map" / "china_maritime_boundary.geojson"
+COUNTY_MAP_TOPOJSON = DATA_DIR / "map" / "china_counties_simplified.topo.json"  # data/map/build_county_map.py
 # Reference tables shipped beside the region data: one value per row with its year, status and source.
 REFERENCE_TABLES = {
     "province_indicators": DATA_DIR / "province_indicators.csv",

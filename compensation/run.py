@@ -43,6 +43,7 @@ class YearResult:
     horizontal: object | None = None  # compensation.horizontal result
     net: pd.DataFrame | None = None
     seconds: float = 0.0
+    cascade: object | None = None  # compensation.cascade.CascadeResult of a two-tier scenario
 
 
 @dataclass
@@ -95,7 +96,11 @@ class RunResult:
     def _tables(self) -> dict[str, pd.DataFrame]:
         out = {"summary": self.summary}
         for y, r in self.results.items():
-            out[f"allocation_{y}"] = r.allocation.table
+            if r.cascade is not None:  # two tiers: the province table (tier 1 + tier-2 totals) and the counties
+                out[f"allocation_province_{y}"] = r.cascade.provinces
+                out[f"allocation_county_{y}"] = r.cascade.counties
+            else:
+                out[f"allocation_{y}"] = r.allocation.table
             out[f"marginal_{y}"] = r.allocation.marginal
             by_function = r.allocation.marginal_by_function
             if len(by_function):
@@ -232,6 +237,8 @@ def compute(sc: Scenario, years: list[int] | None = None, progress=None, regions
     from .allocation import allocate
 
     years = sorted(set(years or sc.years))
+    if sc.spec.get("cascade"):
+        return compute_cascade(sc, years, progress, regions, overrides)
     unit = sc.unit
     file = _rel(sc.files[-1]) if sc.files else sc.name
     regions = scenario_regions(sc) if regions is None else regions
@@ -296,6 +303,67 @@ def compute(sc: Scenario, years: list[int] | None = None, progress=None, regions
             regions[LAST_YEAR_COL] = regions["adcode"].map(final).to_numpy(dtype=float) * UNITS[unit] / \
                 UNITS[LAST_YEAR_UNIT]
         carried_in = res.carried_out
+        if progress and y in years:
+            progress(sc.name, y, yr.seconds)
+    out.hash, out.hashed = input_hash(sc, list(years))
+    return out
+
+
+def compute_cascade(sc: Scenario, years: list[int], progress=None, regions: pd.DataFrame | None = None,
+                    overrides: dict | None = None) -> RunResult:
+    """A two-tier scenario (``cascade:`` section): central pool → provinces → counties, year by year from the
+    scenario's first year (with ``cascade.carry_over`` each year's county amounts are next year's "last year").
+
+    The scenario's ``method``, ``constraints``, ``objective`` and ``overrides`` are tier 1's; ``data`` is the
+    county data. A tier-1 allocation that is infeasible stops the run (as in a one-tier run); an infeasible
+    province at tier 2 is reported in the province table and held at province level."""
+    from .cascade import counties_by_province, run_cascade, tier1_amounts_from_section, tier2_from_section
+
+    c = sc.spec["cascade"]
+    unit = sc.unit
+    file = _rel(sc.files[-1]) if sc.files else sc.name
+    todo = [y for y in sc.years if y <= max(years)] if c.get("carry_over") else list(years)
+    given = c.get("tier1_amounts")
+    rep = Report()
+    budgets = {} if given else budget_for_years(sc.spec, todo, unit, file, rep)
+    rep.raise_if_errors()
+    counties = (scenario_regions(sc) if regions is None else regions).copy()
+    tier2 = tier2_from_section(c)
+    constraints = _constraints(sc.spec.get("constraints") or {})
+    split = counties_by_province(counties)
+    out = RunResult(sc, list(years), unit)
+    for y in todo:
+        t0 = time.perf_counter()
+        ov = overrides_for_year(sc.spec.get("overrides") or {}, y)
+        ov.update(overrides or {})
+        try:
+            amounts = None
+            if given:
+                path = resolve_path(given["file"], sc) if given.get("file") else None
+                amounts = tier1_amounts_from_section(given, unit, y, path)
+            res = run_cascade(counties, budgets.get(y, 0), unit, y, sc.spec["method"],
+                              c.get("tier1_basis", "counties"), constraints,
+                              sc.spec.get("objective", "proportional"), ov, amounts, tier2,
+                              time_limit=sc.spec.get("time_limit", 30), split=split)
+        except InputError as exc:
+            raise exc.located(file=file, year=y) from None
+        if not res.tier1.ok:
+            bad = Report()
+            for p in res.diagnostics:
+                if p.severity == "error":
+                    bad.error(p.message_en, p.message_zh, file=file, key="constraints", year=y)
+            if not bad.errors:
+                bad.error("tier 1 of the cascade is infeasible", "一级分配不可行", file=file, key="constraints", year=y)
+            raise InputError(bad)
+        yr = YearResult(y, res.pool, res.tier1, None, net_positions(res.provinces, None), time.perf_counter() - t0,
+                        cascade=res)
+        if y in years:
+            out.results[y] = yr
+        if c.get("carry_over"):
+            final = res.counties.set_index("adcode")["final"]
+            counties[LAST_YEAR_COL] = counties["adcode"].astype(str).map(final).to_numpy(dtype=float) \
+                * UNITS[unit] / UNITS[LAST_YEAR_UNIT]
+            split = counties_by_province(counties)
         if progress and y in years:
             progress(sc.name, y, yr.seconds)
     out.hash, out.hashed = input_hash(sc, list(years))
@@ -378,6 +446,10 @@ def year_summary(r: YearResult, unit: str) -> dict:
         s = r.horizontal.settlement
         row["horizontal_moved"] = int(s["amount"].sum()) if len(s) else 0
         row["horizontal_status"] = r.horizontal.status
+    if r.cascade is not None:
+        from .cascade import summary_row
+
+        row.update(summary_row(r.cascade))
     return row  # timings go to manifest.json only, so that tables are byte-identical between runs
 
 

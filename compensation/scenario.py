@@ -17,6 +17,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from pathlib import Path
 
+from .cascade import SECTION_SPEC as CASCADE_SPEC
+from .cascade import Tier2
+from .cascade import check_section as check_cascade
+from .cascade import normalise_section as normalise_cascade
 from .data import DATA_DIR, MODELS_DIR, ROOT, SCENARIOS_DIR
 from .io import name_problem, read_yaml
 from .money import BUDGET_ROUNDING, parse_amount, unit_name, whole_amount
@@ -50,6 +54,7 @@ SPEC = {
     },
     "horizontal": {"agreements": (list,), "monitoring": (str,), "capacity_ratio": (int, float),
                    "objective": (str,), "links": (str,), "time_limit": (int, float)},
+    "cascade": CASCADE_SPEC,  # two-tier allocation (compensation/cascade.py, docs/cascade.md)
 }
 DATA_SPEC = {"synthetic": {"seed": (int,), "scale": (int,)}}
 GROUP_KEYS = {"name", "members", "min_share", "max_share"}
@@ -223,6 +228,8 @@ def load_scenario(ref) -> Scenario:
     header = docs[-1][1].get("scenario", {})
     spec["scenario"] = dict(header)
     spec["scenario"]["name"] = header.get("name", path.stem)
+    if isinstance(spec.get("cascade"), dict):
+        spec["cascade"] = normalise_cascade(spec["cascade"])
     sc = Scenario(spec["scenario"]["name"], spec, path, [p for p, _ in docs])
     validate_scenario(sc).raise_if_errors()
     return sc
@@ -379,7 +386,12 @@ def validate_scenario(sc: Scenario) -> Report:
     if spec.get("objective", "proportional") not in OBJECTIVES:
         rep.error("unknown objective", "未知的优化目标", file=file, key="objective",
                   expected=" or ".join(OBJECTIVES), found=repr(spec.get("objective")))
-    budgets = budget_for_years(spec, [y for y in years if YEAR_MIN <= y <= YEAR_MAX], unit, file, rep)
+    if (spec.get("cascade") or {}).get("tier1_amounts") is None:
+        budgets = budget_for_years(spec, [y for y in years if YEAR_MIN <= y <= YEAR_MAX], unit, file, rep)
+    else:  # the pool is the total of the given province amounts
+        budgets = {}
+    if isinstance(spec.get("cascade"), dict):
+        check_cascade(spec["cascade"], file, rep, exists=lambda f: resolve_path(f, sc).is_file())
     _check_values(spec, file, rep)
     _check_constraints(spec.get("constraints") or {}, budgets, file, rep)
     _check_files(sc, file, rep)
@@ -595,6 +607,15 @@ def input_files(sc: Scenario) -> dict[str, Path]:
     if isinstance(ily, dict) and ily.get("scenario"):
         for k, p in input_files(load_scenario(ily["scenario"])).items():
             files.setdefault(f"initial_last_year/{k}", p)
+    cas = sc.spec.get("cascade") or {}
+    tier2 = [cas.get("tier2_method", Tier2.default_method)] if cas else []
+    for m in [*tier2, *(cas.get("by_province") or {}).values()]:
+        if m:
+            mpath = Path(m) if Path(m).is_file() else MODELS_DIR / "methods" / f"{m}.yaml"
+            if mpath.exists():
+                files.setdefault(f"method:{m}", mpath)
+    if (cas.get("tier1_amounts") or {}).get("file"):
+        files[f"tier1_amounts:{cas['tier1_amounts']['file']}"] = resolve_path(cas["tier1_amounts"]["file"], sc)
     return files
 
 

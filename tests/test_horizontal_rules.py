@@ -123,7 +123,7 @@ GX, GD = "450000", "440000"
 
 
 def jiuzhou(n_good, year=2019, good="III", bad="IV"):
-    return mon(monthly_table("石角", year, water_class=[good] * n_good + [bad] * (12 - n_good)))
+    return mon(monthly_table("山角", year, water_class=[good] * n_good + [bad] * (12 - n_good)))
 
 
 def test_pass_rate_all_or_nothing_met():

@@ -21,6 +21,7 @@ LAYERS = {
     "compensation.data": 3, "compensation.synth": 3,
     "compensation.allocation": 4, "compensation.horizontal": 4,
     "compensation.calibration": 5,
+    "compensation.cascade": 5,
     "compensation.notice": 5,
     "compensation.scenario": 6,
     "compensation.compare": 7, "compensation.run": 7, "compensation.gains": 7,

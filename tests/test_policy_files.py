@@ -59,3 +59,77 @@ def test_parana_p_is_an_assumption():
     m = load_method("parana_icms_ecologico")
     assert [s for (_, _, s) in m.parameters["weights.ccb"].values] == ["assumption"]
     assert "weights.ccb" in m.summary()["assumption_parameters"]
+
+
+# --- horizontal agreements -------------------------------------------------------------------------------
+
+def test_snwd_henan_source_area_case_to_the_hundredth_of_a_wan():
+    # published study case: 24,387.43万 for the Henan source area, paid 北京 19.5%, 天津 10.5%, 河北 31.5%,
+    # 河南 38.5% (河南 pays its own source area, a party of its own: "410000/水源区"). By hand:
+    # 24,387.43 × .195 = 4,755.55; × .105 = 2,560.68; × .315 = 7,682.04; × .385 = 9,389.16 (万元, to 0.01)
+    res = run_horizontal(["snwd_henan_source_area"], None, 2020, unit="元")  # no monitoring data needed
+    got = {r.payer: r.amount for r in res.ledger.itertuples()}
+    assert set(res.ledger["payee"]) == {"410000/水源区"}
+    assert {k: round(v / 1e4, 2) for k, v in got.items()} == {
+        "110000": 4755.55, "120000": 2560.68, "130000": 7682.04, "410000": 9389.16}
+    assert sum(got.values()) == 243_874_300  # 24,387.43万 exactly, in 元
+    pos = res.net_positions.set_index("adcode")
+    assert pos.loc["410000/水源区", "net"] == 243_874_300 and pos.loc["410000", "net"] == -93_891_605
+    assert res.status == "optimal"
+
+
+def test_monitoring_needed_only_by_rules_that_read_it():
+    from compensation.problems import InputError
+
+    with pytest.raises(InputError, match="monitoring data are needed by lushui"):
+        run_horizontal(["lushui", "snwd_henan_source_area"], None, 2020)
+
+
+def _ting(year_classes: dict[int, list[str]]) -> pd.DataFrame:
+    return pd.concat([monthly_table("汀江跨省断面", y, water_class=c) for y, c in year_classes.items()],
+                     ignore_index=True)
+
+
+FJ, GD = "350000", "440000"
+
+
+def test_tingjiang_stable_water_with_one_bad_month_downstream_pays():
+    # 11 months class II and one class IV: the year's class (median month) is II, stable at standard → 广东 pays
+    # 福建 the 1亿 (before: the 100% monthly target made one bad month send 1亿 the other way)
+    mon = _ting({2016: ["II"] * 11 + ["IV"]})
+    res = run_horizontal(["tingjiang_hanjiang"], mon, 2016)
+    assert [(r.payer, r.payee, r.amount) for r in res.ledger.itertuples()] == [(GD, FJ, 10000)]
+
+
+def test_tingjiang_deteriorating_upstream_pays_improving_downstream_pays():
+    # 2017 class IV all year after a class-III 2016: deteriorating → 福建 pays 广东 1亿
+    mon = _ting({2016: ["III"] * 12, 2017: ["IV"] * 12})
+    res = run_horizontal(["tingjiang_hanjiang"], mon, 2017)
+    assert [(r.payer, r.payee, r.amount) for r in res.ledger.itertuples()] == [(FJ, GD, 10000)]
+    # 2017 still class IV but better than a class-V 2016, pass rate 3/12 ≥ 0/12: improving → 广东 pays 福建
+    mon = _ting({2016: ["V"] * 12, 2017: ["IV"] * 9 + ["III"] * 3})
+    res = run_horizontal(["tingjiang_hanjiang"], mon, 2017)
+    assert [(r.payer, r.payee, r.amount) for r in res.ledger.itertuples()] == [(GD, FJ, 10000)]
+    assert "improving" in res.ledger["basis"].iloc[0]
+
+
+def test_jiuzhou_round2_section_is_shanjiao_with_five_indicators():
+    ag = load_agreement("jiuzhou_round2")
+    assert [(s["id"], s["indicators"]) for s in ag.sections] == [("山角", ["ph", "codmn", "nh3n", "tp", "bod5"])]
+
+
+def test_jiuzhou_ph_and_bod5_decide_the_class():
+    # by hand (GB 3838-2002): CODMn 4 (II), NH3-N 0.5 (II), TP 0.1 (II) → class II on three indicators;
+    # BOD5 3.5 mg/L is class III (II ≤ 3, III ≤ 4) → the month is class III: meets the class-III target.
+    # pH 9.2 is outside 6–9 → 劣V: the month fails. 2018 target 75%: 9 months pass = 75% → target met,
+    # 广东 pays 广西 1亿; with 4 months at pH 9.2 (8 of 12 = 66.7%) → 广西 pays 广东.
+    base = {"codmn": 4.0, "nh3n": 0.5, "tp": 0.1, "bod5": 3.5}
+    ok = monthly_table("山角", 2018, ph=[7.5] * 9 + [9.2] * 3, **base)
+    res = run_horizontal(["jiuzhou_round2"], ok, 2018)
+    assert [(r.payer, r.payee, r.amount) for r in res.ledger.itertuples()] == [("440000", "450000", 10000)]
+    bad = monthly_table("山角", 2018, ph=[7.5] * 8 + [9.2] * 4, **base)
+    res = run_horizontal(["jiuzhou_round2"], bad, 2018)
+    assert [(r.payer, r.payee, r.amount) for r in res.ledger.itertuples()] == [("450000", "440000", 10000)]
+    # BOD5 4.5 (class IV) every month: no month passes
+    worse = monthly_table("山角", 2018, ph=7.5, **{**base, "bod5": 4.5})
+    assert "pass rate 0.0%" in run_horizontal(["jiuzhou_round2"], worse, 2018).ledger["basis"].iloc[0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from .i18n_drilldown import STRINGS as DRILLDOWN_STRINGS
 from .state import Keys
 
 LANGS = {"zh": "中文", "en": "English"}
@@ -359,6 +360,8 @@ S: dict[str, tuple[str, str]] = {
                       "estimate; illustrative: heuristic split; synthetic: generated."),
     "d.table": ("**数据表**", "**The table**"),
 }
+
+S.update(DRILLDOWN_STRINGS)  # the province drill-down page's strings live in their own file
 
 
 def lang() -> str:

@@ -63,6 +63,15 @@ class Keys:
     D_USE = "d_use"
     D_RESET = "d_reset"
 
+    # Province drill-down (two-tier scenarios)
+    DD_SCENARIO = "dd_scenario"
+    DD_YEAR = "dd_year"
+    DD_PROVINCE = "dd_province"
+    DD_MAP = "dd_map"  # the province map (a click selects the province)
+    DD_METHOD = "dd_method"
+    DD_RETENTION = "dd_retention_pct"
+    DD_COUNTY = "dd_county"
+
     @staticmethod
     def param(path: str) -> str:
         return f"{Keys.PARAM_PREFIX}{path}"

@@ -58,11 +58,25 @@ def cmd_run(args) -> int:
 def _print_top(folder: Path, summary: pd.DataFrame, n: int = 5) -> None:
     """The largest amounts of the last year, so the terminal shows who gets what at a glance."""
     year, unit = int(summary["year"].iloc[-1]), summary["unit"].iloc[-1]
-    table = pd.read_csv(folder / f"allocation_{year}.csv", encoding="utf-8-sig", dtype={"adcode": str})
+    two_tier = (folder / f"allocation_province_{year}.csv").exists()
+    stem = f"allocation_province_{year}" if two_tier else f"allocation_{year}"
+    table = pd.read_csv(folder / f"{stem}.csv", encoding="utf-8-sig", dtype={"adcode": str})
     top = table.nlargest(n, "final")
     print(f"  largest {year} amounts 补助额最高的地区:")
     for _, r in top.iterrows():
         print(f"    {r['name_zh']} ({r['adcode']}): {int(r['final']):,} {unit} ({r['share']:.1%})")
+    if two_tier:
+        _print_cascade(folder, year, unit, table)
+
+
+def _print_cascade(folder: Path, year: int, unit: str, provinces: pd.DataFrame) -> None:
+    """Tier 2 at a glance: counties funded, and every province whose tier 2 failed, in words."""
+    counties = pd.read_csv(folder / f"allocation_county_{year}.csv", encoding="utf-8-sig", dtype={"adcode": str})
+    c = counties[counties["level"] != "province_held"]
+    print(f"  tier 2 二级分配: {len(c):,} counties 县 in {int((provinces['counties'] > 0).sum())} provinces; "
+          f"held at province level 省级留存 {int(provinces['held'].sum()):,} {unit}")
+    for _, r in provinces[provinces["tier2_status"].fillna("") != "optimal"].iterrows():
+        print(f"    ! {r['message_zh']} / {r['message_en']}", file=sys.stderr)
 
 
 def _print_summary(name: str, summary: pd.DataFrame) -> None:
@@ -93,7 +107,11 @@ def cmd_explain(args) -> int:
         raise InputError(f"year {year} is not one of the scenario's years ({sc.years[0]}–{sc.years[-1]})",
                          f"{year} 年不在情景年份内", file=str(sc.path), key="years", year=year)
     res = compute(sc, [y for y in sc.years if y <= year])
-    print(res.results[year].allocation.explain(args.region, lang=args.lang))
+    r = res.results[year]
+    if r.cascade is not None:  # a two-tier scenario: a county (or a province) explained through both tiers
+        print(r.cascade.explain(args.region, lang=args.lang))
+    else:
+        print(r.allocation.explain(args.region, lang=args.lang))
     return 0
 
 
@@ -174,6 +192,11 @@ def _print_comparison(base_sc, sc, c) -> None:
         g = gains_losses(d, sc.unit)
         print(f"  {y} who gains, who loses: {g['text_en']}")
         print(f"  {y} 增减情况:{g['text_zh']}")
+    cb = c.get("county_buckets")
+    if cb is not None and len(cb):  # two-tier runs: winners and losers among counties
+        for y, g in cb.groupby("year"):
+            n = g.groupby("bucket", sort=False)["counties"].sum()
+            print(f"  {y} counties 县: " + "; ".join(f"{k} {int(v)}" for k, v in n.items()))
 
 
 def cmd_sweep(args) -> int:

@@ -121,8 +121,8 @@ def _check(doc: dict, name: str) -> Report:
             rep.error(f"parameter '{pname}' needs a 'value'", f"参数 '{pname}' 缺少 value", file=name, column=pname)
             continue
         if p.get("status") not in PARAM_STATUSES:
-            rep.error(f"parameter '{pname}' needs status published or assumption",
-                      f"参数 '{pname}' 的 status 应为 published 或 assumption", file=name, column=pname,
+            rep.error(f"parameter '{pname}' needs status published, assumption or conflicting",
+                      f"参数 '{pname}' 的 status 应为 published、assumption 或 conflicting", file=name, column=pname,
                       found=str(p.get("status")))
         if p.get("source") and p["source"] not in doc["sources"]:
             rep.error(f"parameter '{pname}' cites unknown source '{p['source']}'",
@@ -136,18 +136,37 @@ def _check(doc: dict, name: str) -> Report:
     for s in doc["sources"].values():
         if not isinstance(s, dict) or not s.get("title"):
             rep.error("every source needs a document title", "每个来源都需要文件标题", file=name, column="sources")
+    keys = []
     for i, party in enumerate(doc.get("parties") or []):
         code = str(party.get("adcode", ""))
         if not (len(code) == 6 and code.isdigit()):
             rep.error(f"party {i + 1} needs a 6-digit adcode", f"第 {i + 1} 个参与方需要 6 位行政区划代码",
                       file=name, column="parties", found=code)
+        area = party.get("area")
+        if area is not None and (not isinstance(area, str) or not area.strip() or "/" in area):
+            rep.error(f"party {i + 1}: 'area' must be a short name without '/' (a named area inside {code})",
+                      f"第 {i + 1} 个参与方:area 应为不含 '/' 的区域名称", file=name, column="parties", found=repr(area))
+        keys.append(party_key(party))
+    dup = sorted({k for k in keys if keys.count(k) > 1})
+    if dup:
+        rep.error(f"party {dup[0]} is listed twice (give a named area inside a region its own 'area')",
+                  f"参与方 {dup[0]} 重复(区域内的特定地区请用 area 区分)", file=name, column="parties", found=dup[0])
     return rep
+
+
+def party_key(party: dict) -> str:
+    """A party's key in ledgers and net positions: its adcode (a province, prefecture or county), or
+    ``adcode/area`` for a named area inside it (e.g. ``410000/水源区``, Henan's source area of the South-to-North
+    middle route, a party of its own even where the province pays it)."""
+    code = str(party.get("adcode", ""))
+    area = party.get("area")
+    return f"{code}/{str(area).strip()}" if area else code
 
 
 def _from_doc(doc: dict, name: str) -> Agreement:
     _check(doc, name).raise_if_errors()
     parties = pd.DataFrame(
-        [{"adcode": str(p["adcode"]), "name_zh": p.get("name_zh", str(p["adcode"])), "role": p.get("role", "")}
+        [{"adcode": party_key(p), "name_zh": p.get("name_zh", party_key(p)), "role": p.get("role", "")}
          for p in doc["parties"]])
     per = doc["period"]
     return Agreement(

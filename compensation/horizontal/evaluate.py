@@ -111,6 +111,8 @@ def monthly_compliance(ag: Agreement, mon: pd.DataFrame, year: int, regions=None
 
 
 def pass_rate(ag: Agreement, mon: pd.DataFrame, year: int, regions=None) -> list[dict]:
+    if ag.params.get("direction_rule", {}).get("value") == "stable_or_improving":
+        return _stable_or_improving(ag, mon, year)
     sec = ag.sections[0]
     ind = _indicators(sec)
     target_class = ag.value("target_class")
@@ -135,6 +137,35 @@ def pass_rate(ag: Agreement, mon: pd.DataFrame, year: int, regions=None) -> list
     if up_pays > 0:
         out.append(_row(ag, up["adcode"], down["adcode"], float(up_pays), f"{basis}: {nu} pays {nd}"))
     return out
+
+
+def _stable_or_improving(ag: Agreement, mon: pd.DataFrame, year: int) -> list[dict]:
+    """Tingjiang–Hanjiang: downstream pays the transfer when the water is stable at standard or improving,
+    upstream pays it when the water deteriorates (rules.stable_or_improving)."""
+    sec = ag.sections[0]
+    ind = _indicators(sec)
+    target_class = ag.value("target_class")
+    cls = month_classes(mon, sec["id"], year, ind)
+    rate = float(rules.pass_rate(cls, target_class))
+    c_year = annual_class(mon, sec["id"], year, ind)
+    has_prev = ((mon["section"] == sec["id"]) & (mon["year"] == int(year) - 1)).sum() == 12
+    if has_prev:
+        prev_rate = float(rules.pass_rate(month_classes(mon, sec["id"], year - 1, ind), target_class))
+        prev_class = float(annual_class(mon, sec["id"], year - 1, ind))
+    else:
+        prev_rate = prev_class = float("nan")
+    down = float(rules.stable_or_improving(c_year <= target_class, rate, prev_rate, c_year, prev_class))
+    transfer = ag.value("transfer")
+    up, dn = ag.party("upstream"), ag.party("downstream")
+    nu, nd = _short(up["name_zh"]), _short(dn["name_zh"])
+    prev_txt = (f"; last year pass rate {prev_rate:.1%}, class {class_name(int(prev_class))}" if has_prev
+                else "; no data for last year")
+    basis = (f"annual class {class_name(c_year)} (target {class_name(target_class)}), monthly pass rate "
+             f"{rate:.1%}{prev_txt}")
+    if down:
+        why = "stable at standard" if c_year <= target_class else "improving"
+        return [_row(ag, dn["adcode"], up["adcode"], transfer, f"{basis}: {why}, {nd} pays {nu}")]
+    return [_row(ag, up["adcode"], dn["adcode"], transfer, f"{basis}: deteriorating, {nu} pays {nd}")]
 
 
 def pooled_fund(ag: Agreement, mon: pd.DataFrame, year: int, regions=None) -> list[dict]:
@@ -206,6 +237,9 @@ def quantity_quality(ag: Agreement, mon: pd.DataFrame, year: int, regions=None) 
 
 
 def beneficiary_shares(ag: Agreement, mon, year: int, regions=None, diagnostics=None) -> list[dict]:
+    fixed = ag.params.get("shares", {}).get("value")
+    if fixed:  # beneficiary shares given by the agreement or study (e.g. 北京 19.5%, 天津 10.5%, 河北 31.5%, 河南 38.5%)
+        return _fixed_beneficiary_shares(ag, {str(k): float(v) for k, v in fixed.items()})
     water = {str(k): float(v) for k, v in ag.value("water_use_100m_m3").items()}
     bens = list(water)
     alpha = float(ag.value("water_weight"))
@@ -233,6 +267,30 @@ def beneficiary_shares(ag: Agreement, mon, year: int, regions=None, diagnostics=
             if m[j, k] > 0:
                 out.append(_row(ag, b, s, m[j, k], f"beneficiary share {w[j]:.2%} ({how}): "
                                                    f"{_short(names.get(b, b))} pays {_short(names.get(s, s))}"))
+    return out
+
+
+def _fixed_beneficiary_shares(ag: Agreement, shares: dict[str, float]) -> list[dict]:
+    """M[j, k] = total × share_j × source share_k with the beneficiary shares given (they must add up to 1)."""
+    total_share = sum(shares.values())
+    if abs(total_share - 1.0) > 1e-9:
+        raise InputError(f"agreement '{ag.id}': beneficiary shares add up to {total_share:g}, not 1",
+                         f"协议 '{ag.id}':受益方分担比例之和为 {total_share:g},不等于 1", file=ag.path,
+                         column="shares", expected="1", found=f"{total_share:g}")
+    src = {str(k): float(v) for k, v in ag.value("source_shares").items()}
+    unknown = [c for c in [*shares, *src] if c not in set(ag.parties["adcode"])]
+    if unknown:
+        raise InputError(f"agreement '{ag.id}': {', '.join(unknown)} is not a party of the agreement",
+                         f"协议 '{ag.id}':{', '.join(unknown)} 不是协议参与方", file=ag.path, column="parties")
+    bens = list(shares)
+    m = rules.beneficiary_shares(ag.value("total"), [shares[b] for b in bens], list(src.values()))
+    names = ag.names()
+    out = []
+    for j, b in enumerate(bens):
+        for k, sk in enumerate(src):
+            if m[j, k] > 0:
+                out.append(_row(ag, b, sk, m[j, k], f"beneficiary share {shares[b]:.2%} (given): "
+                                                    f"{_short(names.get(b, b))} pays {names.get(sk, sk)}"))
     return out
 
 

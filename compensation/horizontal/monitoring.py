@@ -3,7 +3,8 @@
 Columns (English or the Chinese header in brackets):
   section [断面] · year [年] · month [月] (1–12) · water_class [水质类别] (I, II, III, IV, V, 劣V; optional when
   concentrations are given) · codmn_mg_l [高锰酸盐指数] · cod_mg_l [化学需氧量] · nh3n_mg_l [氨氮] · tp_mg_l [总磷] ·
-  tn_mg_l [总氮] · inflow_100m_m3 [入境水量] (亿m³ in the month; for quantity rules).
+  tn_mg_l [总氮] · bod5_mg_l [五日生化需氧量] · ph [pH值] · inflow_100m_m3 [入境水量] (亿m³ in the month; for quantity
+  rules).
 Classes follow GB 3838-2002 (地表水环境质量标准), table 1; a month's class from concentrations is the worst
 class over the indicators an agreement names."""
 
@@ -15,8 +16,8 @@ import pandas as pd
 from ..io import read_table
 from ..problems import InputError, Report
 
-INDICATORS = ("codmn", "cod", "nh3n", "tp", "tn")
-CONC_COLUMNS = {k: f"{k}_mg_l" for k in INDICATORS}
+INDICATORS = ("codmn", "cod", "nh3n", "tp", "tn", "bod5", "ph")
+CONC_COLUMNS = {**{k: f"{k}_mg_l" for k in INDICATORS if k != "ph"}, "ph": "ph"}  # pH has no unit
 # GB 3838-2002 table 1 upper limits (mg/L) for classes I..V; a value above the class V limit is 劣V (class 6).
 # TP: river limits; TN: the standard's lake/reservoir limits (the only TN limits it gives).
 GB3838_LIMITS = {
@@ -25,7 +26,10 @@ GB3838_LIMITS = {
     "nh3n": (0.15, 0.5, 1.0, 1.5, 2.0),
     "tp": (0.02, 0.1, 0.2, 0.3, 0.4),
     "tn": (0.2, 0.5, 1.0, 1.5, 2.0),
+    "bod5": (3.0, 3.0, 4.0, 6.0, 10.0),
 }
+# pH: GB 3838-2002 gives 6–9 for every class I–V; outside that range the water fails every class (劣V).
+PH_RANGE = (6.0, 9.0)
 CLASS_NAMES = ("I", "II", "III", "IV", "V", "劣V")
 _ROMAN = str.maketrans({"Ⅰ": "I", "Ⅱ": "II", "Ⅲ": "III", "Ⅳ": "IV", "Ⅴ": "V"})
 _CLASS_ALIASES = {**{name: i + 1 for i, name in enumerate(CLASS_NAMES)}, **{str(i): i for i in range(1, 7)}}
@@ -42,7 +46,7 @@ def parse_class(text: str) -> int:
 HEADER_ALIASES = {
     "断面": "section", "年": "year", "年份": "year", "月": "month", "月份": "month", "水质类别": "water_class",
     "高锰酸盐指数": "codmn_mg_l", "化学需氧量": "cod_mg_l", "氨氮": "nh3n_mg_l", "总磷": "tp_mg_l", "总氮": "tn_mg_l",
-    "入境水量": "inflow_100m_m3",
+    "五日生化需氧量": "bod5_mg_l", "pH值": "ph", "入境水量": "inflow_100m_m3",
 }
 NUMERIC = [*CONC_COLUMNS.values(), "inflow_100m_m3"]
 
@@ -52,7 +56,11 @@ def class_name(num: int) -> str:
 
 
 def concentration_class(indicator: str, conc) -> np.ndarray:
-    """GB 3838-2002 class (1 = I … 6 = 劣V) of concentrations; a value exactly at a limit belongs to that class."""
+    """GB 3838-2002 class (1 = I … 6 = 劣V) of concentrations; a value exactly at a limit belongs to that class.
+    pH within 6–9 meets every class (1); outside it, 劣V (6)."""
+    if indicator == "ph":
+        v = np.round(np.asarray(conc, dtype=float), 9)
+        return np.where((v >= PH_RANGE[0]) & (v <= PH_RANGE[1]), 1, 6)
     limits = np.asarray(GB3838_LIMITS[indicator])
     # round away float noise of averaging (12 × 0.1 / 12 = 0.10000000000000002 is still at the class-II limit)
     return np.searchsorted(limits, np.round(np.asarray(conc, dtype=float), 9), side="left") + 1

@@ -85,6 +85,20 @@ def pass_rate_settlement(rate, target_rate, annual_ok, transfer, partial_rule="a
     return float(transfer) * completion, float(transfer) * (1.0 - completion)
 
 
+def stable_or_improving(annual_ok, rate, prev_rate, annual_class, prev_class) -> np.ndarray:
+    """Two-way rule of Tingjiang–Hanjiang: the water is *stable at standard* (annual-mean class meets the target)
+    or *improving* (monthly pass rate not below last year's and annual class not worse than last year's) →
+    downstream pays (1); otherwise it deteriorates → upstream pays (0). A missing previous year (NaN) cannot show
+    an improvement."""
+    annual_ok = np.asarray(annual_ok, dtype=bool)
+    prev_rate = np.asarray(prev_rate, dtype=float)
+    prev_class = np.asarray(prev_class, dtype=float)
+    improving = (~np.isnan(prev_rate) & ~np.isnan(prev_class)
+                 & (np.asarray(rate, dtype=float) >= np.nan_to_num(prev_rate, nan=np.inf) - TOL)
+                 & (np.asarray(annual_class, dtype=float) <= np.nan_to_num(prev_class, nan=-np.inf)))
+    return (annual_ok | improving).astype(float)
+
+
 # 5. pooled fund (Chishui) --------------------------------------------------------------------------------
 
 def pooled_fund(pool, contribution_ratio, allocation_ratio, routes, failed, forfeit_routed=False):

@@ -65,7 +65,13 @@ def run_horizontal(agreements, monitoring, year: int, regions: pd.DataFrame | No
     if not ags and extra_obligations is None:
         raise InputError("no agreements given", "未指定协议", column="agreements")
     mon = monitoring
-    if mon is None and not ags:
+    needing = [ag for ag in ags if ag.sections]  # rules that read monitoring sections
+    if mon is None and needing:
+        raise InputError(f"monitoring data are needed by {', '.join(a.id for a in needing)} (sections "
+                         f"{', '.join(str(s['id']) for a in needing for s in a.sections)})",
+                         f"{', '.join(a.id for a in needing)} 需要监测数据(断面 "
+                         f"{'、'.join(str(s['id']) for a in needing for s in a.sections)})", column="monitoring")
+    if mon is None:  # no agreement reads monitoring data (e.g. beneficiary shares)
         mon = pd.DataFrame()
     elif not (isinstance(mon, pd.DataFrame) and {"class_num", "row"} <= set(mon.columns)):
         # a shared monitoring file may hold sections of other shipped agreements too

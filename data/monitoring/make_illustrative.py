@@ -13,7 +13,7 @@ LEVELS = {
     "街口": (2.0, 9.0, 0.10, 0.030, 1.30),
     "刘庄": (3.5, 16.0, 0.45, 0.11, 3.0),
     "金鱼石": (3.8, 15.0, 0.80, 0.15, 1.8),
-    "石角": (4.5, 18.0, 0.70, 0.19, 2.0),
+    "山角": (4.5, 18.0, 0.70, 0.19, 2.0),
     "汀江跨省断面": (2.5, 12.0, 0.35, 0.08, 1.2),
     "东江跨省断面": (2.2, 11.0, 0.25, 0.06, 1.1),
     "清水铺": (2.0, 10.0, 0.30, 0.07, 1.0),
@@ -22,6 +22,9 @@ LEVELS = {
     "白河入境": (2.8, 11.0, 0.25, 0.03, 0.8),
 }
 INFLOW = {"潮河入境": 0.14, "白河入境": 0.16}  # 亿m³ per month, illustrative
+# sections whose agreement also assesses pH and BOD5 (Jiuzhou round 2 at 山角): typical pH, BOD5 (mg/L); drawn
+# from a second generator so the other columns stay as they were
+EXTRA = {"山角": (7.4, 3.2)}
 
 
 OUT = Path(__file__).with_name("illustrative_monitoring.csv")
@@ -29,6 +32,7 @@ OUT = Path(__file__).with_name("illustrative_monitoring.csv")
 
 def main(out=OUT, seed=20250101):
     rng = np.random.default_rng(seed)
+    rng_extra = np.random.default_rng(seed + 1)
     rows = []
     for sec, lv in LEVELS.items():
         for year in range(2016, 2022):
@@ -39,7 +43,12 @@ def main(out=OUT, seed=20250101):
                 rows.append({"section": sec, "year": year, "month": month, "water_class": "",
                              "codmn_mg_l": round(c[0], 2), "cod_mg_l": round(c[1], 1), "nh3n_mg_l": round(c[2], 3),
                              "tp_mg_l": round(c[3], 3), "tn_mg_l": round(c[4], 2),
-                             "inflow_100m_m3": round(INFLOW[sec] * rng.lognormal(0, 0.3), 3) if sec in INFLOW else ""})
+                             "inflow_100m_m3": round(INFLOW[sec] * rng.lognormal(0, 0.3), 3) if sec in INFLOW else "",
+                             "ph": "", "bod5_mg_l": ""})
+                if sec in EXTRA:
+                    ph, bod5 = EXTRA[sec]
+                    rows[-1]["ph"] = round(ph + rng_extra.normal(0.0, 0.3), 2)
+                    rows[-1]["bod5_mg_l"] = round(bod5 * trend * rng_extra.lognormal(0.0, 0.18), 2)
     pd.DataFrame(rows).to_csv(out, index=False, encoding="utf-8-sig", lineterminator="\n")
     print(f"wrote {out} ({len(rows)} rows)")
 

@@ -18,7 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
-PAGES = ["overview", "allocate", "compare", "region", "horizontal", "sensitivity", "data"]
+PAGES = ["overview", "allocate", "compare", "region", "drilldown", "horizontal", "sensitivity", "data"]
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
 ERROR_SELECTORS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
@@ -233,5 +233,33 @@ def test_uploads_template_round_trip_reload_and_the_notice(server, browser, tmp_
         _settle(page, charts=False)
         assert "省级数据_GBK.csv" in page.locator('[data-testid="stAlert"]').first.inner_text()
         _screenshot(page, "upload_after_reload.png")
+    finally:
+        page.close()
+
+
+def test_drilldown_jiangxi_county_amount_equals_the_cli(server, browser, tmp_path):
+    """Province drill-down: choose 江西省 in the list, then a county; its amount on the page is the one
+    `ecocomp run cascade_2023` writes to allocation_county_2023.csv."""
+    import pandas as pd
+
+    subprocess.run([sys.executable, "-m", "compensation.cli", "run", "cascade_2023", "--out", str(tmp_path / "runs"),
+                    "--formats", "csv", "--quiet"], cwd=ROOT, check=True, capture_output=True)
+    cli = pd.read_csv(next((tmp_path / "runs").glob("cascade_2023-*")) / "allocation_county_2023.csv",
+                      dtype={"adcode": str}, encoding="utf-8-sig").set_index("adcode")
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{server}/drilldown", wait_until="domcontentloaded")
+        _settle(page)
+        for label, choice in (("省份", "江西省 (360000)"), ("县", "婺源县 (361130)")):
+            box = page.locator('[data-testid="stSelectbox"]').filter(has_text=label).last
+            box.click()
+            page.keyboard.type(choice.split(" ")[0])
+            page.get_by_role("option", name=choice).click()
+            _settle(page)
+        metric = page.locator('[data-testid="stMetric"]').filter(has_text="该县最终金额").first
+        shown = int(re.sub(r"[^0-9]", "", metric.inner_text().split("该县最终金额")[-1]))
+        assert shown == int(cli.loc["361130", "final"]) > 0
+        assert "婺源县" in _visible_text(page) and page.locator(ERROR_SELECTORS).count() == 0
+        _screenshot(page, "page_drilldown_jiangxi.png")
     finally:
         page.close()

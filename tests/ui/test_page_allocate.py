@@ -63,7 +63,7 @@ def test_floor_and_cap_ratios_bind_and_are_explained():
     t = table_with(at, "adcode", "final", "binding")
     assert set(t["binding"]) >= {"floor", "cap"}
     assert "不低于上年 95%" in info_text(at) and "不高于上年 110%" in info_text(at)
-    assert any("baseline_2023" in c.value for c in at.caption)
+    assert any("2023 年基线情景" in c.value for c in at.caption)  # last year from the baseline run
 
 
 def test_objective_minimax_reports_solver():
