@@ -180,10 +180,11 @@ def test_pass_rate_settlement_vectorised():
 YN, GZ, SC = "530000", "520000", "510000"
 
 
-def chishui(qsp_ok, lyx_ok, year=2019):
+def chishui(qsp_ok, lyx_ok, year=2019, maotai_ok=True):
     good, bad = "II", "III"
     return mon(monthly_table("清水铺", year, water_class=good if qsp_ok else bad),
-               monthly_table("鲢鱼溪", year, water_class=good if lyx_ok else bad))
+               monthly_table("鲢鱼溪", year, water_class=good if lyx_ok else bad),
+               monthly_table("茅台上游", year, water_class=good if maotai_ok else bad))
 
 
 def net_by_party(ob):
@@ -225,6 +226,23 @@ def test_chishui_both_fail_forfeit_routed():
     ag = load_agreement("chishui", overrides={"forfeit_routed": True})
     ob = evaluate(ag, chishui(False, False), 2019)
     assert net_by_party(ob) == {YN: -2000.0, GZ: -10000.0, SC: 12000.0}
+
+
+def test_chishui_maotai_section_fails():
+    # published: Guizhou and Sichuan each bear 50% of the deduction for the section above 茅台; the amount
+    # (2,000万) and its destination (云南) are assumptions of the file. By hand: allocations 6000 / 8000 / 6000
+    # → 贵州 −1000, 四川 −1000, 云南 +2000 → 8000 / 7000 / 5000; net vs contributions 2000 / 10000 / 8000:
+    # 云南 +6000, 贵州 −3000, 四川 −3000 → 贵州 → 云南 3000, 四川 → 云南 3000
+    ob = evaluate(load_agreement("chishui"), chishui(True, True, maotai_ok=False), 2019)
+    assert flows(ob) == {(GZ, YN): 3000.0, (SC, YN): 3000.0}
+
+
+def test_chishui_deduction_share_is_an_input():
+    # the deducted share is an assumption (1.0); at 0.5, 清水铺 failing moves 3000 of 云南's 6000: allocations
+    # 3000 / 9500 / 7500; net +1000 / −500 / −500 → 贵州 → 云南 500, 四川 → 云南 500
+    ag = load_agreement("chishui", overrides={"deduction_share": 0.5})
+    assert load_agreement("chishui").params["deduction_share"]["status"] == "assumption"
+    assert flows(evaluate(ag, chishui(False, True), 2019)) == {(GZ, YN): 500.0, (SC, YN): 500.0}
 
 
 def test_pooled_fund_conserves_pool():

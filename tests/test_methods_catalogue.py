@@ -194,15 +194,17 @@ def test_protected_area_score_worked_by_hand():
 
 
 def test_india_fc15_worked_by_hand():
-    # worked by hand: per-capita income 300/10 = 30, 100/10 = 10, 100/20 = 5; benchmark the highest (30);
+    # worked by hand, with the benchmark set to the highest income (rank 1; the method's own is the Commission's
+    # third-highest, tested in test_policy_files): per-capita income 300/10 = 30, 100/10 = 10, 100/20 = 5;
     # distance × population: 0, 20×10 = 200, 25×20 = 500 → [0, 2/7, 5/7]
     # key = .45×[0, .2857, .7143] + .15×[.25,.25,.5] (population) + .15×[.1,.1,.8] (area)
     #     + .10×[0,.5,.5] (red line for forest) + .125×[.25,.25,.5] (population for demography)
-    #     + .025×[.25,.5,.25] (revenue/GDP .1, .2, .1)
-    #     = [.09, .274821, .635179] → 10,000万: 900, 2748.21, 6351.79 → 900, 2748, 6352.
+    #     + .025×[.2,.4,.4] (tax effort: revenue/GDP .1, .2, .1 × population 10, 10, 20 = 1, 2, 2)
+    #     = [.08875, .272321, .638929] → 10,000万: 887.5, 2723.21, 6389.29 → 888, 2723, 6389.
     df = table(3, gdp_100m_cny=[300.0, 100, 100], population_10k=[10.0, 10, 20], land_area_km2=[100.0, 100, 800],
                redline_total_km2=[0.0, 50, 50], budget_revenue_100m_cny=[30.0, 20, 10])
-    assert run(df, "india_fc15", budget=10_000).table["final"].tolist() == [900, 2748, 6352]
+    res = run(df, "india_fc15", budget=10_000, overrides={"income.benchmark_rank": 1})
+    assert res.table["final"].tolist() == [888, 2723, 6389]
 
 
 def test_area_floor_share_worked_by_hand():

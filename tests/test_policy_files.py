@@ -133,3 +133,27 @@ def test_jiuzhou_ph_and_bod5_decide_the_class():
     # BOD5 4.5 (class IV) every month: no month passes
     worse = monthly_table("山角", 2018, ph=7.5, **{**base, "bod5": 4.5})
     assert "pass rate 0.0%" in run_horizontal(["jiuzhou_round2"], worse, 2018).ledger["basis"].iloc[0]
+
+
+def _india_regions() -> pd.DataFrame:
+    # per-capita income (gdp / population) 10, 8, 6, 4, 2 with populations 1, 2, 3, 4, 5
+    pop = np.array([1.0, 2, 3, 4, 5])
+    return pd.DataFrame({"adcode": list("ABCDE"), "population_10k": pop, "gdp_100m_cny": pop * [10, 8, 6, 4, 2],
+                         "budget_revenue_100m_cny": pop * [10, 8, 6, 4, 2] * [0.1, 0.2, 0.1, 0.1, 0.05],
+                         "land_area_km2": [10.0, 10, 10, 10, 10], "redline_total_km2": [1.0, 1, 1, 1, 1]})
+
+
+def test_india_income_distance_from_the_third_highest_income():
+    # FC-XV: distance from the state with the third-highest per-capita GSDP (Haryana; Goa and Sikkim set aside).
+    # By hand: benchmark = 6 → distances 0, 0, 0, 2, 4; × population → 0, 0, 0, 8, 20 → shares 0,0,0,8/28,20/28
+    _, ctx = compute_targets(load_method("india_fc15"), _india_regions(), 1e6, 2023)
+    np.testing.assert_allclose(ctx.trace["devolution.income_distance"], [0, 0, 0, 8 / 28, 20 / 28], rtol=1e-12)
+
+
+def test_india_tax_effort_is_tax_over_gsdp_times_population():
+    # FC-XV: tax effort = (own tax revenue / GSDP) × population. By hand: ratios .1, .2, .1, .1, .05;
+    # × population 1..5 → .1, .4, .3, .4, .25 (sum 1.45) → shares .1/1.45, .4/1.45, .3/1.45, .4/1.45, .25/1.45
+    _, ctx = compute_targets(load_method("india_fc15"), _india_regions(), 1e6, 2023)
+    np.testing.assert_allclose(ctx.trace["devolution.tax_effort"], np.array([.1, .4, .3, .4, .25]) / 1.45, rtol=1e-12)
+    assert any("'own_tax_revenue_100m_cny' is absent; using 'budget_revenue_100m_cny'" in p.message_en
+               for p in ctx.diagnostics)

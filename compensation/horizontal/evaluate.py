@@ -180,11 +180,16 @@ def pooled_fund(ag: Agreement, mon: pd.DataFrame, year: int, regions=None) -> li
         sec = sections[r["section"]]
         c = annual_class(mon, sec["id"], year, _indicators(sec))
         fail = c > target
-        routes.append((idx[str(r["from"])], {idx[str(k)]: float(v) for k, v in r["to"].items()}))
+        to = {idx[str(k)]: float(v) for k, v in r["to"].items()}
+        if isinstance(r["from"], dict):  # several parties answer for the section: a stated amount, by shares
+            routes.append(({idx[str(k)]: float(v) for k, v in r["from"].items()}, to, ag.value(r["amount"])))
+        else:
+            routes.append((idx[str(r["from"])], to))
         failed.append(fail)
         notes.append(f"{sec['id']} class {class_name(c)} ({'fails' if fail else 'meets'} {class_name(target)})")
+    share = ag.value("deduction_share") if "deduction_share" in ag.params else 1.0
     contrib, alloc = rules.pooled_fund(ag.value("pool"), contrib_ratio, alloc_ratio, routes, failed,
-                                       bool(ag.value("forfeit_routed")))
+                                       bool(ag.value("forfeit_routed")), float(share))
     matrix = rules.pairwise_from_net(alloc - contrib)
     names = ag.names()
     out = []

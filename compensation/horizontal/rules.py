@@ -101,21 +101,35 @@ def stable_or_improving(annual_ok, rate, prev_rate, annual_class, prev_class) ->
 
 # 5. pooled fund (Chishui) --------------------------------------------------------------------------------
 
-def pooled_fund(pool, contribution_ratio, allocation_ratio, routes, failed, forfeit_routed=False):
+def pooled_fund(pool, contribution_ratio, allocation_ratio, routes, failed, forfeit_routed=False,
+                deduction_share=1.0):
     """(contributions, allocations) per party, arrays in party order.
 
-    ``routes``: list of (from_index, {to_index: share}) in the order they apply (upstream first);
-    ``failed``: one bool per route (the route's section failed). A failing section moves its responsible party's
-    allocation to the listed parties by share: its own ratio allocation, or (``forfeit_routed``) everything it
-    holds at that point, including amounts routed to it by an earlier route."""
+    ``routes``: list of (from, {to_index: share}[, amount]) in the order they apply (upstream first);
+    ``failed``: one bool per route (the route's section failed). When ``from`` is one party's index, a failing
+    section deducts ``deduction_share`` of that party's allocation — its own ratio allocation, or
+    (``forfeit_routed``) everything it holds at that point, including amounts routed to it by an earlier route —
+    and moves it to the listed parties by share. When ``from`` is {index: share} (several parties answer for one
+    section, e.g. Chishui's section above 茅台, Guizhou and Sichuan 50% each), the route's ``amount`` is deducted
+    from them by those shares (each at most what it holds) and moved likewise."""
     contrib = float(pool) * np.asarray(contribution_ratio, dtype=float) / np.sum(contribution_ratio)
     base = float(pool) * np.asarray(allocation_ratio, dtype=float) / np.sum(allocation_ratio)
     alloc = base.copy()
-    for (src, shares), fail in zip(routes, failed, strict=True):
+    for route, fail in zip(routes, failed, strict=True):
         if not fail:
             continue
-        moved = alloc[src] if forfeit_routed else min(base[src], alloc[src])
-        alloc[src] -= moved
+        src, shares = route[0], route[1]
+        if isinstance(src, dict):
+            amount = float(route[2])
+            moved = 0.0
+            for i, part in src.items():
+                take = min(amount * float(part), alloc[i])
+                alloc[i] -= take
+                moved += take
+        else:
+            held = alloc[src] if forfeit_routed else min(base[src], alloc[src])
+            moved = float(deduction_share) * held
+            alloc[src] -= moved
         for dst, share in shares.items():
             alloc[dst] += moved * share
     return contrib, alloc

@@ -20,6 +20,7 @@ LEVELS = {
     "鲢鱼溪": (3.0, 12.0, 0.45, 0.09, 1.3),
     "潮河入境": (3.0, 12.0, 0.30, 0.04, 0.9),
     "白河入境": (2.8, 11.0, 0.25, 0.03, 0.8),
+    "茅台上游": (1.9, 9.0, 0.20, 0.05, 0.9),  # added last: the sections above keep their random draws
 }
 INFLOW = {"潮河入境": 0.14, "白河入境": 0.16}  # 亿m³ per month, illustrative
 # sections whose agreement also assesses pH and BOD5 (Jiuzhou round 2 at 山角): typical pH, BOD5 (mg/L); drawn

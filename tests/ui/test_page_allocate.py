@@ -61,7 +61,7 @@ def test_floor_and_cap_ratios_bind_and_are_explained():
     at.slider(key=WATER).set_value(3.0).run()
     ok(at)
     t = table_with(at, "adcode", "final", "binding")
-    assert set(t["binding"]) >= {"floor", "cap"}
+    assert set(t["binding"]) >= {"受下限约束上调", "受上限约束下调"}  # floor, cap in words
     assert "不低于上年 95%" in info_text(at) and "不高于上年 110%" in info_text(at)
     assert any("2023 年基线情景" in c.value for c in at.caption)  # last year from the baseline run
 
@@ -102,7 +102,7 @@ def test_groups_and_locks_from_the_editors():
     f = finals(at)
     assert f["110000"] == 50_000
     t = table_with(at, "adcode", "final", "binding")
-    assert (t.set_index("adcode").loc["110000", "binding"]) == "locked"
+    assert (t.set_index("adcode").loc["110000", "binding"]) == "金额已锁定"  # locked, in words
     west = default_regions().set_index("adcode")["region_group"] == "west"
     assert f[west[west].index].sum() >= 0.8 * f.sum()
     assert "西部 80%" in info_text(at)

@@ -12,7 +12,7 @@ GOOD = (ROOT / "data" / "provinces.csv").read_text(encoding="utf-8-sig")
 def test_default_data_with_sources_and_statuses():
     at = ok(page("data").run())
     src = table_with(at, "adcode", "column", "vintage", "status", "source")
-    assert {"verified", "illustrative"} <= set(src["status"])
+    assert {"已核实", "示意"} <= set(src["status"])  # verified, illustrative: statuses in words
     assert any("31" in i.value for i in at.info)
 
 

@@ -14,7 +14,7 @@ EDITOR = f"{Keys.H_MONITORING}_2020_{'_'.join(sorted(AGREEMENTS))}"
 def monitoring_2020() -> pd.DataFrame:
     m = pd.read_csv(ROOT / "data" / "monitoring" / "illustrative_monitoring.csv", dtype={"water_class": str},
                     encoding="utf-8-sig").fillna({"water_class": ""})
-    sections = ["街口", "清水铺", "鲢鱼溪", "金鱼石"]
+    sections = ["街口", "清水铺", "鲢鱼溪", "茅台上游", "金鱼石"]  # the sections of the three agreements
     return m[m["section"].isin(sections) & (m["year"] == 2020)].reset_index(drop=True)
 
 

@@ -12,7 +12,7 @@ def test_loads_qinghai_with_sources_and_explanation():
     data = table_with(at, "column", "label", "value", "status", "source")
     numeric = data.set_index("column").loc[["land_area_km2", "redline_total_km2", "population_10k"]]
     assert (numeric["status"] != "").all() and (numeric["source"] != "").all()
-    assert "illustrative" in set(data["status"])  # the function split is marked as such
+    assert "示意" in set(data["status"])  # the function split is marked illustrative (in words)
     assert any("青海省" in i.value and "km²" in i.value for i in at.info)
 
 

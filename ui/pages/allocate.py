@@ -39,6 +39,7 @@ from ui.settings import (
     widget,
 )
 from ui.state import Keys
+from ui.tables import show_table
 from ui.urlstate import sync as sync_url
 
 st.title(t("alloc.title"))
@@ -123,7 +124,8 @@ with left:
         st.caption(t("alloc.groups_help"))
         editor(Keys.GROUPS, groups_default(), hide_index=True, num_rows="fixed", disabled=["region_group"],
                column_config={
-                   "region_group": st.column_config.SelectboxColumn(t("col.group"), options=list(GROUP_NAMES)),
+                   "region_group": st.column_config.SelectboxColumn(t("col.group"), options=list(GROUP_NAMES),
+                                                                    format_func=lambda g: t(f"group.{g}")),
                    "min_share": st.column_config.NumberColumn(t("col.min_share"), min_value=0.0, max_value=1.0,
                                                               format="percent"),
                    "max_share": st.column_config.NumberColumn(t("col.max_share"), min_value=0.0, max_value=1.0,
@@ -170,7 +172,7 @@ with right:
     show_problems(res.diagnostics)
     if not res.ok:
         st.subheader(t("alloc.bounds_table"))
-        st.dataframe(res.table[["adcode", "name_zh", "target", "lower", "upper"]], hide_index=True, width="stretch")
+        show_table(res.table[["adcode", "name_zh", "target", "lower", "upper"]], hide_index=True, width="stretch")
         st.stop()
     label = names(res.table)
     c = summary_box.columns(3)
@@ -190,7 +192,7 @@ with right:
             "adj_rounding", "final", "share", "binding"]
     table = res.table[[c for c in cols if c in res.table]]
     comp_names = component_labels(m)
-    st.dataframe(table, hide_index=True, width="stretch", column_config={
+    show_table(table, hide_index=True, width="stretch", column_config={
         "adcode": st.column_config.TextColumn(t("col.adcode")),
         "name_zh": st.column_config.TextColumn(t("col.name")),
         "name_en": st.column_config.TextColumn(t("col.name_en")),
@@ -212,7 +214,7 @@ with right:
                         {"数据 / data": s.data_label, **({"数据哈希 / data sha256": up["sha"]} if up else {})})
     with st.expander(t("alloc.parameters")):
         params = res.parameters_table().astype({"value": str})
-        st.dataframe(params, hide_index=True, width="stretch")
+        show_table(params, hide_index=True, width="stretch")
         download_table(params, f"parameters_{s.year}_{o.hash}", "alloc_params")
     st.subheader(t("alloc.bundle"))
     st.caption(t("alloc.bundle_help"))

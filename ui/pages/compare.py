@@ -16,6 +16,7 @@ from ui.loading import map_shapes, names, scenario, scenario_names, scenario_run
 from ui.results import provenance, run_allocation, show_report
 from ui.settings import BASELINE, widget
 from ui.state import Keys
+from ui.tables import show_table
 
 CURRENT = "__current__"
 st.title(t("cmp.title"))
@@ -140,7 +141,7 @@ with right:
         f"{r.label}: {signed_wan(r.difference)} ({pct(r.pct_change, signed=True)})" for r in losers.itertuples()
         if r.difference < 0) or "—")
 
-st.dataframe(d.drop(columns=["label"]), hide_index=True, width="stretch", column_config={
+show_table(d.drop(columns=["label"]), hide_index=True, width="stretch", column_config={
     "baseline": st.column_config.NumberColumn(t("col.baseline"), format="localized"),
     "scenario": st.column_config.NumberColumn(t("col.scenario"), format="localized"),
     "difference": st.column_config.NumberColumn(t("col.difference"), format="localized"),
@@ -173,7 +174,7 @@ multi = pd.concat(frames, ignore_index=True)
 totals = multi.groupby("scenario", sort=False)[["budget", "allocated"]].sum().reset_index()
 totals["years"] = multi.groupby("scenario", sort=False)["year"].apply(
     lambda y: f"{min(y)}–{max(y)}" if len(y) > 1 else str(min(y))).to_numpy()
-st.dataframe(totals, hide_index=True, width="stretch", column_config={
+show_table(totals, hide_index=True, width="stretch", column_config={
     "budget": st.column_config.NumberColumn(t("col.budget_total"), format="localized"),
     "allocated": st.column_config.NumberColumn(t("col.allocated_total"), format="localized")})
 st.altair_chart(charts.lines(multi.rename(columns={"allocated": "value"}), "year", t("cmp.year"), t("col.allocated"),

@@ -17,6 +17,7 @@ from ui.i18n import lang, t
 from ui.loading import default_regions, regions_in_use, save_upload
 from ui.results import problems_table, show_problems
 from ui.state import Keys
+from ui.tables import show_table
 
 st.title(t("d.title"))
 regions, data_label, _ = regions_in_use()
@@ -91,7 +92,7 @@ c[1].download_button(t("d.template_xlsx"), xlsx_bytes(template, "regions"), "reg
                      key="d_tpl_xlsx")
 c[2].download_button(t("d.schema_csv"), csv_bytes(schema), "region_schema.csv", "text/csv", key="d_schema_csv")
 with st.expander(t("d.schema")):
-    st.dataframe(schema, hide_index=True, width="stretch")
+    show_table(schema, hide_index=True, width="stretch")
 
 st.subheader(t("d.sources"))
 s = summary(regions)
@@ -108,12 +109,12 @@ if counts:
     st.caption(t("d.status_help"))
 src = regions.attrs.get("sources")
 if src is not None and len(src):
-    st.dataframe(src, hide_index=True, width="stretch")
+    show_table(src, hide_index=True, width="stretch")
     download_table(src, "sources", "d_sources")
 st.markdown(t("d.table"))
 plain = regions.copy()
 plain.attrs = {}  # the sources table rides in attrs; it is shown above
-st.dataframe(plain, hide_index=True, width="stretch",
+show_table(plain, hide_index=True, width="stretch",
              column_config={c: st.column_config.NumberColumn(label(c, lang()), format="localized")
                             for c in regions.columns if c in COLUMNS and COLUMNS[c].numeric})
 download_table(regions, "regions", "d_regions")

@@ -11,6 +11,7 @@ import streamlit as st
 from compensation.data import DATA_DIR
 from compensation.horizontal import list_agreements, load_agreement, read_monitoring, run_horizontal
 from compensation.horizontal.agreements import RULE_TYPES
+from compensation.horizontal.monitoring import CLASS_NAMES
 from compensation.problems import InputError
 from compensation.run import net_positions
 from ui import charts
@@ -21,6 +22,7 @@ from ui.loading import default_regions, map_shapes, scenario, scenario_run
 from ui.results import problem_text, show_report
 from ui.settings import editor, widget
 from ui.state import Keys
+from ui.tables import column_label, show_table
 
 MONITORING = DATA_DIR / "monitoring" / "illustrative_monitoring.csv"
 SCENARIO = "horizontal_2020"
@@ -69,7 +71,7 @@ chosen = [a for a in chosen if a in in_force]
 with st.expander(t("h.rules"), expanded=False):
     view = ags.copy()
     view["rule_text"] = [RULE_TYPES[r][0 if lang() == "zh" else 1] for r in view["rule"]]
-    st.dataframe(view[["id", "title_zh", "rule_text", "period", "parties", "assumptions", "source"]], hide_index=True,
+    show_table(view[["id", "title_zh", "rule_text", "period", "parties", "assumptions", "source"]], hide_index=True,
                  width="stretch")
     download_table(ags, "agreements", "h_agreements")
     for a in chosen:
@@ -77,7 +79,7 @@ with st.expander(t("h.rules"), expanded=False):
         st.markdown(f"**{ag.title_zh}** — {RULE_TYPES[ag.rule][0 if lang() == 'zh' else 1]}")
         params = pd.DataFrame([{"parameter": k, "value": str(p.get("value")), "unit": p.get("unit", ""),
                                 "status": p.get("status", ""), "note": p.get("note", "")} for k, p in ag.params.items()])
-        st.dataframe(params, hide_index=True, width="stretch")
+        show_table(params, hide_index=True, width="stretch")
 
 if not chosen:
     st.info(t("h.none"))
@@ -88,8 +90,19 @@ raw = _monitoring_raw()
 subset = raw[raw["section"].isin(sections) & (raw["year"] == int(year))].reset_index(drop=True)
 st.subheader(t("h.monitoring"))
 st.caption(t("h.monitoring_help"))
+# bounds in the cells: a negative or impossible value is refused where it is typed (the core checks again)
+LIMITS = {"codmn_mg_l": 100.0, "cod_mg_l": 1000.0, "nh3n_mg_l": 100.0, "tp_mg_l": 50.0, "tn_mg_l": 100.0,
+          "bod5_mg_l": 1000.0, "ph": 14.0, "inflow_100m_m3": 20000.0}
+mon_config = {
+    "section": st.column_config.TextColumn(column_label("section")),
+    "year": st.column_config.NumberColumn(column_label("year"), format="%d"),
+    "month": st.column_config.NumberColumn(column_label("month"), format="%d"),
+    "water_class": st.column_config.SelectboxColumn(column_label("water_class"), options=["", *CLASS_NAMES]),
+    **{c: st.column_config.NumberColumn(column_label(c), min_value=0.0, max_value=hi, format="%.3f")
+       for c, hi in LIMITS.items() if c in subset.columns},
+}
 edited = editor(f"{Keys.H_MONITORING}_{int(year)}_{'_'.join(sorted(chosen))}", subset, hide_index=True,
-                num_rows="fixed", disabled=["section", "year", "month"])
+                num_rows="fixed", disabled=["section", "year", "month"], column_config=mon_config)
 try:
     h = _run(tuple(chosen), edited.to_csv(index=False), int(year), objective)
 except InputError as exc:
@@ -102,7 +115,7 @@ if h.status != "optimal":
 for d in h.diagnostics:
     st.caption("• " + problem_text(d))
 ledger = h.ledger
-st.dataframe(ledger, hide_index=True, width="stretch",
+show_table(ledger, hide_index=True, width="stretch",
              column_config={"amount": st.column_config.NumberColumn(t("col.amount"), format="localized")})
 download_table(ledger, f"horizontal_ledger_{year}", "h_ledger")
 
@@ -110,7 +123,7 @@ st.subheader(t("h.settlement"))
 settle = h.settlement
 if len(settle):
     st.altair_chart(charts.flow(settle, "万元"), width="stretch")
-    st.dataframe(settle, hide_index=True, width="stretch",
+    show_table(settle, hide_index=True, width="stretch",
                  column_config={"amount": st.column_config.NumberColumn(t("col.amount"), format="localized")})
     download_table(settle, f"horizontal_settlement_{year}", "h_settle")
 else:
@@ -137,11 +150,11 @@ city = mdf[~mdf["adcode"].astype(str).str.endswith("0000")]
 if len(city):
     st.caption(t("h.city_note", names=", ".join(f"{r.name_zh} {wan(r.value)}" for r in city.itertuples())))
 download_chart_data(prov[["adcode", "label", "value"]], f"net_map_{year}", "h_map")
-st.dataframe(hnet, hide_index=True, width="stretch")
+show_table(hnet, hide_index=True, width="stretch")
 download_table(hnet, f"horizontal_net_positions_{year}", "h_hnet")
 if net is not None:
     st.markdown(t("h.net_total"))
-    st.dataframe(net, hide_index=True, width="stretch", column_config={
-        c: st.column_config.NumberColumn(c, format="localized") for c in
+    show_table(net, hide_index=True, width="stretch", column_config={
+        c: st.column_config.NumberColumn(column_label(c), format="localized") for c in
         ("central", "horizontal_in", "horizontal_out", "central_topup", "net")})
     download_table(net, f"net_positions_{year}", "h_net")

@@ -21,6 +21,7 @@ from ui.results import (
 )
 from ui.settings import widget
 from ui.state import Keys
+from ui.tables import show_table
 
 MEASURES = ("payment", "per_km2", "per_capita")
 
@@ -77,7 +78,7 @@ with st.expander(t("ov.table"), expanded=False):
     table = res.table[["adcode", "name_zh", "name_en", "target", "final", "share", "binding"]].merge(
         marg, on=["adcode", "name_zh"])
     table.attrs = {}
-    st.dataframe(table, hide_index=True, width="stretch",
+    show_table(table, hide_index=True, width="stretch",
                  column_config={"final": st.column_config.NumberColumn(t("col.final"), format="localized"),
                                 "target": st.column_config.NumberColumn(t("col.target"), format="localized"),
                                 "share": st.column_config.NumberColumn(t("col.share"), format="percent")})

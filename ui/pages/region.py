@@ -16,6 +16,7 @@ from ui.loading import names, regions_in_use, scenario, scenario_names, scenario
 from ui.results import caption_illustrative, provenance, run_allocation, show_problems, show_report
 from ui.settings import settings, widget
 from ui.state import Keys
+from ui.tables import show_table, value_words
 
 REDLINE_COLUMNS = ["redline_total_km2", "redline_land_km2", "redline_sea_km2", *FUNCTION_COLUMNS]
 
@@ -127,8 +128,9 @@ for col in regions.columns:
     data_rows.append(entry)
 data_df = pd.DataFrame(data_rows)
 data_df["value"] = [f"{v:,.2f}".rstrip("0").rstrip(".") if isinstance(v, float) and COLUMNS.get(c) and
-                    COLUMNS[c].numeric else str(v) for c, v in zip(data_df["column"], data_df["value"], strict=True)]
-st.dataframe(data_df, hide_index=True, width="stretch", column_config={
+                    COLUMNS[c].numeric else value_words(c, pd.Series([str(v)])).iloc[0]
+                    for c, v in zip(data_df["column"], data_df["value"], strict=True)]
+show_table(data_df, hide_index=True, width="stretch", column_config={
     "column": t("col.column"), "label": t("col.label"), "value": t("col.value"), "status": t("col.status"),
     "vintage": t("col.vintage"), "source": t("col.source")})
 caption_illustrative()
