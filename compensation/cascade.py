@@ -93,8 +93,16 @@ def retained_amount(amount: int, rate: float) -> int:
 def counties_by_province(counties: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """The county table split by ``parent_adcode`` (6-digit province codes), each part re-indexed from 0."""
     if "parent_adcode" not in counties:
-        raise InputError("county data has no 'parent_adcode' column (the province of each county)",
-                         "县级数据缺少 'parent_adcode' 列(所属省份)", column="parent_adcode")
+        raise InputError("a two-tier allocation needs county data: the region data has no 'parent_adcode' column "
+                         "(the province of each county)", "两级分配需要县级数据:地区数据缺少 'parent_adcode' 列(所属省份)",
+                         column="parent_adcode")
+    parent = counties["parent_adcode"].astype(str).str.strip()
+    bad = counties["adcode"].astype(str)[~parent.str.fullmatch(r"\d{6}")]
+    if len(bad):
+        raise InputError(f"a two-tier allocation needs county data with the province code of each county in "
+                         f"'parent_adcode'; {len(bad)} row(s) have none (e.g. {bad.iloc[0]}): is this province data?",
+                         f"两级分配需要县级数据,且每个县须在 'parent_adcode' 中给出所属省份代码;{len(bad)} 行没有"
+                         f"(如 {bad.iloc[0]}),是否为省级数据?", column="parent_adcode")
     parent = counties["parent_adcode"].astype(str).str[:2] + "0000"
     return {p: g.reset_index(drop=True) for p, g in counties.groupby(parent.to_numpy(), sort=True)}
 
@@ -569,9 +577,9 @@ def explain(res: CascadeResult, region, lang: str = "zh") -> str:
     final = int(res.counties.set_index("adcode").loc[county, "final"])
     share = final / o.amount if o.amount else 0.0
     if zh:
-        return (text + f"二级(省对县,{o.method}):{tier2} 该县最终得到 {final:,}{res.unit},"
+        return (text + f"二级(省对县,按「{a.method.label_zh}」):{tier2} 该县最终得到 {final:,}{res.unit},"
                 f"占{names.get(prov_code, prov_code)}中央资金的 {share:.2%}。")
-    return (text + f" Tier 2 (province to counties, {o.method}): {tier2} The county finally receives "
+    return (text + f" Tier 2 (province to counties, by '{a.method.label_en}'): {tier2} The county finally receives "
             f"{final:,} {res.unit}, {share:.2%} of its province's central amount.")
 
 

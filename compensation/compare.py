@@ -1,8 +1,7 @@
-"""Comparing scenarios and sweeping parameters. Pure functions over run results; writing happens in the CLI."""
+"""Comparing scenarios. Pure functions over run results; writing happens in the CLI. (Sweeps live in
+:mod:`compensation.sweep`.)"""
 
 from __future__ import annotations
-
-import itertools
 
 import numpy as np
 import pandas as pd
@@ -179,53 +178,3 @@ def describe_changes(base: dict, scen: dict) -> list[dict]:
             en, zh = f"{key}: {va!r} → {vb!r}", f"{key}:{va!r} → {vb!r}"
         rows.append({"key": key, "baseline": repr(va), "scenario": repr(vb), "change_en": en, "change_zh": zh})
     return rows
-
-
-# --- sweeps -------------------------------------------------------------------------------------------
-
-def parse_vary(spec: str) -> tuple[str, list[float] | tuple[float, float]]:
-    """'path=a:b:n' (n grid points), 'path=a,b,c' (listed values) or 'path=a:b' (a range for Monte Carlo)."""
-    from .problems import InputError
-
-    if "=" not in spec:
-        raise InputError(f"--vary '{spec}': expected PARAM=SPEC, e.g. weights.biodiversity=0.8:1.6:5",
-                         f"--vary '{spec}' 格式错误,应为 参数=取值")
-    path, values = spec.split("=", 1)
-    try:
-        if ":" in values:
-            parts = [float(x) for x in values.split(":")]
-            if len(parts) == 3:
-                return path.strip(), list(np.linspace(parts[0], parts[1], int(parts[2])))
-            if len(parts) == 2:
-                return path.strip(), (parts[0], parts[1])
-            raise ValueError
-        return path.strip(), [float(x) for x in values.split(",")]
-    except ValueError:
-        raise InputError(f"--vary '{spec}': values must be a:b:n, a:b or a,b,c numbers",
-                         f"--vary '{spec}':取值格式应为 a:b:n、a:b 或 a,b,c") from None
-
-
-def sweep_points(varies: list[tuple[str, object]], samples: int | None = None, seed: int = 0) -> pd.DataFrame:
-    """The parameter points of a grid (every combination) or a Monte Carlo sample (uniform on each range)."""
-    if samples:
-        rng = np.random.default_rng(seed)
-        cols = {}
-        for path, v in varies:
-            lo, hi = (v if isinstance(v, tuple) else (min(v), max(v)))
-            cols[path] = rng.uniform(lo, hi, samples)
-        return pd.DataFrame(cols)
-    grids = [v if isinstance(v, list) else [v[0], v[1]] for _, v in varies]
-    return pd.DataFrame(list(itertools.product(*grids)), columns=[p for p, _ in varies])
-
-
-def sweep_summary(results: pd.DataFrame) -> pd.DataFrame:
-    """Per region: range and quantiles of the final amount, and how often it sits at a floor or a cap.
-
-    ``results`` is long: point, adcode, name_zh, final, binding."""
-    g = results.groupby(["adcode", "name_zh"], sort=True)
-    q = g["final"].quantile([0.05, 0.25, 0.5, 0.75, 0.95]).unstack()
-    q.columns = ["p05", "p25", "median", "p75", "p95"]
-    out = pd.concat([g["final"].min().rename("min"), q, g["final"].max().rename("max"),
-                     g["binding"].apply(lambda s: float((s == "floor").mean())).rename("at_floor"),
-                     g["binding"].apply(lambda s: float((s == "cap").mean())).rename("at_cap")], axis=1)
-    return out.reset_index()

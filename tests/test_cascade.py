@@ -167,7 +167,7 @@ def test_explain_names_both_tiers(synthetic):
     county = res.counties[(res.counties["parent_adcode"] == "360000") & (res.counties["level"] == "county")].iloc[0]
     text = res.explain(county["adcode"])
     assert text.startswith("一级(中央对省):江西省(360000)") and "省级统筹 10%" in text
-    assert f"二级(省对县,jiangxi_basin):{county['name_zh']}" in text
+    assert f"二级(省对县,按「江西省流域生态补偿」):{county['name_zh']}" in text
     assert f"该县最终得到 {int(county['final']):,}万元" in text
 
 

@@ -3,6 +3,7 @@ explained through both tiers on the command line, compared county by county."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from compensation.cli.main import main
@@ -67,7 +68,7 @@ def test_explain_a_county_on_the_command_line(shipped, capsys):
     wuyuan = t[t["adcode"] == "361130"].iloc[0]
     assert main(["explain", "cascade_2023", "--region", "361130"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("一级(中央对省):江西省(360000)") and "二级(省对县,jiangxi_basin):婺源县(361130)" in out
+    assert out.startswith("一级(中央对省):江西省(360000)") and "二级(省对县,按「江西省流域生态补偿」):婺源县(361130)" in out
     assert f"该县最终得到 {int(wuyuan['final']):,}万元" in out
     assert main(["explain", "cascade_2023", "--region", "朝阳区"]) == 2  # two counties share the name
     assert "110105 (北京市), 220104 (吉林省)" in capsys.readouterr().err
@@ -86,3 +87,54 @@ def test_given_tier1_amounts_and_county_comparison(tmp_path, shipped):
     c = compare_runs(shipped, run)
     jx = c["county_buckets"][c["county_buckets"]["parent_adcode"] == "360000"].set_index("bucket")["counties"]
     assert jx["gain >5%"] == 100 and jx.drop("gain >5%").sum() == 0
+
+
+def test_published_partial_table_as_tier1_amounts(tmp_path):
+    """The shipped 2020 partial table (财预〔2020〕49号, 13 provinces + a national-total line that is skipped):
+    each province of the table runs its tier 2 on its real central amount, e.g. 四川 44.45亿元 = 444,500万元."""
+    sc = load_scenario(_scenario(tmp_path, "years: [2020]\ncascade:\n  tier1_amounts: {file: "
+                                 "data/kefz_2020_by_province_partial.csv, column: kefz_transfer_100m_cny, unit: 亿元}\n"))
+    r = compute(sc).results[2020].cascade
+    assert r.amounts["510000"] == 444_500 and "100000" not in r.amounts and len(r.amounts) == 13
+    assert int(r.counties["final"].sum()) == r.pool == sum(r.amounts.values())
+
+
+def test_bad_tier1_amounts_file_names_file_row_and_column(tmp_path):
+    f = tmp_path / "t1.csv"
+    f.write_text("adcode,amount\n360000,20.9\n36000,5\n420000,abc\n", encoding="utf-8")
+    sc = load_scenario(_scenario(tmp_path, f"cascade:\n  tier1_amounts: {{file: {f}, unit: 亿元}}\n"))
+    with pytest.raises(InputError) as exc:
+        compute(sc)
+    errs = {(p.row, p.column) for p in exc.value.report.errors}
+    assert errs == {(3, "adcode"), (4, "amount")}, exc.value.report.render()
+
+
+def test_carry_over_bounds_next_year_by_this_years_county_amounts(tmp_path):
+    """2023 then 2024, same pool, county floor 100% of last year carried over. A province allocated in 2023
+    has floors in 2024 equal to its 2023 county amounts, which add up to its unchanged amount for counties: by
+    hand, every county gets exactly its 2023 amount. With a smaller 2024 pool and a 90% floor, every county
+    with a 2023 amount gets at least 90% of it."""
+    sc = load_scenario(_scenario(tmp_path, "years: [2023, 2024]\nbudget: {unit: 亿元, amounts: {2023: 1091, "
+                                 "2024: 1091}}\ncascade:\n  carry_over: true\n  county_constraints: {floor_ratio: 1.0}\n"))
+    run = compute(sc)
+    r23, r24 = run.results[2023].cascade, run.results[2024].cascade
+    ok23 = [p for p, o in r23.outcomes.items() if o.status == "optimal"]
+    assert ok23 and all(r24.outcomes[p].status == "optimal" for p in ok23)
+    a = r23.counties[r23.counties["parent_adcode"].isin(ok23)].set_index("adcode")["final"]
+    b = r24.counties.set_index("adcode")["final"].loc[a.index]
+    assert a.equals(b)
+    sc2 = load_scenario(_scenario(tmp_path, "years: [2023, 2024]\nbudget: {unit: 亿元, amounts: {2023: 1091, "
+                                  "2024: 1000}}\ncascade:\n  carry_over: true\n  county_constraints: {floor_ratio: 0.9}\n",
+                                  "c2.yaml"))
+    r = compute(sc2).results[2024].cascade
+    t = r.counties[r.counties["level"] == "county"].set_index("adcode")
+    ok = t["last_year"].notna()
+    assert ok.any() and (t.loc[ok, "final"] >= np.ceil(0.9 * t.loc[ok, "last_year"] - 1e-9)).all()
+
+
+def test_province_data_is_refused_with_a_clear_error(tmp_path, capsys):
+    p = _scenario(tmp_path, "data: default\n")
+    assert main(["run", str(p), "--out", str(tmp_path / "runs"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "needs county data" in err and "parent_adcode" in err and "Traceback" not in err
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())

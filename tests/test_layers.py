@@ -25,6 +25,7 @@ LAYERS = {
     "compensation.notice": 5,
     "compensation.scenario": 6,
     "compensation.compare": 7, "compensation.run": 7, "compensation.gains": 7,
+    "compensation.sweep": 8,
     "compensation.cli": 9,
     "compensation": 9,  # the package __init__ re-exports the public API
 }

@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 
 from compensation.cli import main
-from compensation.compare import bucket, compare_runs, describe_changes, parse_vary, sweep_points
+from compensation.compare import bucket, compare_runs, describe_changes
 from compensation.problems import InputError
 from compensation.run import compute, write_run
 from compensation.scenario import budget_for_years, load_scenario, overrides_for_year, parse_years
+from compensation.sweep import SweepSpec, parse_vary, sweep_points
 
 TINY_REGIONS = """adcode,name_zh,level,land_area_km2,redline_total_km2,redline_water_conservation_km2,\
 redline_biodiversity_km2,redline_soil_conservation_km2,redline_sand_fixation_km2,redline_coastal_km2,population_10k
@@ -222,11 +223,11 @@ def test_compare_command(tmp_path, capsys):
 
 
 def test_sweep_grid_and_monte_carlo(tmp_path):
-    name, values = parse_vary("weights.water_conservation=1:2:3")
-    assert name == "weights.water_conservation" and values == [1.0, 1.5, 2.0]
-    grid = sweep_points([parse_vary("a=1,2"), parse_vary("b=0:1:2")])
+    v = parse_vary("weights.water_conservation=1:2:3")
+    assert v.path == "weights.water_conservation" and v.values == [1.0, 1.5, 2.0]
+    grid = sweep_points(SweepSpec([parse_vary("a=1,2"), parse_vary("b=0:1:2")]))
     assert len(grid) == 4
-    mc = sweep_points([parse_vary("a=1:2")], samples=50, seed=1)
+    mc = sweep_points(SweepSpec([parse_vary("a=1:2")], samples=50, seed=1))
     assert len(mc) == 50 and mc["a"].between(1, 2).all()
     assert main(["sweep", "hold_harmless_2024_2027", "--vary", "weights.water_conservation=1.2:3.6:3",
                  "--year", "2025", "--out", str(tmp_path), "--quiet"]) == 0

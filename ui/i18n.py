@@ -327,7 +327,18 @@ S: dict[str, tuple[str, str]] = {
     "s.bounds": ("各地区金额分布与处于下限/上限的频率", "Distribution and how often each region is at a floor or cap"),
     "s.no_bounds": ("当前设置没有下限或上限(可在“分配测算”页设置),故频率为 0。",
                     "The current settings have no floors or caps (set them on Allocate), so the shares are 0."),
-    "s.points": ("参数组合与逐点结果", "points and per-point results"),
+    "s.influence": ("各输入对金额的影响(方差份额)", "Which inputs move the amounts (share of variance)"),
+    "s.influence_help": ("各输入与各地区金额的相关系数平方(r²),按各地区金额的方差加权汇总;输入独立抽样且近似线性时即一阶方差份额。",
+                         "r² of each input with each region's amount, summed with the regions' variances as weights: "
+                         "the first-order share of variance when inputs are drawn independently and the response is "
+                         "near-linear."),
+    "s.variance_share": ("方差份额", "share of variance"),
+    "s.rank_changed": ("排名变化的频率", "rank changed"),
+    "s.top_input_r2": ("最主要输入的 r²", "r² of the top input"),
+    "s.infeasible": ("{n} 个参数组合不可行(下限、上限或分组无法满足),未计入统计。",
+                     "{n} point(s) infeasible (bounds or groups cannot be met), left out of the statistics."),
+    "s.engine": ("批量计算用时 {seconds:.2f} 秒(目标值计算方式:{targets})。", "batched computation {seconds:.2f} s (targets: {targets})."),
+    "s.points": ("参数组合(每次抽样的输入及是否可行)", "points (the inputs of each draw and whether it was feasible)"),
     # data
     "d.title": ("数据", "Data"),
     "d.in_use": ("当前使用:{label}({n} 个地区)", "In use: {label} ({n} regions)"),

@@ -133,9 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _command_modules():
     """Command groups defined in their own modules."""
-    from . import allocate, calibrate, horizontal, scenario
+    from . import allocate, calibrate, horizontal, scenario, sweep
 
-    return [allocate, scenario, horizontal, calibrate]
+    return [allocate, scenario, horizontal, sweep, calibrate]
 
 
 def _silence_highs_banner() -> None:

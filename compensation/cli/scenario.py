@@ -12,7 +12,6 @@ from pathlib import Path
 import pandas as pd
 
 from ..problems import InputError
-from ..progress import Progress
 from . import args as cli_args
 
 
@@ -199,43 +198,6 @@ def _print_comparison(base_sc, sc, c) -> None:
             print(f"  {y} counties 县: " + "; ".join(f"{k} {int(v)}" for k, v in n.items()))
 
 
-def cmd_sweep(args) -> int:
-    from ..compare import parse_vary, sweep_points, sweep_summary
-    from ..io import check_out_dir
-    from ..run import compute, scenario_regions
-    from ..scenario import load_scenario
-
-    check_out_dir(args.out)
-    sc = load_scenario(args.scenario)
-    year = args.year or sc.years[0]
-    varies = [parse_vary(v) for v in args.vary]
-    points = sweep_points(varies, args.samples, args.seed)
-    if len(points) > args.max_points:
-        raise InputError(f"{len(points)} points exceed --max-points {args.max_points}",
-                         f"参数组合数 {len(points)} 超过上限 {args.max_points}")
-    regions = scenario_regions(sc)
-    frames = []
-    bar = Progress(len(points), f"sweep {sc.name} {year}", enabled=not args.quiet)
-    for i, row in points.iterrows():
-        res = compute(sc, [y for y in sc.years if y <= year], regions=regions, overrides=row.to_dict())
-        t = res.results[year].allocation.table[["adcode", "name_zh", "final", "binding"]].copy()
-        t.insert(0, "point", i)
-        frames.append(t)
-        bar.step()
-    results = pd.concat(frames, ignore_index=True)
-    summary = sweep_summary(results)
-    points.insert(0, "point", range(len(points)))
-    meta = {"scenario": sc.name, "year": year, "vary": args.vary, "samples": args.samples, "seed": args.seed}
-    folder = _out_folder(args.out, f"sweep-{sc.name}", meta)
-    _write_tables(folder, {"sweep_points": points, "sweep_results": results, "sweep_summary": summary}, meta)
-    print(f"{len(points)} points, {len(summary)} regions → {folder}")
-    top = summary.assign(spread=summary["max"] - summary["min"]).sort_values("spread", ascending=False).head(5)
-    for _, r in top.iterrows():
-        print(f"  {r['name_zh']}: {int(r['min']):,} – {int(r['max']):,} (median {r['median']:,.0f}); "
-              f"at floor {r['at_floor']:.0%}, at cap {r['at_cap']:.0%}")
-    return 0
-
-
 def register(sub) -> None:
     p = sub.add_parser("run", help="run scenario files into new run folders / 运行情景")
     p.add_argument("scenarios", nargs="+", help="scenario names (in scenarios/) or paths")
@@ -268,15 +230,3 @@ def register(sub) -> None:
     c.add_argument("--years", type=cli_args.years)
     c.add_argument("--out", default="runs")
     c.set_defaults(func=cmd_compare)
-
-    s = sub.add_parser("sweep", help="grid or Monte Carlo over parameters / 参数扫描")
-    s.add_argument("scenario")
-    s.add_argument("--vary", action="append", required=True,
-                   help="PARAM=a:b:n (grid), PARAM=a,b,c (values) or PARAM=a:b (range, with --samples)")
-    s.add_argument("--samples", type=int, default=None, help="Monte Carlo sample size (uniform on each range)")
-    s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--year", type=cli_args.year, default=None)
-    s.add_argument("--max-points", type=int, default=5000)
-    s.add_argument("--out", default="runs")
-    s.add_argument("--quiet", action="store_true")
-    s.set_defaults(func=cmd_sweep)

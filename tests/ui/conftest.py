@@ -52,6 +52,27 @@ def metric(at: AppTest, label_start: str) -> str:
     raise AssertionError(f"no metric '{label_start}': {[m.label for m in at.metric]}")
 
 
+def english(at: AppTest, title_key: str) -> AppTest:
+    """The page switched to English: its title is the English string of ``title_key``, and no widget label,
+    title, header or subheader contains a Chinese character (region names and units may still appear in
+    captions and tables)."""
+    import re
+
+    from ui.i18n import S
+
+    ok(at)
+    assert [x.value for x in at.title] == [S[title_key][1]]
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    texts = [x.value for kind in ("title", "header", "subheader") for x in getattr(at, kind)]
+    for kind in ("selectbox", "multiselect", "slider", "number_input", "button", "checkbox", "radio",
+                 "text_input", "toggle", "select_slider"):
+        texts += [w.label for w in getattr(at, kind)]
+    chinese = [x for x in texts if cjk.search(str(x))]
+    assert not chinese, chinese
+    assert len(texts) >= 3  # a page with only a title would pass vacuously
+    return at
+
+
 def info_text(at: AppTest) -> str:
     return "\n".join(i.value for i in at.info)
 

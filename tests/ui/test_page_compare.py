@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import no_exception, ok, page, table_with
+from conftest import english, no_exception, ok, page, table_with
 
 from ui.state import Keys
 
@@ -44,4 +44,4 @@ def test_no_scenario_chosen():
 
 
 def test_english():
-    ok(page("compare", {Keys.LANG: "en"}).run())
+    english(page("compare", {Keys.LANG: "en"}).run(), "cmp.title")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import ROOT, no_exception, ok, page, table_with
+from conftest import ROOT, english, no_exception, ok, page, table_with
 
 from ui.state import Keys
 
@@ -60,4 +60,4 @@ def test_file_uploader_with_an_error():
 
 
 def test_english():
-    ok(page("data", {Keys.LANG: "en"}).run())
+    english(page("data", {Keys.LANG: "en"}).run(), "d.title")

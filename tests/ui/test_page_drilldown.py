@@ -19,7 +19,7 @@ def test_jiangxi_county_amount_equals_the_run():
     at = ok(page("drilldown", {Keys.DD_PROVINCE: "360000", f"{Keys.DD_COUNTY}_360000": "361130"}).run())
     final = [m for m in at.metric if m.label == "该县最终金额"][0]
     assert final.value == f"{_cli_county('361130'):,} 万元"
-    assert any("婺源县" in i.value and "二级(省对县,jiangxi_basin)" in i.value for i in at.info)
+    assert any("婺源县" in i.value and "二级(省对县,按「江西省流域生态补偿」)" in i.value for i in at.info)
 
 
 def test_retention_edit_recomputes_the_province():

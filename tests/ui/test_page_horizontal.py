@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from conftest import ROOT, no_exception, ok, page, table_with
+from conftest import ROOT, english, no_exception, ok, page, table_with
 
 from ui.state import Keys
 
@@ -55,4 +55,4 @@ def test_agreement_out_of_force_is_said():
 
 
 def test_english():
-    ok(page("horizontal", {Keys.LANG: "en"}).run())
+    english(page("horizontal", {Keys.LANG: "en"}).run(), "h.title")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import metric, ok, page, table_with
+from conftest import english, metric, ok, page, table_with
 
 from ui.state import Keys
 
@@ -36,4 +36,4 @@ def test_other_region_and_history_scenario():
 
 
 def test_english():
-    ok(page("region", {Keys.LANG: "en"}).run())
+    english(page("region", {Keys.LANG: "en"}).run(), "reg.title")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import ok, page, table_with
+from conftest import english, ok, page, table_with
 
 from ui.state import Keys
 
@@ -30,4 +30,4 @@ def test_monte_carlo_with_floor_and_cap_counts_bounds():
 
 
 def test_english():
-    ok(page("sensitivity", {Keys.LANG: "en"}).run())
+    english(page("sensitivity", {Keys.LANG: "en"}).run(), "s.title")

@@ -110,7 +110,8 @@ with left:
         widget(st.slider, Keys.CAP_RATIO, 1.10, t("alloc.cap_ratio"), min_value=0.5, max_value=3.0, step=0.01,
                disabled=not use_cap)
     st.caption(t("alloc.ratio_help"))
-    with st.expander(t("alloc.bounds")):
+    # editors are drawn only when opened: two 31-row grids cost the browser ~0.3 s on every edit otherwise
+    if st.toggle(t("alloc.bounds"), key="alloc_show_bounds"):
         st.caption(t("alloc.bounds_help"))
         editor(Keys.BOUNDS, bounds_default(regions), hide_index=True, num_rows="fixed", disabled=["adcode", "name_zh"],
                column_config={
@@ -120,7 +121,7 @@ with left:
                    "cap": st.column_config.NumberColumn(t("col.cap"), min_value=0.0, format="localized"),
                    "lock": st.column_config.NumberColumn(t("col.lock"), min_value=0.0, format="localized"),
                    "exclude": st.column_config.CheckboxColumn(t("col.exclude"))})
-    with st.expander(t("alloc.groups")):
+    if st.toggle(t("alloc.groups"), key="alloc_show_groups"):
         st.caption(t("alloc.groups_help"))
         editor(Keys.GROUPS, groups_default(), hide_index=True, num_rows="fixed", disabled=["region_group"],
                column_config={
@@ -212,7 +213,7 @@ with right:
         up = st.session_state.get(Keys.UPLOAD)
         download_notice(res, s.spec(), o.hash, "alloc", unit_view or "亿元",
                         {"数据 / data": s.data_label, **({"数据哈希 / data sha256": up["sha"]} if up else {})})
-    with st.expander(t("alloc.parameters")):
+    if st.toggle(t("alloc.parameters"), key="alloc_show_params"):
         params = res.parameters_table().astype({"value": str})
         show_table(params, hide_index=True, width="stretch")
         download_table(params, f"parameters_{s.year}_{o.hash}", "alloc_params")

@@ -4,11 +4,14 @@ recomputed by the core, compensation.cascade.with_province, its central amount u
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import streamlit as st
 
 from compensation.allocation import list_methods
 from compensation.cascade import HELD_LEVEL, with_province
+from compensation.schema import COLUMNS, label
 from ui import charts
 from ui.county_map import county_choropleth
 from ui.downloads import download_table
@@ -19,6 +22,12 @@ from ui.settings import widget
 from ui.state import Keys
 
 LAST_PICK = "_dd_last_pick"  # the last province clicked on the map (applied once per click)
+
+
+def readable(text: str) -> str:
+    """Column names that an explanation quotes (e.g. a method's declared stand-ins) shown by their labels."""
+    return re.sub(r"\b[a-z][a-z0-9_]*_[a-z0-9_]+\b",
+                  lambda m: label(m.group(0), lang()) if m.group(0) in COLUMNS else m.group(0), text)
 
 
 @st.cache_resource(show_spinner="…", max_entries=32)
@@ -112,7 +121,7 @@ if len(counties):
         final = int(counties.set_index("adcode").loc[county, "final"])
         st.metric(t("dd.county_final"), wan(final))
         st.markdown(f"**{t('dd.explain')}**")
-        st.info(res.explain(county, lang()), icon=":material/chat:")
+        st.info(readable(res.explain(county, lang())), icon=":material/chat:")
 
 st.subheader(t("dd.table"))
 show = rows.copy()

@@ -74,7 +74,7 @@ with right:
     download_chart_data(ranked, f"ranking_{measure}", "ov_rank")
 caption_illustrative()
 
-with st.expander(t("ov.table"), expanded=False):
+if st.toggle(t("ov.table"), key="ov_show_table"):
     table = res.table[["adcode", "name_zh", "name_en", "target", "final", "share", "binding"]].merge(
         marg, on=["adcode", "name_zh"])
     table.attrs = {}

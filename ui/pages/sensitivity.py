@@ -1,20 +1,21 @@
 """Sensitivity: sweeps (grid) and Monte Carlo over the method's weights around the current settings: per-region
-ranges of the final amount and how often each region sits at a floor or a cap."""
+ranges of the final amount, how often each region sits at a floor or a cap, and which input moves each region
+most. Every draw goes through the core's batched sweep (compensation.sweep), the same path as `ecocomp sweep`."""
 
 from __future__ import annotations
 
-import json
-
+import altair as alt
 import pandas as pd
 import streamlit as st
 
-from compensation.compare import parse_vary, sweep_points, sweep_summary
 from compensation.problems import InputError
+from compensation.scenario import Scenario
+from compensation.sweep import SweepSpec, parse_vary, run_sweep
 from ui import charts
 from ui.downloads import download_chart_data, download_table
 from ui.i18n import t
-from ui.loading import method, names
-from ui.results import param_label, provenance, run_allocation, show_report
+from ui.loading import method, names, regions_in_use
+from ui.results import param_label, provenance, run_allocation, show_report, with_last_year
 from ui.settings import settings, widget
 from ui.state import Keys
 
@@ -23,27 +24,21 @@ st.caption(t("s.intro"))
 s = settings()
 m = method(s.method)
 weights = [p for p in s.params if p.startswith("weights.") and p != "weights.redline"]
+MAX_SAMPLES = 5000
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def _sweep(spec_json: str, varies_json: str, samples: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Every point through the core's allocate (the settings' other inputs unchanged)."""
-    varies = [(p, tuple(v) if isinstance(v, list) and len(v) == 2 and samples else v)
-              for p, v in json.loads(varies_json)]
-    points = sweep_points(varies, samples=samples or None, seed=0)
-    frames = []
-    for k, point in enumerate(points.to_dict("records")):
-        o = run_allocation(s, extra_overrides=point)
-        if o.res is None:
-            raise InputError(o.report)
-        if not o.res.ok:
-            continue
-        tab = o.res.table[["adcode", "name_zh", "final", "binding"]].copy()
-        tab.insert(0, "point", k)
-        frames.append(tab)
-    long = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
-        columns=["point", "adcode", "name_zh", "final", "binding"])
-    return points, long, sweep_summary(long) if len(long) else pd.DataFrame()
+def _sweep(spec_json: str, specs: tuple[str, ...], samples: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame,
+                                                                        dict]:
+    """The current settings as an in-memory scenario, swept by the core's batched path (``spec_json`` is the
+    cache key; the settings' other inputs are unchanged)."""
+    spec = s.spec()
+    c = spec.get("constraints") or {}
+    c.pop("initial_last_year", None)  # last year's amounts are already in the table (with_last_year)
+    regions, _ = with_last_year(regions_in_use()[0], s)
+    sweep = SweepSpec([parse_vary(x) for x in specs], samples=samples or None, seed=0)
+    res = run_sweep(Scenario("current", spec, None, []), sweep, int(s.year), regions=regions, workers=1)
+    return res.points, res.summary, res.tables["input_influence"], res.info
 
 
 with st.form("s_form"):
@@ -53,7 +48,7 @@ with st.form("s_form"):
     spread = widget(c[1].slider, Keys.S_SPREAD, 50, t("s.spread"), min_value=5, max_value=90, step=5, format="±%d%%")
     mode = widget(c[2].selectbox, Keys.S_MODE, "grid", t("s.mode"), ["grid", "monte_carlo"],
                   format_func=lambda x: t("s.mode." + x))
-    samples = widget(c[3].number_input, Keys.S_SAMPLES, 40, t("s.samples"), min_value=5, max_value=400, step=5,
+    samples = widget(c[3].number_input, Keys.S_SAMPLES, 200, t("s.samples"), min_value=5, max_value=MAX_SAMPLES, step=5,
                      help=t("s.samples_help"))
     st.form_submit_button(t("s.run"), key=Keys.S_RUN)
 
@@ -67,32 +62,45 @@ for p in chosen:
     lo, hi = v * (1 - spread / 100), v * (1 + spread / 100)
     specs.append(f"{p}={lo:.6g}:{hi:.6g}:3" if mode == "grid" else f"{p}={lo:.6g}:{hi:.6g}")
 try:
-    varies = [parse_vary(x) for x in specs]
     n = int(samples) if mode == "monte_carlo" else 0
     with st.spinner(t("s.running")):
-        points, long, summary = _sweep(s.spec_json(), json.dumps(varies), n)
+        points, summary, influence, info = _sweep(s.spec_json(), tuple(specs), n)
 except InputError as exc:
     show_report(exc.report)
     st.stop()
 st.caption(t("s.done", points=len(points), spec="; ".join(specs), mode=t("s.mode." + mode)))
-if summary.empty:
+if "min" not in summary:
     st.warning(t("s.no_feasible"))
     st.stop()
+if info["feasible_draws"] < info["draws"]:
+    st.warning(t("s.infeasible", n=info["draws"] - info["feasible_draws"]))
 label = names(summary)
 summary = summary.assign(label=summary["adcode"].astype(str).map(label))
 st.subheader(t("s.ranges"))
 st.altair_chart(charts.ranges(summary, t("col.final")), width="stretch")
 download_chart_data(summary, "sweep_ranges", "s_ranges")
+if len(influence):
+    st.subheader(t("s.influence"))
+    st.caption(t("s.influence_help"))
+    inf = influence.assign(label=influence["input"].map(lambda p: param_label(m, p) if p in s.params else p))
+    st.altair_chart(alt.Chart(inf).mark_bar(color="#4c78a8").encode(
+        x=alt.X("variance_share:Q", title=t("s.variance_share"), axis=alt.Axis(format="%")),
+        y=alt.Y("label:N", sort="-x", title=None),
+        tooltip=[alt.Tooltip("label:N"), alt.Tooltip("variance_share:Q", format=".1%"),
+                 alt.Tooltip("regions_most_moved:Q")]).properties(height=max(80, 28 * len(inf))), width="stretch")
+    download_table(influence, "sweep_input_influence", "s_influence")
 st.subheader(t("s.bounds"))
 if not (s.floor_ratio or s.cap_ratio or (s.bounds is not None)):
     st.caption(t("s.no_bounds"))
 st.dataframe(summary.drop(columns=["label"]), hide_index=True, width="stretch", column_config={
-    **{c: st.column_config.NumberColumn(c, format="localized") for c in ("min", "p05", "p25", "median", "p75", "p95",
-                                                                          "max")},
+    **{c: st.column_config.NumberColumn(c, format="localized") for c in ("scenario", "min", "p05", "p25", "median",
+                                                                          "p75", "p95", "max", "mean", "std")},
     "at_floor": st.column_config.NumberColumn(t("col.at_floor"), format="percent"),
-    "at_cap": st.column_config.NumberColumn(t("col.at_cap"), format="percent")})
+    "at_cap": st.column_config.NumberColumn(t("col.at_cap"), format="percent"),
+    "rank_changed": st.column_config.NumberColumn(t("s.rank_changed"), format="percent"),
+    "top_input_r2": st.column_config.NumberColumn(t("s.top_input_r2"), format="%.2f")})
 download_table(summary.drop(columns=["label"]), "sweep_summary", "s_summary")
 with st.expander(t("s.points")):
     st.dataframe(points, hide_index=True, width="stretch")
     download_table(points, "sweep_points", "s_points")
-    download_table(long, "sweep_results", "s_long", xlsx=False)
+    st.caption(t("s.engine", seconds=info["seconds_chunks"], targets=info["targets"]))

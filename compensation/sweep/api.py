@@ -1,0 +1,139 @@
+"""run_sweep(): a scenario's amounts under many draws of its uncertain inputs, as per-region statistics."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..problems import InputError
+from ..scenario import Scenario
+from . import engine as E
+from .problem import build_problem
+from .spec import MAX_POINTS, SweepSpec, sweep_points
+from .stats import Accumulator
+
+
+@dataclass
+class SweepResult:
+    scenario: str
+    year: int
+    points: pd.DataFrame  # one row per draw: the varied inputs, and whether the draw was feasible
+    tables: dict[str, pd.DataFrame]  # summary, influence, input_influence, invalid_draws
+    info: dict = field(default_factory=dict)
+    accumulator: Accumulator | None = None  # holds the spilled draws until close()
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        return self.tables["summary"]
+
+    def close(self) -> None:
+        if self.accumulator is not None:
+            self.accumulator.close()
+            self.accumulator = None
+
+
+def run_sweep(sc: Scenario, spec: SweepSpec, year: int | None = None, max_points: int = MAX_POINTS,
+              engine: str = "local", scheduler: str | None = None, workers: int | None = None, progress=None,
+              keep_draws: bool = False, client=None, regions: pd.DataFrame | None = None,
+              chunk: int | None = None) -> SweepResult:
+    """Draw the points, prepare the problem, run the chunks on ``engine`` and merge their statistics.
+
+    The result keeps the spilled draws (for :func:`write_draws`) until ``close()`` when ``keep_draws``."""
+    if engine not in E.ENGINES:
+        raise InputError(f"unknown engine '{engine}': use {' or '.join(E.ENGINES)}", f"未知的计算引擎 '{engine}'",
+                         key="--engine")
+    if not spec.varies and not spec.data:
+        raise InputError("nothing to vary: give --vary PARAM=… or a sweep.data section with ± fractions",
+                         "没有要扫描的输入:请给出 --vary 或 sweep.data", key="--vary")
+    if spec.data and spec.samples is None:
+        raise InputError("uncertain region data need a Monte Carlo sample: give --samples N",
+                         "数据不确定性需要蒙特卡洛抽样:请给出 --samples", key="--samples")
+    t0 = time.perf_counter()
+    points = sweep_points(spec, max_points)  # the size is checked before anything is built
+    problem = build_problem(sc, spec, points, year, regions)
+    t_build = time.perf_counter() - t0
+    base = E.evaluate(problem, problem.points.iloc[:1], as_is=True)
+    if not base["valid"][0]:
+        raise InputError("the scenario itself cannot be allocated in this year", "情景本身在该年份不可分配",
+                         file=problem.file, year=problem.years[-1].year)
+    base_final = base["final"][0]
+    plan = E.chunks(problem, chunk)
+    acc = Accumulator(problem, base_final, keep_binding=keep_draws)
+    matrix = []
+
+    def on_result(res):
+        acc.add(res)
+        matrix.append(bool(res["matrix"]))
+        if progress:
+            progress(res)
+
+    t1 = time.perf_counter()
+    try:
+        if engine == "dask":
+            info = E.run_dask(problem, plan, base_final, on_result, scheduler, workers, client)
+        else:
+            info = E.run_local(problem, plan, base_final, on_result, workers)
+        wall = time.perf_counter() - t1
+        tables = acc.finish()
+    except BaseException:
+        acc.close()
+        raise
+    invalid = set(tables["invalid_draws"]["draw"])
+    pts = problem.points.copy()
+    pts.insert(0, "draw", np.arange(len(pts), dtype=np.int64))
+    pts["feasible"] = ~pts["draw"].isin(invalid)
+    info.update({
+        "draws": int(problem.draws), "feasible_draws": int(problem.draws - len(invalid)), "regions": int(problem.n),
+        "chunks": len(plan), "chunk_size": int(plan[0][2] - plan[0][1]) if plan else 0,
+        "targets": "matrix" if all(matrix) else ("draw by draw" if not any(matrix) else "mixed"),
+        "targets_note": "; ".join(sorted({y.rejected for y in problem.years if y.rejected})),
+        "objective": problem.objective, "years": [y.year for y in problem.years],
+        "seconds_prepare": round(t_build, 3), "seconds_chunks": round(wall, 3),
+        "seconds_compute_sum": round(acc.seconds, 3),
+        "overhead_per_chunk_s": round(max(0.0, wall * info.get("workers", 1) - acc.seconds) / max(1, len(plan)), 4),
+    })
+    result = SweepResult(sc.name, problem.years[-1].year, pts, tables, info, acc)
+    if not keep_draws:
+        result.close()
+    return result
+
+
+def write_draws(result: SweepResult, path: str | Path) -> int:
+    """Every feasible draw of every region as Parquet (draw, adcode, final, binding), written chunk by chunk
+    (never XLSX). Returns the number of rows."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from ..io import atomic_write
+
+    acc = result.accumulator
+    if acc is None:
+        raise ValueError("the sweep was run without keep_draws")
+    rows = 0
+
+    def writer(fh):
+        nonlocal rows
+        w = None
+        for i in sorted(acc.parts):
+            table = pa.Table.from_pandas(acc.draws_frame(i), preserve_index=False)
+            if w is None:
+                w = pq.ParquetWriter(fh, table.schema)
+            w.write_table(table)
+            rows += table.num_rows
+        if w is not None:
+            w.close()
+
+    atomic_write(path, writer)
+    return rows
+
+
+def sweep_id(sc: Scenario, spec: SweepSpec, year: int) -> str:
+    payload = {"scenario": sc.spec, "year": year, "vary": [(v.path, v.values, v.low, v.high) for v in spec.varies],
+               "samples": spec.samples, "seed": spec.seed, "data": spec.data, "columns": spec.data_columns}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:10]

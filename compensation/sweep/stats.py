@@ -1,0 +1,249 @@
+"""Streaming per-region statistics of a sweep, without keeping every draw's table in memory.
+
+Each chunk gives its partial statistics (counts, integer sums, minima and maxima, draws at floor or cap,
+best and worst rank, and the sums needed for correlations); they are merged in chunk order, so the result
+does not depend on which worker computed which chunk. Quantiles are exact: each chunk's final amounts are
+written to a spill file (int32 where the amounts fit), and at the end the quantiles are computed region block
+by region block, so memory stays bounded by one chunk plus one block whatever the number of draws.
+
+Influence of an input on a region's amount: Pearson's r between the input's draws and the region's final
+amount; r² is that input's first-order share of the region's variance when the inputs are drawn
+independently and the response is close to linear (a simple variance decomposition; Σ r² < 1 means
+interactions or non-linearity). For uncertain region data the input of a region is its own value's draw."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .batched import CAP, FLOOR
+
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+QUANTILE_NAMES = ("p05", "p25", "median", "p75", "p95")
+BLOCK_ELEMENTS = 4_000_000  # draws × regions read at once when computing quantiles
+
+
+def ranks(final: np.ndarray) -> np.ndarray:
+    """Competition rank of each region in each row: 1 + the number of regions with a larger amount."""
+    m, n = final.shape
+    order = np.argsort(-final, axis=1)
+    srt = np.take_along_axis(final, order, axis=1)
+    pos = np.broadcast_to(np.arange(n), (m, n))
+    new_run = np.ones((m, n), dtype=bool)
+    new_run[:, 1:] = srt[:, 1:] != srt[:, :-1]
+    first = np.maximum.accumulate(np.where(new_run, pos, 0), axis=1)  # start of each run of equal amounts
+    out = np.empty((m, n), dtype=np.int64)
+    np.put_along_axis(out, order, first + 1, axis=1)
+    return out
+
+
+def partials(final, binding, valid, inputs, base_final, problem) -> dict:
+    """Partial statistics of one chunk (valid draws only)."""
+    f = final[valid]
+    b = binding[valid]
+    n = final.shape[1]
+    out = {"count": int(valid.sum()), "invalid_draws": np.flatnonzero(~valid)}
+    if f.shape[0] == 0:
+        return out
+    out["sum"] = f.sum(axis=0, dtype=np.int64)
+    out["min"] = f.min(axis=0)
+    out["max"] = f.max(axis=0)
+    out["at_floor"] = (b == FLOOR).sum(axis=0, dtype=np.int64)
+    out["at_cap"] = (b == CAP).sum(axis=0, dtype=np.int64)
+    out["max_abs"] = int(np.abs(f).max())
+    base = np.zeros(n, dtype=np.int64) if base_final is None else base_final
+    r = ranks(f)
+    out["rank_min"] = r.min(axis=0)
+    out["rank_max"] = r.max(axis=0)
+    if base_final is not None:
+        out["rank_changed"] = (r != ranks(base[None, :])[0]).sum(axis=0, dtype=np.int64)
+    y = (f - base).astype(float)
+    out["sy"] = y.sum(axis=0)
+    out["syy"] = (y * y).sum(axis=0)
+    x = inputs["scalars"][valid]
+    if x.shape[1]:
+        out["sx"] = x.sum(axis=0)
+        out["sxx"] = (x * x).sum(axis=0)
+        out["sxy"] = x.T @ y
+    for col, mat in inputs["per_region"].items():
+        xm = mat[valid] - 1.0
+        out[f"rx:{col}"] = xm.sum(axis=0)
+        out[f"rxx:{col}"] = (xm * xm).sum(axis=0)
+        out[f"rxy:{col}"] = (xm * y).sum(axis=0)
+    return out
+
+
+class Accumulator:
+    """Collects chunk results in any order; :meth:`finish` merges them in chunk order."""
+
+    def __init__(self, problem, base_final: np.ndarray, spill_dir: str | Path | None = None,
+                 keep_binding: bool = False):
+        self.problem = problem
+        self.base = base_final
+        self.parts: dict[int, dict] = {}
+        self.owned = spill_dir is None
+        self.dir = Path(tempfile.mkdtemp(prefix="ecocomp-sweep-")) if spill_dir is None else Path(spill_dir)
+        self.keep_binding = keep_binding
+        self.seconds = 0.0
+        self.workers: set = set()
+
+    def add(self, res: dict) -> None:
+        i = int(res["index"])
+        if i in self.parts:  # a chunk recomputed after a lost worker: the first result counts once
+            return
+        f = res["final"]
+        dtype = np.int32 if (f.size == 0 or (f.min() >= -2**31 and f.max() < 2**31)) else np.int64
+        np.save(self.dir / f"final_{i:06d}.npy", np.ascontiguousarray(f.T.astype(dtype)))
+        np.save(self.dir / f"valid_{i:06d}.npy", res["valid"])
+        if self.keep_binding:
+            np.save(self.dir / f"binding_{i:06d}.npy", res["binding"])
+        self.parts[i] = {k: v for k, v in res.items() if k not in ("final", "binding")}
+        self.seconds += float(res.get("seconds", 0.0))
+        self.workers.add(res.get("worker"))
+
+    def close(self) -> None:
+        if self.owned:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    # --- merging -----------------------------------------------------------------------------------------
+
+    def merged(self) -> dict:
+        keys = sorted(self.parts)
+        n = self.problem.n
+        tot = {"count": 0, "sum": np.zeros(n, dtype=np.int64), "min": None, "max": None,
+               "at_floor": np.zeros(n, dtype=np.int64), "at_cap": np.zeros(n, dtype=np.int64),
+               "rank_changed": np.zeros(n, dtype=np.int64), "rank_min": None, "rank_max": None, "invalid": []}
+        floats: dict[str, np.ndarray] = {}
+        for i in keys:
+            p = self.parts[i]
+            start = int(p["start"])
+            tot["invalid"].extend(int(start + j) for j in p["invalid_draws"])
+            if not p["count"]:
+                continue
+            tot["count"] += p["count"]
+            tot["sum"] += p["sum"]
+            for k, fn in (("min", np.minimum), ("max", np.maximum), ("rank_min", np.minimum),
+                          ("rank_max", np.maximum)):
+                tot[k] = p[k] if tot[k] is None else fn(tot[k], p[k])
+            for k in ("at_floor", "at_cap", "rank_changed"):
+                if k in p:
+                    tot[k] += p[k]
+            for k, v in p.items():
+                if k in ("sy", "syy", "sx", "sxx", "sxy") or k.startswith(("rx:", "rxx:", "rxy:")):
+                    floats[k] = v.copy() if k not in floats else floats[k] + v
+        tot["floats"] = floats
+        return tot
+
+    def quantiles(self) -> np.ndarray:
+        """(n, 5) exact quantiles of each region's final amount over the valid draws (linear interpolation,
+        as numpy and pandas compute them)."""
+        keys = sorted(self.parts)
+        n = self.problem.n
+        out = np.full((n, len(QUANTILES)), np.nan)
+        count = sum(self.parts[i]["count"] for i in keys)
+        if not count:
+            return out
+        block = max(1, BLOCK_ELEMENTS // max(1, count))
+        valid = {i: np.load(self.dir / f"valid_{i:06d}.npy") for i in keys}
+        files = {i: np.load(self.dir / f"final_{i:06d}.npy", mmap_mode="r") for i in keys}
+        for a in range(0, n, block):
+            b = min(n, a + block)
+            cols = np.concatenate([np.asarray(files[i][a:b])[:, valid[i]] for i in keys], axis=1)
+            out[a:b] = np.quantile(cols.astype(np.float64), QUANTILES, axis=1).T
+        return out
+
+    def finish(self) -> dict[str, pd.DataFrame]:
+        """summary (one row per region), influence (region × input) and input_influence (per input)."""
+        p = self.problem
+        t = self.merged()
+        N = t["count"]
+        base = self.base
+        summary = pd.DataFrame({"adcode": p.adcodes, "name_zh": p.names, "scenario": base})
+        if N:
+            q = self.quantiles()
+            summary["min"] = t["min"]
+            for j, name in enumerate(QUANTILE_NAMES):
+                summary[name] = q[:, j]
+            summary["max"] = t["max"]
+            summary["mean"] = t["sum"] / N
+            fl = t["floats"]
+            var = np.maximum(fl["syy"] / N - (fl["sy"] / N) ** 2, 0.0)
+            summary["std"] = np.sqrt(var)
+            summary["at_floor"] = t["at_floor"] / N
+            summary["at_cap"] = t["at_cap"] / N
+            summary["rank_scenario"] = ranks(base[None, :])[0]
+            summary["rank_best"] = t["rank_min"]
+            summary["rank_worst"] = t["rank_max"]
+            summary["rank_changed"] = t["rank_changed"] / N
+        influence, per_input = self._influence(t)
+        if len(influence):
+            top = influence.sort_values(["adcode", "r2", "input"], ascending=[True, False, True],
+                                        kind="stable").drop_duplicates("adcode")
+            summary = summary.merge(top[["adcode", "input", "r2"]].rename(
+                columns={"input": "top_input", "r2": "top_input_r2"}), on="adcode", how="left")
+        return {"summary": summary, "influence": influence, "input_influence": per_input,
+                "invalid_draws": pd.DataFrame({"draw": t["invalid"]}, dtype=np.int64)}
+
+    def _influence(self, t) -> tuple[pd.DataFrame, pd.DataFrame]:
+        p = self.problem
+        N = t["count"]
+        fl = t.get("floats", {})
+        if not N or "sy" not in fl:
+            return pd.DataFrame(), pd.DataFrame()
+        sy, syy = fl["sy"], fl["syy"]
+        vy = syy - sy * sy / N
+        frames = []
+        names = list(p.points.columns)
+
+        def corr(sx, sxx, sxy):
+            vx = sxx - sx * sx / N
+            cov = sxy - sx * sy / N
+            den = np.sqrt(np.maximum(vx, 0) * np.maximum(vy, 0))
+            return np.divide(cov, den, out=np.zeros_like(cov, dtype=float), where=den > 1e-12 * np.maximum(1, vy))
+
+        if "sx" in fl:
+            for k, name in enumerate(names):
+                r = corr(fl["sx"][k], fl["sxx"][k], fl["sxy"][k])
+                frames.append(pd.DataFrame({"adcode": p.adcodes, "name_zh": p.names, "input": name, "r": r}))
+        for col in p.data_noise:
+            r = corr(fl[f"rx:{col}"], fl[f"rxx:{col}"], fl[f"rxy:{col}"])
+            frames.append(pd.DataFrame({"adcode": p.adcodes, "name_zh": p.names, "input": f"data:{col}", "r": r}))
+        if not frames:
+            return pd.DataFrame(), pd.DataFrame()
+        inf = pd.concat(frames, ignore_index=True)
+        inf["r2"] = inf["r"] ** 2
+        inf = inf.sort_values(["adcode", "input"], kind="stable").reset_index(drop=True)
+        var = pd.Series(np.maximum(vy, 0) / N, index=p.adcodes)
+        weights = inf["adcode"].map(var).to_numpy()
+        total = float(var.sum())
+        per = inf.assign(w=inf["r2"] * weights).groupby("input", sort=True)["w"].sum()
+        per_input = pd.DataFrame({"input": per.index, "variance_share": (per / total).to_numpy() if total > 0 else 0.0,
+                                  "regions_most_moved": [int(((inf["input"] == k) & (inf["r2"] > 0)).sum())
+                                                         for k in per.index]})
+        top = inf.sort_values(["adcode", "r2", "input"], ascending=[True, False, True],
+                              kind="stable").drop_duplicates("adcode")
+        per_input["regions_most_moved"] = per_input["input"].map(top["input"].value_counts()).fillna(0).astype(
+            np.int64)
+        return inf, per_input.sort_values("variance_share", ascending=False, kind="stable").reset_index(drop=True)
+
+    def draws_frame(self, index: int) -> pd.DataFrame:
+        """One row per valid draw and region of chunk ``index`` (for the optional Parquet of every draw)."""
+        from .batched import BINDING_NAMES
+
+        part = self.parts[index]
+        f = np.load(self.dir / f"final_{index:06d}.npy").T
+        valid = np.load(self.dir / f"valid_{index:06d}.npy")
+        rows = np.flatnonzero(valid)
+        n = self.problem.n
+        df = pd.DataFrame({"draw": np.repeat(rows + int(part["start"]), n).astype(np.int64),
+                           "adcode": np.tile(self.problem.adcodes, rows.size),
+                           "final": f[rows].ravel().astype(np.int64)})
+        if self.keep_binding:
+            b = np.load(self.dir / f"binding_{index:06d}.npy")[rows].ravel()
+            codes = np.array([BINDING_NAMES[k] for k in sorted(BINDING_NAMES)], dtype=object)
+            df["binding"] = pd.Categorical.from_codes(b, categories=list(codes))
+        return df
