@@ -64,12 +64,22 @@ HELD_LEVEL = "province_held"  # level of the county-table line for money a provi
 class Tier2:
     """Tier-2 settings: a default method, methods by province code, retention shares (a number for every
     province or a mapping with an optional ``default``), and county constraints (ratios of last year's county
-    amount; absolute floors, caps, locks in the output unit and exclusions, keyed by county code)."""
+    amount; absolute floors, caps, locks in the output unit and exclusions, keyed by county code), with a
+    province's own floor and cap ratios in ``ratios_by_province`` ({province: {floor_ratio, cap_ratio}})."""
 
     default_method: str = "redline_function_weighted"
     by_province: dict = field(default_factory=dict)
     retention: float | dict = 0.0
     constraints: Constraints = field(default_factory=Constraints)
+    ratios_by_province: dict = field(default_factory=dict)
+
+    def constraints_for(self, province: str) -> Constraints:
+        own = self.ratios_by_province.get(str(province)) or {}
+        if not own:
+            return self.constraints
+        import dataclasses
+
+        return dataclasses.replace(self.constraints, **{k: own[k] for k in ("floor_ratio", "cap_ratio") if k in own})
 
     def method_for(self, province: str) -> str:
         return str(self.by_province.get(str(province), self.default_method))
@@ -406,7 +416,7 @@ def run_cascade(counties: pd.DataFrame, pool: int, unit: str = "万元", year: i
             outcomes[p] = ProvinceOutcome(p, names.get(p, p), tier2.method_for(p), amount, 0.0, 0, amount,
                                           "no_counties")
             continue
-        o = allocate_province(split[p], tier2.method_for(p), amount, unit, year, tier2.constraints, p,
+        o = allocate_province(split[p], tier2.method_for(p), amount, unit, year, tier2.constraints_for(p), p,
                               names.get(p, p), tier2.retention_for(p))
         outcomes[p] = o
         diagnostics.extend(x for x in o.problems if x.severity == "error")
@@ -546,7 +556,7 @@ def province_allocation(res: CascadeResult, province: str):
     explanation machinery); its final amounts equal the cascade's (same targets, bounds, closed form)."""
     o = res.outcomes[province]
     regions = res.inputs["split"][province]
-    c = _county_constraints(res.inputs["tier2"].constraints, regions)
+    c = _county_constraints(res.inputs["tier2"].constraints_for(province), regions)
     return allocate(regions, method=res.inputs["tier2"].method_for(province), budget=o.to_counties,
                     budget_unit=res.unit, unit=res.unit,
                     year=res.year, constraints=c)
@@ -617,7 +627,7 @@ SECTION_SPEC = {
     "tier1_basis": (str,), "tier1_amounts": {"file": (str,), "values": "map", "column": (str,), "unit": (str,)},
     "tier2_method": (str,), "by_province": "map", "retention": (int, float, dict),
     "county_constraints": {"floor_ratio": (int, float), "cap_ratio": (int, float), "floors": "map", "caps": "map",
-                           "locks": "map", "exclude": (list,)},
+                           "locks": "map", "exclude": (list,), "by_province": "map"},
     "carry_over": (bool,),
 }
 
@@ -667,6 +677,25 @@ def check_section(c: dict, file: str, rep: Report, exists=None) -> None:
     if "floor_ratio" in cc and "cap_ratio" in cc and float(cc["floor_ratio"]) > float(cc["cap_ratio"]):
         rep.error("floor ratio is above the cap ratio", "下限比例高于上限比例", file=file,
                   key=f"{key}.county_constraints.floor_ratio", found=f"{cc['floor_ratio']} > {cc['cap_ratio']}")
+    for p, own in (cc.get("by_province") or {}).items():
+        where = f"{key}.county_constraints.by_province.{p}"
+        if not _is_province_code(p):
+            rep.error("not a province code (e.g. 360000)", "不是省级行政区划代码", file=file, key=where, found=repr(p))
+        if not isinstance(own, dict):
+            rep.error("expected {floor_ratio, cap_ratio}", "应为 {floor_ratio, cap_ratio}", file=file, key=where,
+                      found=repr(own))
+            continue
+        for k, v in own.items():
+            if k not in ("floor_ratio", "cap_ratio"):
+                rep.error(f"unknown key '{k}'", f"未知的键 '{k}'", file=file, key=f"{where}.{k}",
+                          expected="floor_ratio, cap_ratio")
+            elif isinstance(v, bool) or not isinstance(v, int | float) or not 0 <= float(v) <= 100:
+                rep.error("ratio out of range (0–100)", "比例超出范围", file=file, key=f"{where}.{k}", found=repr(v))
+        lo = own.get("floor_ratio", cc.get("floor_ratio"))
+        hi = own.get("cap_ratio", cc.get("cap_ratio"))
+        if isinstance(lo, int | float) and isinstance(hi, int | float) and lo > hi:
+            rep.error("floor ratio is above the cap ratio", "下限比例高于上限比例", file=file, key=where,
+                      found=f"{lo} > {hi}")
     for k in ("floors", "caps", "locks"):
         for code, v in (cc.get(k) or {}).items():
             where = f"{key}.county_constraints.{k}.{code}"
@@ -708,7 +737,8 @@ def tier2_from_section(c: dict) -> Tier2:
                                 floors={str(k): v for k, v in (cc.get("floors") or {}).items()},
                                 caps={str(k): v for k, v in (cc.get("caps") or {}).items()},
                                 locks={str(k): v for k, v in (cc.get("locks") or {}).items()},
-                                exclude=[str(x) for x in cc.get("exclude") or []]))
+                                exclude=[str(x) for x in cc.get("exclude") or []]),
+        ratios_by_province={str(k): dict(v) for k, v in (cc.get("by_province") or {}).items() if isinstance(v, dict)})
 
 
 def tier1_amounts_from_section(a: dict, unit: str, year: int, path=None) -> dict[str, int]:
@@ -759,7 +789,7 @@ def normalise_section(c: dict) -> dict:
             out[key] = {str(k): v for k, v in out[key].items()}
     if isinstance(out.get("county_constraints"), dict):
         cc = dict(out["county_constraints"])
-        for k in ("floors", "caps", "locks"):
+        for k in ("floors", "caps", "locks", "by_province"):
             if isinstance(cc.get(k), dict):
                 cc[k] = {str(a): v for a, v in cc[k].items()}
         if isinstance(cc.get("exclude"), list):
@@ -781,7 +811,7 @@ def with_province(res: CascadeResult, province: str, method: str | None = None,
     t2 = res.inputs["tier2"]
     new = allocate_province(res.inputs["split"][province], method or t2.method_for(province), o.amount, res.unit,
                             res.year,
-                            t2.constraints, province, o.name_zh,
+                            t2.constraints_for(province), province, o.name_zh,
                             o.retention_rate if retention_rate is None else float(retention_rate))
     outcomes = {**res.outcomes, province: new}
     by_province = {**t2.by_province, province: method or t2.method_for(province)}

@@ -55,6 +55,8 @@ SPEC = {
     "horizontal": {"agreements": (list,), "monitoring": (str,), "capacity_ratio": (int, float),
                    "objective": (str,), "links": (str,), "time_limit": (int, float)},
     "cascade": CASCADE_SPEC,  # two-tier allocation (compensation/cascade.py, docs/cascade.md)
+    # defaults of `ecocomp sweep` (compensation/sweep/spec.py checks the values, docs/sweep.md)
+    "sweep": {"samples": (int,), "seed": (int,), "vary": ANY_MAP, "data": ANY_MAP, "data_columns": (list,)},
 }
 DATA_SPEC = {"synthetic": {"seed": (int,), "scale": (int,)}}
 GROUP_KEYS = {"name", "members", "min_share", "max_share"}

@@ -227,3 +227,16 @@ def test_one_province_redone_leaves_the_others(share_method):
     assert final.loc[["110101", "110102", "110105", "110000"]].tolist() == [150, 217, 433, 200]
     assert final.loc[["120101", "120102", "120105"]].tolist() == [540, 453, 907]
     assert int(new.counties["final"].sum()) == 3000 and res.outcomes["110000"].retained == 100
+
+
+def test_a_province_can_have_its_own_county_ratios(share_method):
+    """As the hand-worked case, but 天津's own floor is 50% of last year (300, 200, 500): no floor binds, so its
+    counties get their targets 475, 475, 950 exactly; 北京 keeps the common 90% and its 150 floor."""
+    counties = _counties([10, 30, 60, 50, 50, 100], last=[100, 100, 100, 600, 400, 1000])
+    t2 = Tier2(default_method=share_method, retention={"110000": 0.10, "default": 0.05},
+               constraints=Constraints(floor_ratio=0.9, floors={"110101": 150}),
+               ratios_by_province={"120000": {"floor_ratio": 0.5}})
+    res = run_cascade(counties, 3000, "万元", 2023, share_method, "counties", tier2=t2)
+    final = res.counties.set_index("adcode")["final"]
+    assert final.loc[["120101", "120102", "120105"]].tolist() == [475, 475, 950]
+    assert final.loc[["110101", "110102", "110105"]].tolist() == [150, 250, 500]

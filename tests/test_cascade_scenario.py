@@ -30,6 +30,8 @@ def _scenario(tmp_path, body: str, name: str = "c.yaml"):
      "keyed by county code"),
     ("cascade:\n  tier1_amounts: {values: {360000: 20.9}, file: x.csv}\n", "cascade.tier1_amounts",
      "either 'file' or 'values'"),
+    ("cascade:\n  county_constraints: {by_province: {360000: {floor: 0.9}}}\n",
+     "cascade.county_constraints.by_province.360000.floor", "unknown key 'floor'"),
 ])
 def test_bad_sections_are_errors_naming_file_and_key(tmp_path, body, key, words):
     with pytest.raises(InputError) as exc:
@@ -138,3 +140,38 @@ def test_province_data_is_refused_with_a_clear_error(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "needs county data" in err and "parent_adcode" in err and "Traceback" not in err
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
+def test_county_sweep_draws_are_the_scenario_with_the_values_set(tmp_path, shipped):
+    """Each draw of a two-tier sweep is the scenario run in full with the drawn values: the draw with 10%
+    retention everywhere equals a scenario file that says so, county by county; 海南's counties are never
+    allocated (its tier 2 is infeasible in every draw)."""
+    import pandas as pd
+
+    from compensation.cascade_sweep import county_sweep
+
+    points = pd.DataFrame({"cascade.retention": [0.0, 0.1]})
+    out = county_sweep(load_scenario("cascade_2023"), points)
+    direct = compute(load_scenario(_scenario(tmp_path, "cascade:\n  retention: 0.1\n"))).results[2023].cascade
+    want = direct.counties[direct.counties["level"] == "county"].set_index("adcode")["final"]
+    got = out["draws"][out["draws"]["draw"] == 1].set_index("adcode")["final"]
+    assert got.sort_index().equals(want.sort_index())
+    s = out["summary"].set_index("adcode")
+    assert (s.loc[s["parent_adcode"] == "460000", "allocated"] == 0).all()
+    jx = s[s["parent_adcode"] == "360000"]
+    assert (jx["allocated"] == 1).all() and (jx["min"] <= jx["scenario"]).all() and (jx["scenario"] <= jx["max"]).all()
+    with pytest.raises(InputError, match="cannot be varied in a two-tier sweep"):
+        county_sweep(load_scenario("cascade_2023"), pd.DataFrame({"cascade.tier2_method": [1.0]}))
+
+
+def test_cli_sweep_of_a_two_tier_scenario_is_county_by_county(tmp_path, capsys):
+    import pandas as pd
+
+    out = tmp_path / "runs"
+    assert main(["sweep", "cascade_2023", "--vary", "cascade.retention=0,0.2", "--out", str(out), "--quiet"]) == 0
+    s = pd.read_csv(next(out.glob("sweep-cascade_2023-*")) / "sweep_summary.csv", dtype={"adcode": str,
+                                                                                        "parent_adcode": str})
+    assert len(s) == 2848 and set(s["parent_adcode"].str[2:]) == {"0000"}
+    wy = s.set_index("adcode").loc["361130"]
+    assert wy["min"] < wy["max"] and wy["allocated"] == 1.0  # 20% retention leaves 婺源县 less than 0%
+    assert "per draw (two tiers)" in capsys.readouterr().out

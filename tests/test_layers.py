@@ -21,10 +21,12 @@ LAYERS = {
     "compensation.data": 3, "compensation.synth": 3,
     "compensation.allocation": 4, "compensation.horizontal": 4,
     "compensation.calibration": 5,
+    "compensation.gains": 7,
     "compensation.cascade": 5,
     "compensation.notice": 5,
     "compensation.scenario": 6,
-    "compensation.compare": 7, "compensation.run": 7, "compensation.gains": 7,
+    "compensation.compare": 7, "compensation.run": 7,
+    "compensation.cascade_sweep": 8,
     "compensation.sweep": 8,
     "compensation.cli": 9,
     "compensation": 9,  # the package __init__ re-exports the public API

@@ -56,6 +56,8 @@ def run_sweep(sc: Scenario, spec: SweepSpec, year: int | None = None, max_points
                          "数据不确定性需要蒙特卡洛抽样:请给出 --samples", key="--samples")
     t0 = time.perf_counter()
     points = sweep_points(spec, max_points)  # the size is checked before anything is built
+    if sc.spec.get("cascade"):  # two tiers: each draw run in full, county by county (compensation/cascade_sweep.py)
+        return _cascade_sweep(sc, spec, points, year, regions, keep_draws, t0)
     problem = build_problem(sc, spec, points, year, regions)
     t_build = time.perf_counter() - t0
     base = E.evaluate(problem, problem.points.iloc[:1], as_is=True)
@@ -104,6 +106,32 @@ def run_sweep(sc: Scenario, spec: SweepSpec, year: int | None = None, max_points
     return result
 
 
+def _cascade_sweep(sc: Scenario, spec: SweepSpec, points: pd.DataFrame, year: int | None, regions, keep_draws: bool,
+                   t0: float) -> SweepResult:
+    from ..cascade_sweep import county_sweep
+
+    if spec.data:
+        raise InputError("uncertain region data are not swept for two-tier scenarios: vary parameters, the "
+                         "budget, ratios or cascade.retention (or pass --no-data-uncertainty)",
+                         "两级分配情景不支持数据不确定性扫描", key="sweep.data")
+    year = year or sc.years[0]
+    out = county_sweep(sc, points, year, regions=regions)
+    invalid = set(out["invalid_draws"]["draw"])
+    pts = points.reset_index(drop=True).copy()
+    pts.insert(0, "draw", np.arange(len(pts), dtype=np.int64))
+    pts["feasible"] = ~pts["draw"].isin(invalid)
+    info = {"engine": "per draw (two tiers)", "workers": 1, "draws": len(pts), "feasible_draws": len(pts) - len(invalid),
+            "regions": len(out["summary"]), "chunks": len(pts), "targets": "draw by draw",
+            "targets_note": "two-tier scenario: every draw runs both tiers in full (compensation/cascade_sweep.py)",
+            "objective": sc.spec.get("objective", "proportional"), "years": [year],
+            "seconds_chunks": round(time.perf_counter() - t0, 3)}
+    tables = {"summary": out["summary"], "influence": pd.DataFrame(), "input_influence": pd.DataFrame(),
+              "invalid_draws": out["invalid_draws"]}
+    if keep_draws:
+        tables["draws"] = out["draws"]
+    return SweepResult(sc.name, year, pts, tables, info)
+
+
 def write_draws(result: SweepResult, path: str | Path) -> int:
     """Every feasible draw of every region as Parquet (draw, adcode, final, binding), written chunk by chunk
     (never XLSX). Returns the number of rows."""
@@ -113,6 +141,12 @@ def write_draws(result: SweepResult, path: str | Path) -> int:
     from ..io import atomic_write
 
     acc = result.accumulator
+    if acc is None and "draws" in result.tables:  # a two-tier sweep keeps its draws as one table
+        from ..io import atomic_write as _aw
+
+        draws = result.tables["draws"]
+        _aw(path, lambda fh: pq.write_table(pa.Table.from_pandas(draws, preserve_index=False), fh))
+        return len(draws)
     if acc is None:
         raise ValueError("the sweep was run without keep_draws")
     rows = 0

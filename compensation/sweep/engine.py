@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -264,8 +265,9 @@ def run_dask(problem: SweepProblem, plan, base_final, on_result, scheduler: str 
     try:
         [pf] = client.scatter([problem], broadcast=True)
         [bf] = client.scatter([base_final], broadcast=True)
-        futures = [client.submit(run_chunk, pf, i, a, b, bf, key=f"ecocomp-sweep-{id(problem):x}-{i}",
-                                 retries=2, pure=False) for i, a, b in plan]
+        run = uuid.uuid4().hex[:12]
+        futures = [client.submit(run_chunk, pf, i, a, b, bf, key=f"ecocomp-sweep-{run}-{i}", retries=2, pure=False)
+                   for i, a, b in plan]
         info = {"engine": "dask", "scheduler": scheduler or "LocalCluster",
                 "workers": len(client.scheduler_info().get("workers", {})),
                 "setup_seconds": round(time.perf_counter() - t0, 3)}

@@ -116,6 +116,10 @@ def build_problem(sc: Scenario, spec: SweepSpec, points: pd.DataFrame, year: int
     from ..run import _constraints, _initial_last_year, scenario_regions
 
     file = _rel(sc.files[-1]) if sc.files else sc.name
+    if sc.spec.get("cascade"):
+        raise InputError("sweeps of a two-tier (cascade) scenario are not supported: sweep its central tier by "
+                         "a scenario without the cascade section", "暂不支持对两级(cascade)情景做扫描",
+                         file=file, key="cascade")
     years = sc.years
     year = year or years[0]
     if year not in years:
@@ -168,6 +172,11 @@ def build_problem(sc: Scenario, spec: SweepSpec, points: pd.DataFrame, year: int
     elif carry:
         regions[LAST_YEAR] = np.nan
     constraints = _constraints(c)
+    ratios = constraints.floor_ratio is not None or constraints.cap_ratio is not None or any(
+        v.path in ("constraints.floor_ratio", "constraints.cap_ratio") for v in spec.varies)
+    if ratios and LAST_YEAR not in regions:
+        raise InputError(f"floor or cap ratios need column '{LAST_YEAR}' (last year's amount, 万元)",
+                         f"按上年比例设上下限需要列 '{LAST_YEAR}'(上年补助额,万元)", column=LAST_YEAR, file=file)
     order = np.argsort(regions["adcode"].to_numpy(dtype=str), kind="stable")
     diag: list = []
     abs_c = Constraints(floors=constraints.floors, caps=constraints.caps, locks=constraints.locks,

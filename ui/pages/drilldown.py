@@ -82,11 +82,13 @@ province = widget(st.selectbox, Keys.DD_PROVINCE, "360000" if "360000" in codes 
 if province not in codes:
     province = codes[0]
 o0 = base.outcomes[province]
-methods = sorted(m["name"] for m in list_methods())
+catalogue = {m["name"]: m for m in list_methods()}
+methods = sorted(set(catalogue) | {base.inputs["tier2"].method_for(province)})  # a scenario's own method file too
 edit = st.columns(2)
 with edit[0]:
     method = widget(st.selectbox, f"{Keys.DD_METHOD}_{province}", base.inputs["tier2"].method_for(province),
-                    t("dd.method"), methods)
+                    t("dd.method"), methods,
+                    format_func=lambda n: catalogue[n][f"label_{lang()}"] if n in catalogue else n)
 with edit[1]:
     retention = widget(st.slider, f"{Keys.DD_RETENTION}_{province}", round(o0.retention_rate * 100, 2),
                        t("dd.retention"), 0.0, 30.0, step=0.5)
