@@ -534,6 +534,15 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], path: str | os.PathLike) -> None
     atomic_write(path, lambda fh: _write_workbook(sheets, fh))
 
 
+SHARE_WORDS = ("share", "pct", "占比", "份额", "变化率")
+
+
+def is_share_column(name) -> bool:
+    """A column of fractions (0.25 = 25 %), shown as a percentage in workbooks."""
+    text = str(name).lower()
+    return any(w in text for w in SHARE_WORDS)
+
+
 def _write_workbook(sheets: dict[str, pd.DataFrame], fh) -> None:
     titles = sheet_titles(sheets)
     with pd.ExcelWriter(fh, engine="openpyxl") as xw:
@@ -549,6 +558,10 @@ def _write_workbook(sheets: dict[str, pd.DataFrame], fh) -> None:
                     for cell in ws.iter_cols(min_col=j, max_col=j, min_row=2):
                         for c in cell:
                             c.number_format = "#,##0"
+                elif pd.api.types.is_float_dtype(df[col]) and is_share_column(col):
+                    for cell in ws.iter_cols(min_col=j, max_col=j, min_row=2):
+                        for c in cell:
+                            c.number_format = "0.0%"
                 elif pd.api.types.is_float_dtype(df[col]):
                     for cell in ws.iter_cols(min_col=j, max_col=j, min_row=2):
                         for c in cell:

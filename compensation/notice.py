@@ -15,7 +15,7 @@ run's integers are shown as they are. Where the method has two or more component
 the rest: row total − Σ components, so every row adds up exactly as printed.
 
 The module is pure except ``write_notice`` (one workbook through ``io.atomic_write``; text cells escaped by
-``io``'s rule against formula injection)."""
+``io.escape_formula``)."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .io import atomic_write
+from .io import atomic_write, escape_formula
 from .money import UNITS, largest_remainder, unit_name
 
 # 计划单列市 (cities separately listed in the budget) and their provinces
@@ -129,13 +129,9 @@ def default_title(year: int, transfer: str = "中央对地方生态保护补偿�
 
 # --- the workbook ---------------------------------------------------------------------------------------------
 
-_FORMULA_START = re.compile(r"^[=+\-@\t\r]")
-
-
 def _text(value) -> str:
-    """A text cell that a spreadsheet will never run as a formula."""
-    s = str(value)
-    return "'" + s if _FORMULA_START.match(s) else s
+    """A text cell that a spreadsheet will never run as a formula (io's rule)."""
+    return escape_formula(str(value))
 
 
 def write_notice(notices: list[Notice], path: str | os.PathLike, provenance: dict[str, str] | None = None) -> None:

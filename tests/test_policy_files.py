@@ -157,3 +157,15 @@ def test_india_tax_effort_is_tax_over_gsdp_times_population():
     np.testing.assert_allclose(ctx.trace["devolution.tax_effort"], np.array([.1, .4, .3, .4, .25]) / 1.45, rtol=1e-12)
     assert any("'own_tax_revenue_100m_cny' is absent; using 'budget_revenue_100m_cny'" in p.message_en
                for p in ctx.diagnostics)
+
+
+def test_horizontal_command_without_monitoring(tmp_path, capsys):
+    from compensation.cli import main
+
+    assert main(["horizontal", "--agreements", "snwd_henan_source_area", "--year", "2020", "--unit", "元",
+                 "--out", str(tmp_path / "a")]) == 0
+    ledger = pd.read_csv(tmp_path / "a" / "ledger.csv", encoding="utf-8-sig", dtype=str)
+    assert ledger["amount"].astype(int).sum() == 243_874_300
+    assert main(["horizontal", "--agreements", "lushui", "--year", "2020", "--out", str(tmp_path / "b")]) == 2
+    err = capsys.readouterr().err
+    assert "monitoring data are needed by lushui (sections 金鱼石)" in err and "Traceback" not in err

@@ -11,33 +11,56 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from compensation.io import csv_bytes as io_csv_bytes
+from compensation.io import xlsx_bytes as io_xlsx_bytes
 from compensation.scenario import Scenario
 
 from .i18n import t
 
 
-def csv_bytes(df: pd.DataFrame) -> bytes:
-    return df.to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
+def export_table(df: pd.DataFrame, bilingual: bool = False, words: bool = True) -> pd.DataFrame:
+    """A table as exported: headers in the chosen language with units (``中文 (unit) / name`` when
+    ``bilingual``), coded values in words, amounts unchanged (whole 万元 stay whole)."""
+    from .tables import WORD_COLUMNS, column_label, value_words
+
+    out = df.copy()
+    for c in out.columns:
+        if words and c in WORD_COLUMNS and not pd.api.types.is_numeric_dtype(out[c]):
+            out[c] = value_words(c, out[c].astype(str))
+    names = {c: (f"{column_label(str(c))} / {c}" if bilingual and column_label(str(c)) != str(c) else
+                 column_label(str(c))) for c in out.columns}
+    return out.rename(columns=names)
+
+
+def csv_bytes(df: pd.DataFrame, plain: bool = False) -> bytes:
+    """CSV in UTF-8 with BOM through compensation.io (formula cells escaped); headers in words unless ``plain``."""
+    return io_csv_bytes(df if plain else export_table(df))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def xlsx_bytes(df: pd.DataFrame, sheet: str = "table") -> bytes:
-    from compensation.run import bilingual
+def xlsx_bytes(df: pd.DataFrame, sheet: str = "table", provenance: tuple = (), lang_: str = "zh",
+               words: bool = True) -> bytes:
+    """XLSX through compensation.io: bilingual headers, thousands separators, shares as percentages, and a
+    sheet 说明 with the provenance lines ((item, value) pairs) when given. ``words=False`` keeps coded values
+    (templates: what is written is what validation reads)."""
+    sheets = {sheet[:31]: export_table(df, bilingual=True, words=words)}
+    if provenance:
+        sheets["说明"] = pd.DataFrame(list(provenance), columns=["项目 / item", "内容 / value"])
+    return io_xlsx_bytes(sheets)
 
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as xw:
-        bilingual(df).to_excel(xw, sheet_name=sheet[:31], index=False)
-    return buf.getvalue()
 
+def download_table(df: pd.DataFrame, name: str, key: str, xlsx: bool = True, provenance: dict | None = None) -> None:
+    """CSV and XLSX buttons for a table: CSV with headers (and units) in the chosen language, XLSX with bilingual
+    headers and a 说明 sheet (``provenance``: method, pool, data, hash, date …)."""
+    from .i18n import lang
 
-def download_table(df: pd.DataFrame, name: str, key: str, xlsx: bool = True) -> None:
-    """CSV and XLSX buttons for a table (plain English column names in CSV, bilingual headers in XLSX)."""
     row = st.container(horizontal=True)
     cols = [row, row]
     cols[0].download_button("CSV", csv_bytes(df), f"{name}.csv", "text/csv", key=f"dl_csv_{key}",
                             icon=":material/download:")
     if xlsx:
-        cols[1].download_button("XLSX", xlsx_bytes(df, name), f"{name}.xlsx",
+        prov = tuple((str(k), str(v)) for k, v in (provenance or {}).items())
+        cols[1].download_button("XLSX", xlsx_bytes(df, name, prov, lang()), f"{name}.xlsx",
                                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                                 key=f"dl_xlsx_{key}", icon=":material/download:")
 

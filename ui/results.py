@@ -15,6 +15,7 @@ from .format import yi_from_wan
 from .i18n import lang, t
 from .loading import method, regions_in_use, scenario_run, spec_hash
 from .settings import BASELINE, DEFAULT_YEAR, UNIT, Settings, settings
+from .state import Keys
 
 LAST_YEAR = "last_year_amount_10k_cny"
 
@@ -158,6 +159,29 @@ def provenance(o: Outcome, where=None) -> None:
     if changed:
         text += "  \n" + t("prov.changed", changed=changed)
     target.info(text, icon=":material/receipt_long:")
+
+
+def provenance_items(o: Outcome) -> dict[str, str]:
+    """The provenance of a result as (item, value) lines for the 说明 sheet of an XLSX download."""
+    import datetime
+
+    s = o.settings
+    m = method(s.method)
+    up = st.session_state.get(Keys.UPLOAD)
+    return {
+        "方法 / method": f"{m.label_zh} ({m.name})",
+        "年份 / year": str(s.year),
+        "资金池 / pool": f"{s.pool_yi:,.2f} 亿元",
+        "目标 / objective": s.objective,
+        "权重 / weights": "; ".join(f"{k} {v:g}" for k, v in s.params.items() if k.startswith("weights.")),
+        "参数修改 / overrides": "; ".join(f"{k} {s.defaults[k]:g}→{v:g}" for k, v in s.overrides.items()) or "无 / none",
+        "约束 / constraints": str(s.constraints_dict() or "无 / none"),
+        "数据 / data": s.data_label,
+        **({"数据哈希 / data sha256": up["sha"]} if up else {}),
+        "输入哈希 / input hash": o.hash,
+        "单位 / unit": "万元(整数)/ whole 万元",
+        "生成时间 / created": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+    }
 
 
 def caption_illustrative() -> None:

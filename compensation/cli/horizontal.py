@@ -16,7 +16,9 @@ def register(sub) -> None:
                                    "net_positions.csv and summary.json into --out. (横向生态保护补偿结算)")
     h.add_argument("--agreements", nargs="+", required=True,
                    help="agreement ids (see `ecocomp agreements`) or YAML files; comma-separated also works")
-    h.add_argument("--monitoring", required=True, help="monitoring table (CSV in UTF-8/GBK, or XLSX)")
+    h.add_argument("--monitoring", default=None,
+                   help="monitoring table (CSV in UTF-8/GBK, or XLSX); not needed when no agreement reads "
+                        "monitoring sections (beneficiary shares)")
     h.add_argument("--year", type=cli_args.year, required=True)
     h.add_argument("--data", default=None, help="region table (default: the 31 provinces shipped with ecocomp)")
     h.add_argument("--out", required=True, help="output directory")

@@ -21,6 +21,7 @@ from ui.results import (
     caption_illustrative,
     param_label,
     provenance,
+    provenance_items,
     run_allocation,
     show_problems,
     show_report,
@@ -205,7 +206,7 @@ with right:
         "adj_rounding": st.column_config.NumberColumn(t("col.adj_rounding"), format="%.4f"),
         "share": st.column_config.NumberColumn(t("col.share"), format="percent"),
         "binding": st.column_config.TextColumn(t("col.binding"))})
-    download_table(table, f"allocation_{s.year}_{o.hash}", "alloc_table")
+    download_table(table, f"allocation_{s.year}_{o.hash}", "alloc_table", provenance=provenance_items(o))
     nrow = st.container(horizontal=True, vertical_alignment="bottom")
     with nrow:
         unit_view = widget(st.segmented_control, Keys.UNIT_VIEW, "亿元", t("alloc.unit_view"), ["亿元", "万元"],

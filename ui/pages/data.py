@@ -87,8 +87,8 @@ schema = pd.DataFrame([{"column": c.name, "required": c.name in REQUIRED, "unit"
                        for c in COLUMNS.values()])
 template = default_regions().head(3)[[c for c in COLUMNS if c in default_regions().columns]]
 c = st.columns(3)
-c[0].download_button(t("d.template_csv"), csv_bytes(template), "regions_template.csv", "text/csv", key="d_tpl_csv")
-c[1].download_button(t("d.template_xlsx"), xlsx_bytes(template, "regions"), "regions_template.xlsx",
+c[0].download_button(t("d.template_csv"), csv_bytes(template, plain=True), "regions_template.csv", "text/csv", key="d_tpl_csv")
+c[1].download_button(t("d.template_xlsx"), xlsx_bytes(template, "regions", words=False), "regions_template.xlsx",
                      key="d_tpl_xlsx")
 c[2].download_button(t("d.schema_csv"), csv_bytes(schema), "region_schema.csv", "text/csv", key="d_schema_csv")
 with st.expander(t("d.schema")):

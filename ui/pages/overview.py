@@ -14,6 +14,7 @@ from ui.loading import map_shapes, names
 from ui.results import (
     caption_illustrative,
     provenance,
+    provenance_items,
     run_allocation,
     show_problems,
     show_report,
@@ -82,5 +83,6 @@ if st.toggle(t("ov.table"), key="ov_show_table"):
                  column_config={"final": st.column_config.NumberColumn(t("col.final"), format="localized"),
                                 "target": st.column_config.NumberColumn(t("col.target"), format="localized"),
                                 "share": st.column_config.NumberColumn(t("col.share"), format="percent")})
-    download_table(table, f"allocation_{o.settings.year}_{o.hash}", "ov_table")
+    download_table(table, f"allocation_{o.settings.year}_{o.hash}", "ov_table",
+                       provenance=provenance_items(o))
 show_problems([p for p in res.diagnostics if p.severity != "info"])
