@@ -46,7 +46,8 @@ import pandas as pd
 
 from .allocation import Constraints, allocate
 from .allocation.api import LAST_YEAR, build_bounds
-from .allocation.constrained import diagnose, human, proportional
+from .allocation.constrained import human, proportional
+from .allocation.feasibility import diagnose
 from .allocation.methods import compute_targets, total_target
 from .allocation.params import load_method
 from .money import UNITS
@@ -225,8 +226,8 @@ def _county_constraints(c: Constraints, regions: pd.DataFrame) -> Constraints:
 def closed_form(target, lo, hi, fixed, budget: int, keys):
     """x = clip(μ t, lo, hi) with Σ x = budget, the integers by largest remainder, and the bound each region
     sits at (as :func:`compensation.allocation.allocate` labels it). Returns (x, final, binding, μ)."""
-    x, final, scales = proportional(target, lo, hi, float(budget), (), integer=True, keys=keys)
-    scale = float(scales.get("", 1.0))
+    x, final, info = proportional(target, lo, hi, int(budget), (), integer=True, keys=keys)
+    scale = float(info.get("scale") or 1.0)
     ref = target * scale
     tol = 1e-6 * np.maximum(1.0, np.abs(x))
     binding = np.where(fixed != "", fixed,

@@ -566,6 +566,8 @@ def _write_run_folder(result: RunResult, final: Path, formats, _after_table) -> 
                        for y, r in result.results.items()},
             "horizontal_status": {str(y): r.horizontal.status for y, r in result.results.items()
                                   if r.horizontal is not None},
+            "cascade_infeasible": {str(y): {p: r.cascade.outcomes[p].name_zh for p in r.cascade.failed}
+                                   for y, r in result.results.items() if r.cascade is not None},
             "timings_s": {str(y): round(r.seconds, 4) for y, r in result.results.items()},
             "carry_over_source": result.carry_source or None,
             "tables": files,

@@ -75,7 +75,8 @@ def test_floors_exceed_budget_message():
     res = allocate(_regions([1, 1], last=[600 * 10_000, 600 * 10_000]), budget=1091, budget_unit="亿元",
                    unit="万元", constraints=Constraints(floor_ratio=0.95))
     assert res.status == "infeasible"
-    assert res.diagnostics[-1].message_en == "floors add up to 1,140亿元 > budget 1,091亿元 (short by 49亿元)"
+    assert res.diagnostics[-1].message_en == ("floors add up to 1,140亿元 > budget 1,091亿元 (short by 49亿元); the pool "
+                                              "must be at least 1,140亿元, or the floors lowered by 49亿元 in total")
     assert "缺口 49亿元" in res.diagnostics[-1].message_zh
 
 
@@ -88,7 +89,8 @@ def test_group_caps_message():
                                                     "min_share": 0.6}]))
     assert res.status == "infeasible"
     assert res.diagnostics[-1].message_en == (
-        "group 'west' needs ≥ 60% (600万元) but its caps allow at most 55% (550万元)")
+        "group 'west' needs ≥ 60% (600万元) but its caps allow at most 55% (550万元); lower the minimum to 550万元 "
+        "or raise its members' caps by 50万元")
 
 
 def test_group_min_share_closed_form_and_pulp():
@@ -192,7 +194,7 @@ def test_time_limit_reported(monkeypatch):
                    time_limit=5)
     assert res.status == "time_limited"
     msg = res.diagnostics[-1].message_en
-    assert "stopped at the time limit (5s)" in msg and "not proven optimal (gap 1.23%)" in msg
+    assert "stopped at the time limit (5s, model build included)" in msg and "not proven optimal (gap 1.23%)" in msg
     assert "时间上限" in res.diagnostics[-1].message_zh
 
 
@@ -206,7 +208,7 @@ def test_real_time_limit_on_synthetic_counties():
     res = allocate(d, budget=budget, budget_unit="万元", unit="万元", objective="minimax", integer=False,
                    constraints=Constraints(floor_ratio=0.95, cap_ratio=1.10), time_limit=0.001)
     assert res.status == "time_limited"
-    assert any("time limit (0.001s)" in p.message_en for p in res.diagnostics)
+    assert any("time limit (0.001s, model build included)" in p.message_en for p in res.diagnostics)
     t = res.table
     assert int(t["final"].sum()) == budget
     assert (t["final"] >= t["lower"]).all() and (t["final"] <= t["upper"]).all()

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
 
-from ..money import UNITS, unit_name, whole_amount
+from ..money import UNITS, parse_amount, unit_name, whole_amount
 from ..problems import InputError, Problem
-from . import constrained, exact_parts, solver
+from . import constrained, exact_parts, feasibility, solver
 from .methods import component_labels, compute_targets, total_target
 from .params import Method, load_method
 
@@ -169,7 +171,23 @@ def build_bounds(c: Constraints, regions: pd.DataFrame, unit: str, diagnostics: 
     return lo, hi, fixed
 
 
-def build_groups(c: Constraints, regions: pd.DataFrame, budget: float):
+def _share(g: dict, key: str, name: str) -> Decimal | None:
+    v = g.get(key)
+    if v is None:
+        return None
+    try:
+        d = parse_amount(v, f"group '{name}' {key}", allow_zero=True)
+    except InputError:
+        raise InputError(f"group '{name}': {key} must be a number between 0 and 1, found {v!r}",
+                         f"组 '{name}':{key} 必须是 0 到 1 之间的数,实际为 {v!r}", key=key, found=repr(v)) from None
+    if d > 1:
+        raise InputError(f"group '{name}': {key} must be a number between 0 and 1, found {v!r}",
+                         f"组 '{name}':{key} 必须是 0 到 1 之间的数,实际为 {v!r}", key=key, found=repr(v))
+    return d
+
+
+def group_shares(c: Constraints, regions: pd.DataFrame) -> list:
+    """Groups as (name, member mask, minimum share, maximum share or None), shares as exact Decimals."""
     index = _resolver(regions) if c.groups else {}
     out = []
     for g in c.groups or []:
@@ -188,10 +206,24 @@ def build_groups(c: Constraints, regions: pd.DataFrame, budget: float):
                 m[_find(index, key, f"group '{name}'")] = True
         if not m.any():
             raise InputError(f"group '{name}' has no members", f"组 '{name}' 没有成员")
-        gmin = float(g.get("min_share", 0.0) or 0.0) * budget
-        gmax = float(g["max_share"]) * budget if g.get("max_share") is not None else float(budget)
-        out.append((name, m, gmin, gmax))
+        out.append((name, m, _share(g, "min_share", name) or Decimal(0), _share(g, "max_share", name)))
     return out
+
+
+def group_bounds(min_share, max_share, budget: int) -> tuple[float, float]:
+    """Whole-unit group bounds: share × budget in exact decimal arithmetic, the minimum rounded up and the
+    maximum down (a minimum of 5,000.4 means at least 5,001). The one place for this rule."""
+    smin = Decimal(repr(min_share)) if isinstance(min_share, float) else Decimal(min_share or 0)
+    gmin = float(math.ceil(smin * int(budget)))
+    if max_share is None:
+        return gmin, float(budget)
+    smax = Decimal(repr(max_share)) if isinstance(max_share, float) else Decimal(max_share)
+    return gmin, float(math.floor(smax * int(budget)))
+
+
+def build_groups(c: Constraints, regions: pd.DataFrame, budget: int):
+    """Groups as (name, member mask, minimum, maximum) with whole-unit bounds (:func:`group_bounds`)."""
+    return [(name, m, *group_bounds(smin, smax, budget)) for name, m, smin, smax in group_shares(c, regions)]
 
 
 def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget=0, budget_unit: str = "亿元",
@@ -256,7 +288,7 @@ def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget=0
     c = constraints or Constraints()
     lo, hi, fixed = build_bounds(c, regions, unit, diagnostics)
     lo, hi = np.ceil(lo - 1e-9), np.where(np.isfinite(hi), np.floor(hi + 1e-9), hi)  # final amounts are whole
-    groups = build_groups(c, regions, float(pool_int))
+    groups = build_groups(c, regions, pool_int)
     labels = _labels(regions)
     keys = regions["adcode"].to_numpy(dtype=str)
     base = {"adcode": regions["adcode"]}
@@ -272,63 +304,91 @@ def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget=0
     table["lower"] = lo
     table["upper"] = hi
     params = ctx.params
-    info = {"name": "closed-form water-filling", "runtime": 0.0, "gap": 0.0, "objective": objective}
+    info = {"name": "closed-form water-filling", "path": "closed form", "runtime": 0.0, "gap": 0.0,
+            "objective": objective}
+    info["groups"] = [{"name": n, "min": gmin, "max": gmax, "regions": int(gm.sum())} for n, gm, gmin, gmax in groups]
     # the formula part's problem: exact amounts taken off the budget, bounds and group bounds (exact_parts.py)
     exact_text = ", ".join(labels_c.get(n, (n, n))[1] for n in ctx.exact)
     lo_f, hi_f, budget_f, groups_f, problems = exact_parts.shift(exact.amounts, lo, hi, pool_int, groups, labels,
                                                                 unit, exact_text)
     if not problems:
-        problems = constrained.diagnose(target_formula, lo_f, hi_f, budget_f, groups_f, labels, unit)
+        problems = feasibility.diagnose(target_formula, lo_f, hi_f, budget_f, groups_f, labels, unit)
     if problems:
         info["runtime"] = time.perf_counter() - t_start
         return AllocationResult(table, "infeasible", diagnostics + problems, unit, budget_int, params, info, m,
                                 regions, ctx.trace, objective)
+    # a region whose formula target is zero stays at its floor, under every objective
+    hi_eff = np.where(target_formula > 0, hi_f, lo_f)
     status = "optimal"
+    moved = None
+    left = None if time_limit is None else float(time_limit) - (time.perf_counter() - t_start)
     if objective == "proportional":
-        overlap = sum(g[1].astype(int) for g in groups_f) if groups_f else np.zeros(1)
-        if np.max(overlap) > 1:
-            raise InputError("the proportional objective needs groups that do not overlap; use --objective min_abs "
-                             "or minimax for overlapping groups",
-                             "按比例目标要求各组互不重叠;重叠的组请用 min_abs 或 minimax 目标")
         t0 = time.perf_counter()
-        x, final, scales = constrained.proportional(target_formula, lo_f, hi_f, budget_f, groups_f, integer=True,
-                                                     keys=keys)
-        info["runtime"] = time.perf_counter() - t0
-        info["scale"] = scales
-        ref = target_formula * scales.get("", 1.0)
+        x, final, pinfo = constrained.proportional(target_formula, lo_f, hi_eff, flex_int, groups_f, integer=True,
+                                                   keys=keys, time_limit=left)
+        path = pinfo["path"]
+        info.update(name="closed-form water-filling" if path == "closed form" else "HiGHS QP (arrays)",
+                    path=path, runtime=time.perf_counter() - t0, scale=pinfo.get("scale"),
+                    objective_value=pinfo.get("objective"))
+        if pinfo.get("settled_by"):
+            info["settled_by"] = pinfo["settled_by"]
+        status = pinfo["status"]
+        moved = pinfo.get("moved_by")
+        if x is None or final is None:
+            return _no_solution(table, status, diagnostics, unit, budget_int, params, info, m, regions, ctx,
+                                objective, time_limit)
+        ref = target_formula * pinfo["scale"] if pinfo.get("scale") is not None else target_formula
     else:
-        sol = solver.solve(target_formula, lo_f, hi_f, budget_f, groups_f, objective, integer, time_limit)
-        info = {"name": f"PuLP + {sol.solver}", "runtime": sol.runtime, "gap": sol.gap, "objective": objective,
-                "objective_value": sol.objective, "mip": integer}
+        sol = solver.solve(target_formula, lo_f, hi_eff, float(flex_int), groups_f, objective, integer, left)
+        path = "MILP" if integer else "LP"
+        info.update(name=f"{'PuLP + ' if sol.backend == 'pulp' else ''}{sol.solver}", path=path,
+                    runtime=sol.runtime, gap=sol.gap, objective_value=sol.objective, mip=integer, backend=sol.backend)
         status = sol.status
         if sol.status == "time_limited":
             gap = "unknown" if sol.gap is None else f"{sol.gap:.2%}"
             diagnostics.append(Problem(
-                "warning", f"the solver stopped at the time limit ({time_limit}s) after {sol.runtime:.2f}s; "
-                           f"the solution is feasible but not proven optimal (gap {gap})"
+                "warning", f"the solver stopped at the time limit ({time_limit}s, model build included) after "
+                           f"{sol.runtime:.2f}s; the solution is feasible but not proven optimal (gap {gap})"
                 if sol.x is not None else
-                f"the solver found no solution within the time limit ({time_limit}s); the table shows the "
-                f"proportional closed-form allocation instead",
-                f"求解器在时间上限({time_limit} 秒)处停止,用时 {sol.runtime:.2f} 秒;"
+                f"the solver found no solution within the time limit ({time_limit}s, model build included); the "
+                f"table shows the proportional closed-form allocation instead",
+                f"求解器在时间上限({time_limit} 秒,含建模)处停止,用时 {sol.runtime:.2f} 秒;"
                 + (f"解可行但未证明最优(间隙 {gap})" if sol.x is not None else "未找到解,表中为按比例闭式解")))
         if sol.x is None:
-            if sol.status == "infeasible":
-                diagnostics.append(Problem("error", "the solver found the constraints infeasible (check groups "
-                                           "that overlap)", "求解器判定约束不可行(请检查重叠的组)"))
-                return AllocationResult(table, "infeasible", diagnostics, unit, budget_int, params, info, m,
-                                        regions, ctx.trace, objective)
-            x, final, _ = constrained.proportional(target_formula, lo_f, hi_f, budget_f, groups_f,
-                                                   integer=True, keys=keys)
+            if sol.status != "time_limited":
+                diagnostics.append(Problem(
+                    "error", f"the solver reported the problem {sol.status} ({sol.message}) although the bounds and "
+                             f"groups passed the feasibility check",
+                    f"求解器报告问题{sol.status}({sol.message}),但上下限与分组已通过可行性检查"))
+                return AllocationResult(table, "infeasible" if sol.status == "infeasible" else "error",
+                                        diagnostics, unit, budget_int, params, info, m, regions, ctx.trace, objective)
+            x, final, pinfo = constrained.proportional(target_formula, lo_f, hi_eff, flex_int, groups_f, integer=True,
+                                                       keys=keys, time_limit=None)
+            info["path"] = f"{path} (time-limited, no solution) → proportional {pinfo['path']}"
+            moved = pinfo.get("moved_by")
+            if final is None:
+                return _no_solution(table, "infeasible_integer", diagnostics, unit, budget_int, params, info, m,
+                                    regions, ctx, objective, time_limit)
         else:
             x = sol.x
-            final = x.astype(np.int64) if integer else constrained.round_block(x, flex_int, lo_f, hi_f, keys)
-            if int(final.sum()) != flex_int:
-                final = constrained.round_block(x, flex_int, lo_f, hi_f, keys)
+            final = x.astype(np.int64) if integer else None
+            if final is None or not _meets(final, flex_int, lo_f, hi_eff, groups_f):
+                final = constrained.settle(x, flex_int, lo_f, hi_eff, groups_f, keys)
+                if final is None:
+                    final = constrained.settle_milp(x, flex_int, lo_f, hi_eff, groups_f)
+                if final is None:
+                    return _no_solution(table, "infeasible_integer", diagnostics, unit, budget_int, params, info,
+                                        m, regions, ctx, objective, time_limit)
         ref = target_formula
-    tol = 1e-6 * np.maximum(1.0, np.abs(x))
+    if moved is None or objective != "proportional":
+        moved = group_moved(x, target_formula, lo_f, hi_eff, groups_f)
+    # at a bound: within float noise of the solve (1e-9 relative); moved by it: the unconstrained amount (the
+    # common scale × target) lies beyond the bound by more than that noise
+    tol = 1e-9 * np.maximum(1.0, np.abs(x))
     binding = np.where(fixed != "", fixed,
                        np.where((np.abs(x - lo_f) <= tol) & (ref < lo_f - tol), "floor",
-                                np.where((np.abs(x - hi_f) <= tol) & (ref > hi_f + tol), "cap", "")))
+                                np.where((np.abs(x - hi_f) <= tol) & (ref > hi_f + tol), "cap",
+                                         np.where((target_formula <= 0) & (hi_f > lo_f), "zero_target", ""))))
     x = x + exact.amounts  # the formula part plus the amounts paid exactly
     final = np.asarray(final, dtype=np.int64) + exact.amounts
     if exact.total:
@@ -350,6 +410,7 @@ def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget=0
     table["final"] = final.astype(np.int64)
     table["share"] = table["final"] / pool_int
     table["binding"] = binding
+    table["binding_groups"] = np.where(binding == "", moved, "").astype(str)  # e.g. "min:west" (group bounds)
     if ctx.carry:
         table["carried_out"] = carried
     floats = table.select_dtypes("float").columns
@@ -357,3 +418,43 @@ def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget=0
     assert int(table["final"].sum()) == pool_int - int(carried.sum())
     return AllocationResult(table, status, diagnostics, unit, budget_int, params, info, m, regions, ctx.trace,
                             objective, carried_in, int(carried.sum()))
+
+
+def _meets(y, total: int, lo, hi, groups) -> bool:
+    """Whole amounts y meet the total, the bounds and every group bound exactly."""
+    if int(np.sum(y)) != int(total) or (y < lo).any() or (y > hi).any():
+        return False
+    return all(gmin <= int(y[m].sum()) <= gmax for _, m, gmin, gmax in groups)
+
+
+def group_moved(x, target, lo, hi, groups) -> np.ndarray:
+    """Group bounds that moved each region: the group's total sits at its bound and the region, free within
+    its own bounds, was moved in the direction that bound pushes (up for a minimum, down for a maximum)."""
+    moved = np.full(np.size(x), "", dtype=object)
+    for name, m, gmin, gmax in groups:
+        s = float(x[m].sum())
+        free = m & (x > lo + 1e-9) & (x < hi - 1e-9)
+        for side, at, push in (("min", abs(s - gmin) <= 1e-6 * max(1.0, gmin), x > target + 1e-9),
+                               ("max", abs(s - gmax) <= 1e-6 * max(1.0, gmax), x < target - 1e-9)):
+            if at:
+                sel = free & push
+                moved[sel] = np.where(moved[sel] == "", f"{side}:{name}", moved[sel] + f",{side}:{name}")
+    return moved
+
+
+def _no_solution(table, status, diagnostics, unit, budget_int, params, info, m, regions, ctx, objective,
+                 time_limit):
+    if status == "time_limited":
+        diagnostics.append(Problem("error", f"no solution within the time limit ({time_limit}s, model build "
+                                            f"included)", f"在时间上限({time_limit} 秒,含建模)内未找到解"))
+    elif status == "infeasible_integer":
+        status = "infeasible"
+        diagnostics.append(Problem(
+            "error", "the bounds and groups can be met in fractions of a unit but not in whole units (overlapping "
+                     "groups whose whole-unit bounds exclude each other): widen a group's share by one unit",
+            "上下限与分组只能以非整数单位满足,无法以整数单位满足(重叠分组的整数界限相互排斥):请将某组份额放宽一个单位"))
+    else:
+        diagnostics.append(Problem("error", f"the solver reported: {info.get('solver_message', status)}",
+                                   f"求解器报告:{info.get('solver_message', status)}"))
+    return AllocationResult(table, status, diagnostics, unit, budget_int, params, info, m, regions, ctx.trace,
+                            objective)

@@ -1,106 +1,304 @@
-"""Exact closed-form allocation under bounds: water-filling on the scale factor, then integer rounding.
+"""Exact allocation under bounds and groups: the proportional objective's closed form, its QP path, and the
+integer settling rule that turns any float solution into whole units adding up to the budget.
 
-The proportional objective minimises Σ (x_i − t_i)² / t_i subject to lo_i ≤ x_i ≤ hi_i and Σ x_i = B.
-Its optimality conditions give x_i = clip(λ t_i, lo_i, hi_i) for one scale factor λ: money freed by caps and
-money needed by floors is spread in proportion to the targets. S(λ) = Σ clip(λ t_i, lo_i, hi_i) is piecewise
-linear and non-decreasing with breakpoints lo_i/t_i and hi_i/t_i, so λ is found exactly after one sort."""
+**Objective.** Minimise Σ_{t_i>0} (x_i − t_i)² / t_i subject to lo_i ≤ x_i ≤ hi_i, Σ x_i = B and, per group g,
+gmin_g ≤ Σ_{i∈g} x_i ≤ gmax_g. Regions with t_i = 0 are held at lo_i (under every objective).
+
+**Optimality conditions (KKT).** With a multiplier λ for the total and ν_g for each group bound that binds
+(ν_g ≥ 0 at a minimum, ≤ 0 at a maximum), x_i = clip((λ + Σ_{g∋i} ν_g) t_i, lo_i, hi_i): every region is its
+target times one scale factor, clipped to its own bounds, and a binding group shifts the scale of its members.
+
+**No groups: water-filling** (:func:`water_fill`). S(λ) = Σ clip(λ t_i, lo_i, hi_i) is piecewise linear and
+non-decreasing with breakpoints lo_i/t_i and hi_i/t_i; one sort and two cumulative sums give S at every
+breakpoint and λ is solved exactly on its segment, O(n log n). No tolerance is used to pick the segment.
+
+**Disjoint groups: still closed form** (:func:`closed_form`). For a group g alone, its total as a function of
+the common λ is S_g(λ) clipped to [gmin_g, gmax_g]. Because S_g is monotone this equals S_g(clip(λ, a_g, b_g))
+where S_g(a_g) = gmin_g and S_g(b_g) = gmax_g, and for each member clip(clip(λ, a_g, b_g) t_i, lo_i, hi_i) =
+clip(λ t_i, lo'_i, hi'_i) with lo'_i = clip(a_g t_i, lo_i, hi_i), hi'_i = clip(b_g t_i, lo_i, hi_i) — which are
+just the water-filling solutions of the group alone at totals gmin_g and gmax_g. So: tighten each member's
+bounds to those two group solutions, then water-fill once over all regions. Members whose tightened floor
+binds were raised by the group minimum (λ < a_g); members held at the tightened cap by the group maximum.
+This is exact (the KKT conditions hold by construction), not an active-set iteration.
+
+**Nested or overlapping groups: convex QP** through HiGHS (:func:`highs.qp_proportional`); the result says
+which path ran (``closed form`` or ``QP``).
+
+**Integer settling** (:func:`settle`). Final amounts are whole units: y_i = ⌊x_i⌋ (within the integer
+bounds), then the missing units are added — first to groups still below their (whole) minimum, smaller groups
+first, then to all regions — one unit at a time in order of the largest remainder x_i − y_i (ties by key), to
+regions whose cap and groups' maxima leave room. The total is settled in exact integer arithmetic, so no
+tolerance scales with the budget. Group bounds are whole: a minimum of 5,000.4 means at least 5,001. If this
+greedy rule cannot meet every bound (only possible with overlapping groups), a small MILP in whole units finds
+the closest feasible integers, or proves there are none."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..money import largest_remainder
+from . import highs
 
 
 def water_fill(t, lo, hi, total: float) -> tuple[np.ndarray, float]:
     """x = clip(λ t, lo, hi) with Σ x = total; regions with t = 0 stay at lo. Returns (x, λ).
 
-    Assumes Σ lo ≤ total ≤ Σ hi over the regions that can move (checked by :func:`diagnose`)."""
+    Assumes Σ lo ≤ total ≤ Σ hi over the regions that can move (checked by the feasibility diagnosis); outside
+    that range x is all floors or all caps. The segment is found by comparing the exact breakpoint sums with
+    the total (no tolerance); float error in Σ x (≪ 1 unit below 10¹⁵) is settled later in whole units."""
     t = np.asarray(t, dtype=float)
     lo = np.asarray(lo, dtype=float)
     hi = np.asarray(hi, dtype=float)
     x = lo.copy()
     pos = t > 0
-    rest = total - lo[~pos].sum()
     if not pos.any():
         return x, 1.0
+    rest = total - lo[~pos].sum()
     tp, lp, hp = t[pos], lo[pos], hi[pos]
     events = np.concatenate([lp / tp, hp / tp])
     d_const = np.concatenate([-lp, hp])
     d_slope = np.concatenate([tp, -tp])
     order = np.argsort(events)  # ties give the same S(λ): a stable sort (several times slower) is not needed
     lam = events[order]
-    const = lp.sum() + np.cumsum(d_const[order])  # Σ of fixed parts just after each breakpoint
-    slope = np.cumsum(d_slope[order])  # Σ t_i of the free regions just after each breakpoint
     with np.errstate(invalid="ignore"):  # inf caps give inf − inf at the last breakpoints
+        const = lp.sum() + np.cumsum(d_const[order])  # Σ of fixed parts just after each breakpoint
+        slope = np.cumsum(d_slope[order])  # Σ t_i of the free regions just after each breakpoint
         s_at = np.where(np.isfinite(lam), const + np.where(slope != 0, lam * slope, 0.0), np.inf)
-    k = int(np.searchsorted(s_at, rest - 1e-9 * max(1.0, abs(rest)), side="left"))
+    s_at = np.maximum.accumulate(s_at)  # S is non-decreasing; keep float noise from breaking the search
+    k = int(np.searchsorted(s_at, rest, side="left"))  # first breakpoint with S(λ_k) ≥ rest
     if k == 0:
         scale = lam[0]
     elif k >= lam.size:
         scale = lam[-1]
     else:
         scale = (rest - const[k - 1]) / slope[k - 1] if slope[k - 1] > 0 else lam[k]
+        scale = min(max(scale, lam[k - 1]), lam[k])
     x[pos] = np.clip(scale * tp, lp, hp)
     return x, float(scale)
 
 
-def round_block(x, total: int, lo, hi, keys=None) -> np.ndarray:
-    """Integers adding up to ``total`` exactly, each within its integer bounds (largest remainder).
-
-    Equal remainders are broken by ``keys`` (e.g. adcodes) rather than by row position, so that reordering
-    the regions reorders the result and nothing else."""
-    lo_i = np.ceil(np.asarray(lo, dtype=float) - 1e-9)
-    hi = np.asarray(hi, dtype=float)
-    hi_i = np.where(np.isfinite(hi), np.floor(hi + 1e-9), float(max(total, 0)))
-    x = np.clip(np.asarray(x, dtype=float), lo_i, hi_i)
-    order = np.arange(x.size) if keys is None else np.argsort(np.asarray(keys), kind="stable")
-    out = np.empty(x.size, dtype=np.int64)
-    out[order] = largest_remainder(x[order], int(total), lower=lo_i[order].astype(np.int64),
-                                   upper=hi_i[order].astype(np.int64))
-    return out
+def disjoint(groups) -> bool:
+    """True when no region belongs to two groups (the closed form is then exact)."""
+    if len(groups) < 2:
+        return True
+    return int(np.max(np.sum([np.asarray(g[1], dtype=np.int64) for g in groups], axis=0))) <= 1
 
 
-def proportional(t, lo, hi, budget: float, groups=(), integer: bool = True, keys=None):
-    """Closed-form proportional allocation with disjoint group totals.
-
-    ``groups`` is a list of (name, mask, min_amount, max_amount). A group whose share falls outside its
-    bounds is pinned to the bound and filled on its own; the others share the rest; repeated until no group
-    is violated (an active-set method, exact for disjoint groups). Returns (x float, final int or None,
-    scale factors by block)."""
+def closed_form(t, lo, hi, total: float, groups=()) -> tuple[np.ndarray, float, np.ndarray]:
+    """The exact minimiser for disjoint groups (see the module docstring). Returns (x, λ, moved_by) where
+    ``moved_by[i]`` is '' or 'min:NAME' / 'max:NAME' for a region moved by a group bound. ``hi`` must already
+    hold zero-target regions at their floor."""
     t = np.asarray(t, dtype=float)
-    n = t.size
-    pinned: dict[int, float] = {}
-    for _ in range(len(groups) + 1):
-        x = np.empty(n)
-        blocks = []
-        rest = np.ones(n, dtype=bool)
-        for g, total in pinned.items():
-            m = groups[g][1]
-            rest &= ~m
-            blocks.append((groups[g][0], m, total))
-        blocks.append(("", rest, budget - sum(pinned.values())))
-        scales = {}
-        for name, m, total in blocks:
-            x[m], scales[name] = water_fill(t[m], lo[m], hi[m], total)
-        newly = {}
-        for g, (_, m, gmin, gmax) in enumerate(groups):
-            if g in pinned:
-                continue
-            s = x[m].sum()
-            if s < gmin - 1e-7 * max(1.0, budget):
-                newly[g] = gmin
-            elif s > gmax + 1e-7 * max(1.0, budget):
-                newly[g] = gmax
-        if not newly:
+    lo2 = np.asarray(lo, dtype=float).copy()
+    hi2 = np.asarray(hi, dtype=float).copy()
+    lo0, hi0 = lo2.copy(), hi2.copy()
+    tight = []
+    for name, m, gmin, gmax in groups:
+        m = np.asarray(m, dtype=bool)
+        if gmin > lo0[m].sum():
+            lo2[m] = water_fill(t[m], lo0[m], hi0[m], gmin)[0]
+        if gmax < hi0[m].sum():
+            hi2[m] = water_fill(t[m], lo0[m], hi0[m], gmax)[0]
+        tight.append((name, m))
+    x, lam = water_fill(t, lo2, hi2, total)
+    moved = np.full(t.size, "", dtype=object)
+    free = lam * t
+    for name, m in tight:
+        up = m & (lo2 > lo0) & (free < lo2) & (t > 0)
+        down = m & (hi2 < hi0) & (free > hi2) & (t > 0)
+        moved[up] = f"min:{name}"
+        moved[down] = f"max:{name}"
+    return x, lam, moved
+
+
+def qp_moved_by(x, t, lo, hi, groups, row_dual, lam: float | None) -> np.ndarray:
+    """Which group bounds moved each region, from the QP's group duals (nonzero dual = binding group)."""
+    moved = np.full(np.size(t), "", dtype=object)
+    if row_dual is None:
+        return moved
+    for k, (name, m, gmin, gmax) in enumerate(groups):
+        d = row_dual[k + 1]
+        if abs(d) <= 1e-9:
+            continue
+        s = float(x[np.asarray(m)].sum())
+        side = "min" if abs(s - gmin) <= abs(s - gmax) else "max"
+        inside = np.asarray(m) & (x > lo + 1e-9) & (x < hi - 1e-9) & (np.asarray(t) > 0)
+        moved[inside] = np.where(moved[inside] == "", f"{side}:{name}", moved[inside] + f",{side}:{name}")
+    return moved
+
+
+def settle(x, total: int, lo, hi, groups=(), keys=None) -> np.ndarray | None:
+    """The integer settling rule: whole amounts within the integer bounds and the (whole) group bounds, adding
+    up to ``total`` exactly, as close to ``x`` as largest remainders allow. Returns None when the greedy rule
+    cannot meet every bound (the caller then uses :func:`settle_milp`).
+
+    ``lo``/``hi`` are made whole (floors up, caps down; hi may be inf) and so are the group bounds (min up,
+    max down) — callers pass them whole already. Ties between equal remainders are broken by ``keys`` (e.g. adcodes), so reordering
+    the regions only reorders the result."""
+    total = int(total)
+    x = np.asarray(x, dtype=float)
+    n = x.size
+    lo_i = np.ceil(np.asarray(lo, dtype=float) - 1e-9)  # whole bounds (a no-op for whole input)
+    hi_f = np.floor(np.asarray(hi, dtype=float) + 1e-9)
+    cap = max(total, int(lo_i.max()) if n else 0)
+    hi_i = np.where(np.isfinite(hi_f), hi_f, cap).astype(np.int64)
+    lo_i = lo_i.astype(np.int64)
+    xc = np.clip(x, lo_i, hi_i)
+    y = np.clip(np.floor(xc + 1e-9).astype(np.int64), lo_i, hi_i)  # 2.9999999999 from float noise is 3
+    rank = np.arange(n) if keys is None else np.argsort(np.argsort(np.asarray(keys), kind="stable"), kind="stable")
+    G = np.array([np.asarray(g[1], dtype=bool) for g in groups]).reshape(len(groups), n)
+    gmin = np.array([int(np.ceil(g[2])) for g in groups], dtype=object)
+    gmax = np.array([int(np.floor(g[3])) for g in groups], dtype=object)
+
+    def gsum(v):
+        return np.array([int(v[G[k]].sum()) for k in range(len(groups))], dtype=object)
+
+    def add(y, count: int, members) -> int:
+        """Add up to ``count`` units, one per region per pass, largest remainder first; returns units added."""
+        added = 0
+        while added < count:
+            room_g = gmax - gsum(y)
+            ok = members & (y < hi_i)
+            for k in range(len(groups)):
+                if room_g[k] <= 0:
+                    ok &= ~G[k]
+            cand = np.flatnonzero(ok)
+            if cand.size == 0:
+                break
+            cand = cand[np.lexsort((rank[cand], -(xc[cand] - y[cand])))]
+            take = _take(cand, count - added, G, room_g)
+            if take.size == 0:
+                break
+            y[take] += 1
+            added += int(take.size)
+        return added
+
+    def remove(y, count: int, members) -> int:
+        removed = 0
+        while removed < count:
+            room_g = gsum(y) - gmin
+            ok = members & (y > lo_i)
+            for k in range(len(groups)):
+                if room_g[k] <= 0:
+                    ok &= ~G[k]
+            cand = np.flatnonzero(ok)
+            if cand.size == 0:
+                break
+            cand = cand[np.lexsort((rank[cand], xc[cand] - y[cand]))]
+            take = _take(cand, count - removed, G, room_g)
+            if take.size == 0:
+                break
+            y[take] -= 1
+            removed += int(take.size)
+        return removed
+
+    everyone = np.ones(n, dtype=bool)
+    for k in sorted(range(len(groups)), key=lambda k: int(G[k].sum())):  # inner groups first
+        deficit = int(gmin[k] - int(y[G[k]].sum()))
+        if deficit > 0:
+            add(y, deficit, G[k])
+    missing = total - int(y.sum())
+    if missing > 0:
+        add(y, missing, everyone)
+    elif missing < 0:
+        remove(y, -missing, everyone)
+    if int(y.sum()) != total or (y < lo_i).any() or (y > hi_i).any():
+        return None
+    sums = gsum(y)
+    if any(sums[k] < gmin[k] or sums[k] > gmax[k] for k in range(len(groups))):
+        return None
+    return y
+
+
+def _take(cand: np.ndarray, count: int, G: np.ndarray, room) -> np.ndarray:
+    """The first ``count`` candidates (in order) such that no group receives more than its room; a group that
+    fills up drops its remaining members. Vectorised: one cumulative sum per group that fills."""
+    room = np.array([int(r) for r in room], dtype=np.int64) if len(room) else np.zeros(0, dtype=np.int64)
+    taken = []
+    while count > 0 and cand.size:
+        c = cand[:count]
+        if G.shape[0] == 0:
+            taken.append(c)
             break
-        pinned.update(newly)
+        cum = np.cumsum(G[:, c].astype(np.int64), axis=1)
+        over = (cum > room[:, None]).any(axis=0)
+        if not over.any():
+            taken.append(c)
+            break
+        j = int(np.argmax(over))
+        taken.append(c[:j])
+        count -= j
+        room = room - (cum[:, j - 1] if j > 0 else 0)
+        full = room <= 0
+        rest = cand[j:]
+        keep = ~G[full][:, rest].any(axis=0) if full.any() else np.ones(rest.size, dtype=bool)
+        cand = rest[keep]
+    return np.concatenate(taken) if taken else np.zeros(0, dtype=np.int64)
+
+
+def settle_milp(x, total: int, lo, hi, groups=(), time_limit: float | None = 30) -> np.ndarray | None:
+    """Whole amounts closest to ``x`` in Σ |y − x| meeting every bound (a MILP); None when none exist."""
+    t = np.asarray(x, dtype=float)
+    whole = [(name, m, float(np.ceil(gmin)), float(np.floor(gmax))) for name, m, gmin, gmax in groups]
+    res = highs.lp_deviation(t, lo, hi, float(total), whole, "min_abs", integer=True, time_limit=time_limit)
+    if res.x is None:
+        return None
+    y = res.x.astype(np.int64)
+    return y if int(y.sum()) == int(total) else None
+
+
+def proportional(t, lo, hi, budget: float, groups=(), integer: bool = True, keys=None,
+                 time_limit: float | None = None):
+    """The proportional allocation. Returns (x float, final int or None, info) where info has ``path``
+    ('closed form' or 'QP'), ``scale`` (λ; for the QP, the scale of regions moved by no group), ``moved_by``
+    (group bounds that moved each region), ``status`` ('optimal', 'time_limited', 'infeasible') and
+    ``objective`` (Σ (x − t)² / t before rounding). Zero-target regions are held at their floor here."""
+    t = np.asarray(t, dtype=float)
+    lo = np.asarray(lo, dtype=float)
+    hi = np.where(t > 0, np.asarray(hi, dtype=float), lo)
+    info = {"status": "optimal"}
+    if disjoint(groups):
+        x, lam, moved = closed_form(t, lo, hi, float(budget), groups)
+        info.update(path="closed form", scale=lam)
+    else:
+        res = highs.qp_proportional(t, lo, hi, float(budget), groups, time_limit=time_limit)
+        info.update(path="QP", runtime_qp=res.runtime, solver_message=res.message)
+        if res.x is None:
+            info["status"] = res.status
+            return None, None, info
+        x = res.x
+        info["status"] = res.status
+        lam = float(res.row_dual[0]) if res.row_dual is not None else None
+        moved = qp_moved_by(x, t, lo, hi, groups, res.row_dual, lam)
+        free = (t > 0) & (moved == "") & (x > lo) & (x < hi)
+        info["scale"] = float(np.median(x[free] / t[free])) if free.any() else None
+    pos = t > 0
+    info["objective"] = float(np.sum((x[pos] - t[pos]) ** 2 / t[pos]))
+    info["moved_by"] = moved
     final = None
     if integer:
-        final = np.empty(n, dtype=np.int64)
-        for _, m, total in blocks:
-            final[m] = round_block(x[m], int(round(total)), lo[m], hi[m], None if keys is None else keys[m])
-    return x, final, scales
+        final = settle(x, int(budget), lo, hi, groups, keys)
+        if final is None:
+            final = settle_milp(x, int(budget), lo, hi, groups, time_limit)
+            info["settled_by"] = "MILP"
+        if final is None:
+            info["status"] = "infeasible_integer"
+    return x, final, info
+
+
+def diagnose(t, lo, hi, budget: float, groups, labels, unit: str):
+    """Kept for callers of the old name: the diagnosis lives in :mod:`.feasibility`."""
+    from .feasibility import diagnose as _diagnose
+
+    return _diagnose(t, lo, hi, budget, groups, labels, unit)
+
+
+def round_block(x, total: int, lo, hi, keys=None) -> np.ndarray:
+    """Whole amounts adding up to ``total`` within integer bounds, no groups (the settling rule)."""
+    out = settle(x, total, np.ceil(np.asarray(lo, dtype=float) - 1e-9),
+                 np.where(np.isfinite(hi), np.floor(np.asarray(hi, dtype=float) + 1e-9), np.inf), (), keys)
+    if out is None:
+        raise ValueError(f"cannot reach total {total} within the bounds")
+    return out
 
 
 def human(amount: float, unit: str) -> str:
@@ -115,62 +313,3 @@ def human(amount: float, unit: str) -> str:
     return f"{yuan:,.0f}元"
 
 
-def diagnose(t, lo, hi, budget: float, groups, labels, unit: str):
-    """Plain-language reasons why no allocation can meet the bounds; empty when feasible."""
-    from ..problems import Problem
-
-    out = []
-    bad = np.flatnonzero(lo > hi + 1e-9)
-    for i in bad[:10]:
-        out.append(Problem(
-            "error",
-            f"{labels[i]}: floor {human(lo[i], unit)} is above cap {human(hi[i], unit)}",
-            f"{labels[i]}:下限 {human(lo[i], unit)} 高于上限 {human(hi[i], unit)}", region=labels[i]))
-    if bad.size > 10:
-        out.append(Problem("error", f"… and {bad.size - 10} more regions whose floor is above their cap",
-                           f"……另有 {bad.size - 10} 个地区下限高于上限"))
-    floors = float(lo.sum())
-    if floors > budget + 1e-9:
-        out.append(Problem(
-            "error",
-            f"floors add up to {human(floors, unit)} > budget {human(budget, unit)} "
-            f"(short by {human(floors - budget, unit)})",
-            f"各地下限合计 {human(floors, unit)},超过预算 {human(budget, unit)}(缺口 {human(floors - budget, unit)})"))
-    movable = np.where(np.asarray(t) > 0, hi, lo)
-    caps = float(movable.sum())
-    if caps < budget - 1e-9:
-        zero = int(((np.asarray(t) <= 0) & (hi > lo)).sum())
-        extra = (f"; {zero} region(s) with a zero target are held at their floor" if zero else "")
-        extra_zh = (f";{zero} 个目标为零的地区保持在下限" if zero else "")
-        out.append(Problem(
-            "error",
-            f"caps add up to {human(caps, unit)} < budget {human(budget, unit)} "
-            f"(the budget exceeds what caps allow by {human(budget - caps, unit)}){extra}",
-            f"各地上限合计 {human(caps, unit)},低于预算 {human(budget, unit)}"
-            f"(超出 {human(budget - caps, unit)}){extra_zh}"))
-    mins = 0.0
-    for name, m, gmin, gmax in groups:
-        g_hi = float(movable[m].sum())
-        g_lo = float(lo[m].sum())
-        mins += gmin
-        if gmin > g_hi + 1e-9:
-            out.append(Problem(
-                "error",
-                f"group '{name}' needs ≥ {gmin / budget:.0%} ({human(gmin, unit)}) but its caps allow at most "
-                f"{g_hi / budget:.0%} ({human(g_hi, unit)})",
-                f"组 '{name}' 需要 ≥ {gmin / budget:.0%}({human(gmin, unit)}),但其上限最多允许 "
-                f"{g_hi / budget:.0%}({human(g_hi, unit)})"))
-        if gmax < g_lo - 1e-9:
-            out.append(Problem(
-                "error",
-                f"group '{name}' may take at most {gmax / budget:.0%} ({human(gmax, unit)}) but its floors need "
-                f"{g_lo / budget:.0%} ({human(g_lo, unit)})",
-                f"组 '{name}' 最多 {gmax / budget:.0%}({human(gmax, unit)}),但其下限合计需要 "
-                f"{g_lo / budget:.0%}({human(g_lo, unit)})"))
-        if gmin > gmax + 1e-9:
-            out.append(Problem("error", f"group '{name}': minimum share is above its maximum share",
-                               f"组 '{name}':最低份额高于最高份额"))
-    if mins > budget + 1e-9:
-        out.append(Problem("error", f"group minimum shares add up to {mins / budget:.0%} of the budget (> 100%)",
-                           f"各组最低份额合计为预算的 {mins / budget:.0%}(超过 100%)"))
-    return out

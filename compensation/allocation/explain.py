@@ -15,7 +15,32 @@ BINDING = {
     "cap": ("held down by its cap", "受上限约束下调"),
     "locked": ("locked at a fixed amount", "金额已锁定"),
     "excluded": ("excluded from this allocation", "本次分配不含该地区"),
+    "zero_target": ("held at its floor because its target is zero", "目标为零,保持在下限"),
 }
+
+
+def _group_text(res, moved: str, zh: bool) -> list[str]:
+    """'raised by group 'west' minimum of 60% (6,546亿元)' for each group bound that moved the region."""
+    groups = {g["name"]: g for g in res.solver_info.get("groups", [])}
+    out = []
+    for item in str(moved).split(","):
+        if ":" not in item:
+            continue
+        side, name = item.split(":", 1)
+        g = groups.get(name, {})
+        amount = g.get(side)
+        share = f"{amount / res.budget:.4g}".rstrip("0").rstrip(".") if amount is not None else ""
+        if zh:
+            what = "最低份额" if side == "min" else "最高份额"
+            how = "上调" if side == "min" else "下调"
+            out.append(f"受组「{name}」{what}" + (f" {float(share) * 100:g}%({human(amount, res.unit)})" if share
+                                               else "") + f"约束{how}")
+        else:
+            what = "minimum share" if side == "min" else "maximum share"
+            how = "raised by" if side == "min" else "held down by"
+            out.append(f"{how} group '{name}' {what}" + (f" of {float(share) * 100:g}% ({human(amount, res.unit)})"
+                                                          if share else ""))
+    return out
 
 
 def _row(res, region) -> int:
@@ -96,10 +121,13 @@ def explain(res, region, lang: str = "zh") -> str:
         rel = (f"(上年 {human(last, unit)} 的 {bound / last:.0%})" if zh else
                f" ({bound / last:.0%} of last year's {human(last, unit)})") if b in ("floor", "cap") and last > 0 else ""
         text += (f";{why}{rel} → {human(alloc, unit)}" if zh else f"; {why}{rel} → {human(alloc, unit)}")
+    elif "binding_groups" in t and str(t["binding_groups"].iloc[i]):
+        why = _group_text(res, t["binding_groups"].iloc[i], zh)
+        text += (f";{'、'.join(why)} → {human(alloc, unit)}" if zh else f"; {', '.join(why)} → {human(alloc, unit)}")
     elif abs(t["adj_constraints"].iloc[i]) > 0.5:
         d = t["adj_constraints"].iloc[i]
-        text += (f";为满足其他地区的上下限按比例调整 {d:+,.0f}{unit} → {human(alloc, unit)}" if zh else
-                 f"; adjusted in proportion by {d:+,.0f} {unit} for other regions' bounds → {human(alloc, unit)}")
+        text += (f";为满足其他地区的上下限或分组份额按比例调整 {d:+,.0f}{unit} → {human(alloc, unit)}" if zh else
+                 f"; adjusted in proportion by {d:+,.0f} {unit} for other regions' bounds or group shares → {human(alloc, unit)}")
     r = t["adj_rounding"].iloc[i]
     final = int(t["final"].iloc[i])
     if "carried_out" in t and t["carried_out"].iloc[i] > 0:

@@ -1,9 +1,14 @@
-"""Other objectives through PuLP: minimise total absolute deviation or the largest relative deviation from
-the targets, under bounds, the exact total and group shares, as an LP or (integer amounts) a MILP.
+"""Other objectives: minimise total absolute deviation or the largest relative deviation from the targets,
+under bounds, the exact total and group shares, as an LP or (integer amounts) a MILP.
 
-HiGHS (through highspy) is used first; CBC only if PuLP reports it available. Expressions are built in bulk
-with LpAffineExpression. A time-limited solve is reported as such: PuLP may say "Optimal" after a time limit,
-so the solution status and HiGHS's own model status are checked."""
+Two modelling layers, one result shape (:class:`Solution`):
+- **PuLP** (small problems, up to ``PULP_MAX_REGIONS``, and custom models): HiGHS (through highspy) first; CBC
+  only if PuLP reports it available. Expressions are built in bulk with LpAffineExpression. PuLP may say
+  "Optimal" after a time limit, so the solution status and HiGHS's own model status are checked.
+- **arrays** (larger problems): the same model built as numpy arrays and passed to highspy directly
+  (:mod:`.highs`): at 284,800 regions a PuLP model takes seconds to build, the arrays a fraction of that.
+The time limit covers build and solve in both: the solver gets what the build left, and a build that uses it
+all up returns ``time_limited`` with no solution."""
 
 from __future__ import annotations
 
@@ -14,6 +19,8 @@ import numpy as np
 import pulp
 
 OBJECTIVES = ("min_abs", "minimax")
+PULP_MAX_REGIONS = 5_000
+BACKENDS = ("auto", "pulp", "arrays")
 
 
 @dataclass
@@ -25,6 +32,7 @@ class Solution:
     gap: float | None
     objective: float | None
     message: str = ""
+    backend: str = "pulp"  # "pulp" | "arrays"
 
 
 def pick_solver(integer: bool, time_limit: float | None):
@@ -64,8 +72,32 @@ def status_from_codes(status: int, sol_status: int) -> str:
 
 
 def solve(t, lo, hi, budget: float, groups=(), objective: str = "min_abs", integer: bool = True,
-          time_limit: float | None = 30) -> Solution:
-    """Build and solve. ``lo``/``hi`` are the bounds (hi may be inf); with ``integer`` they are made whole."""
+          time_limit: float | None = 30, backend: str = "auto") -> Solution:
+    """Build and solve with PuLP (``backend='pulp'``, or 'auto' up to PULP_MAX_REGIONS regions) or as arrays.
+
+    ``lo``/``hi`` are the bounds (hi may be inf); with ``integer`` they are made whole. Group bounds are used
+    as given (the caller makes them whole). The time limit counts from this call."""
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend}")
+    if backend == "pulp" or (backend == "auto" and np.size(t) <= PULP_MAX_REGIONS):
+        return solve_pulp(t, lo, hi, budget, groups, objective, integer, time_limit)
+    from . import highs
+
+    t0 = time.perf_counter()
+    lo = np.asarray(lo, dtype=float)
+    hi = np.asarray(hi, dtype=float)
+    if integer:
+        lo = np.ceil(lo - 1e-9)
+        hi = np.where(np.isfinite(hi), np.floor(hi + 1e-9), hi)
+    res = highs.lp_deviation(t, lo, hi, float(budget), groups, objective, integer, time_limit, t_start=t0)
+    return Solution(res.x, res.status if res.status != "unbounded" else "error", "HiGHS (arrays)", res.runtime,
+                    res.gap, res.objective, message=res.message, backend="arrays")
+
+
+def solve_pulp(t, lo, hi, budget: float, groups=(), objective: str = "min_abs", integer: bool = True,
+               time_limit: float | None = 30) -> Solution:
+    """Build and solve through PuLP. ``lo``/``hi`` are the bounds (hi may be inf); with ``integer`` they are
+    made whole. The solver's time limit is what the model build left of ``time_limit``."""
     t = np.asarray(t, dtype=float)
     n = t.size
     lo = np.asarray(lo, dtype=float)
@@ -83,9 +115,9 @@ def solve(t, lo, hi, budget: float, groups=(), objective: str = "min_abs", integ
         members = [(x[i], 1.0) for i in np.flatnonzero(m)]
         if integer:
             gmin, gmax = np.ceil(gmin - 1e-9), np.floor(gmax + 1e-9)
-        if gmin > 0:
+        if gmin > float(lo[m].sum()):
             prob.addConstraint(pulp.LpAffineExpression(members) >= float(gmin), f"group{k}_min")
-        if gmax < budget:
+        if gmax < float(hi[m].sum()):
             prob.addConstraint(pulp.LpAffineExpression(members) <= float(gmax), f"group{k}_max")
     if objective == "min_abs":
         d = [new_var(f"d{i}", 0.0) for i in range(n)]
@@ -102,7 +134,11 @@ def solve(t, lo, hi, budget: float, groups=(), objective: str = "min_abs", integ
     else:
         raise ValueError(f"unknown objective {objective}")
     build = time.perf_counter() - t0
-    name, solver = pick_solver(integer, time_limit)
+    left = None if time_limit is None else float(time_limit) - build
+    if left is not None and left <= 0:
+        return Solution(None, "time_limited", "PuLP", build, None, None,
+                        message=f"the time limit was used up building the model ({build:.2f}s)")
+    name, solver = pick_solver(integer, left)
     prob.solve(solver)
     runtime = time.perf_counter() - t0
     status = status_of(prob, name)

@@ -20,10 +20,12 @@ is found by one sort of the rows, every remainder above it is chosen, and among 
 ones by adcode. The result is the same integer table as ``allocate()`` gives draw by draw (the test suite
 checks this for hundreds of draws over several methods with floors, caps and groups).
 
-Groups (disjoint, each with a minimum and maximum total) use the same active-set rule as
-:func:`constrained.proportional`: a group whose share falls outside its bounds is pinned to the bound and
-filled on its own, the others share the rest, repeated until no group is violated; here the pins are a
-(draws × groups) matrix and each row stops changing once it has converged."""
+Groups (disjoint, each with whole-unit minimum and maximum totals) use the closed form of
+:func:`constrained.closed_form`: each member's bounds are tightened to the water-filling solution of its group
+alone at the group's minimum and at its maximum, then one water-filling over all regions gives the exact
+optimum. Rows with groups are then settled in whole units by :func:`constrained.settle` itself, row by row
+(the group-aware rule); rows without groups by the vectorised largest remainder below, which is the same
+rule when no group bound applies."""
 
 from __future__ import annotations
 
@@ -60,8 +62,8 @@ def water_fill_rows(t, lo, hi, total, member=None) -> tuple[np.ndarray, np.ndarr
     del d_const, d_slope, order
     with np.errstate(invalid="ignore"):  # inf caps give inf − inf at the last breakpoints
         s_at = np.where(np.isfinite(lam), const + np.where(slope != 0, lam * slope, 0.0), np.inf)
-    goal = rest - 1e-9 * np.maximum(1.0, np.abs(rest))
-    k = (s_at < goal[:, None]).sum(axis=1)  # = searchsorted(side="left") on the non-decreasing S
+    s_at = np.maximum.accumulate(s_at, axis=1)  # S is non-decreasing; as constrained.water_fill
+    k = (s_at < rest[:, None]).sum(axis=1)  # = searchsorted(side="left"), no tolerance (constrained.water_fill)
     del s_at
     L = lam.shape[1]
     rows = np.arange(m)
@@ -70,6 +72,7 @@ def water_fill_rows(t, lo, hi, total, member=None) -> tuple[np.ndarray, np.ndarr
     c_prev, s_prev = const[rows, km1], slope[rows, km1]
     with np.errstate(invalid="ignore", divide="ignore"):
         inner = np.where(s_prev > 0, (rest - c_prev) / np.where(s_prev > 0, s_prev, 1.0), lam[rows, kk])
+    inner = np.minimum(np.maximum(inner, lam[rows, km1]), lam[rows, kk])
     scale = np.where(k == 0, lam[:, 0], np.where(k >= L, lam[:, -1], inner))
     any_pos = pos.any(axis=1)
     scale = np.where(any_pos, scale, 1.0)
@@ -132,95 +135,76 @@ def round_rows(x, total, lo, hi, member=None) -> tuple[np.ndarray, np.ndarray]:
 
 
 def feasible_rows(t, lo, hi, budget, groups=()) -> np.ndarray:
-    """Rows that :func:`constrained.diagnose` would find no problem with (floors ≤ caps, floors ≤ budget ≤
-    movable caps, each group's bounds reachable)."""
+    """Rows that :func:`compensation.allocation.feasibility.diagnose` finds no problem with, for disjoint
+    groups: floors ≤ caps; each group's bounds reachable by its members; and the budget within
+    [T_min, T_max] = [Σ_rest lo + Σ_g max(gmin, Σ_g lo), Σ_rest movable + Σ_g min(gmax, Σ_g movable)]."""
     t = np.asarray(t, dtype=float)
     m, n = t.shape
     lo = np.broadcast_to(lo, (m, n))
     hi = np.broadcast_to(hi, (m, n))
     budget = np.asarray(budget, dtype=float)
-    ok = ~(lo > hi + 1e-9).any(axis=1)
-    ok &= ~(lo.sum(axis=1) > budget + 1e-9)
+    ok = ~(lo > hi).any(axis=1)
     movable = np.where(t > 0, hi, lo)
-    ok &= ~(movable.sum(axis=1) < budget - 1e-9)
-    mins = np.zeros(m)
+    in_any = np.zeros(n, dtype=bool)
+    t_min = np.zeros(m)
+    t_max = np.zeros(m)
     for _name, mask, gmin, gmax in groups:
         gmin = np.broadcast_to(np.asarray(gmin, dtype=float), (m,))
         gmax = np.broadcast_to(np.asarray(gmax, dtype=float), (m,))
-        ok &= ~(gmin > movable[:, mask].sum(axis=1) + 1e-9)
-        ok &= ~(gmax < lo[:, mask].sum(axis=1) - 1e-9)
-        ok &= ~(gmin > gmax + 1e-9)
-        mins = mins + gmin
-    ok &= ~(mins > budget + 1e-9)
+        g_lo, g_hi = lo[:, mask].sum(axis=1), movable[:, mask].sum(axis=1)
+        ok &= ~(gmin > g_hi) & ~(gmax < g_lo) & ~(gmin > gmax)
+        t_min += np.maximum(gmin, g_lo)
+        t_max += np.minimum(gmax, g_hi)
+        in_any |= mask
+    t_min += lo[:, ~in_any].sum(axis=1)
+    t_max += movable[:, ~in_any].sum(axis=1)
+    ok &= (t_min <= budget) & (budget <= t_max)
     return ok
 
 
 def proportional_rows(t, lo, hi, budget, groups=()):
-    """Row-wise :func:`constrained.proportional` with ``integer=True``, columns in adcode order.
+    """Row-wise :func:`constrained.proportional` with ``integer=True`` (disjoint groups), columns in adcode
+    order.
 
     ``t``: (m, n) targets; ``lo``/``hi``: (m, n) or (n,) whole-unit bounds; ``budget``: (m,) integer
-    totals; ``groups``: (name, member mask (n,), min totals (m,), max totals (m,)). Returns (x, final int64,
-    scale of the rest block (m,), ok (m,)); rows with ok False could not be rounded within their bounds."""
+    totals; ``groups``: (name, member mask (n,), whole min totals (m,), whole max totals (m,)). Returns (x,
+    final int64, common scale λ (m,), ok (m,)); rows with ok False could not be settled within their bounds."""
+    from ..allocation.constrained import settle
+
     t = np.asarray(t, dtype=float)
     m, n = t.shape
     lo = np.broadcast_to(np.asarray(lo, dtype=float), (m, n))
     hi = np.broadcast_to(np.asarray(hi, dtype=float), (m, n))
+    hi = np.where(t > 0, hi, lo)  # zero targets stay at their floor
     budget = np.asarray(budget, dtype=float).reshape(m)
-    G = len(groups)
-    masks = np.array([g[1] for g in groups], dtype=bool).reshape(G, n)
-    gmin = np.array([np.broadcast_to(np.asarray(g[2], dtype=float), (m,)) for g in groups]).reshape(G, m).T
-    gmax = np.array([np.broadcast_to(np.asarray(g[3], dtype=float), (m,)) for g in groups]).reshape(G, m).T
-    pinned = np.zeros((m, G), dtype=bool)
-    pin_total = np.zeros((m, G))
-    active = np.ones(m, dtype=bool)
-    x = np.empty((m, n))
-    scale_rest = np.ones(m)
-    for _ in range(G + 1):
-        rows = np.flatnonzero(active)
-        if rows.size == 0:
-            break
-        rest_member = ~(pinned[rows].astype(np.int64) @ masks.astype(np.int64)).astype(bool) if G else \
-            np.ones((rows.size, n), dtype=bool)
-        rest_total = budget[rows] - np.where(pinned[rows], pin_total[rows], 0.0).sum(axis=1) if G else budget[rows]
-        xr, sr = water_fill_rows(t[rows], lo[rows], hi[rows], rest_total, rest_member)
-        xr = np.where(rest_member, xr, 0.0)
-        for g in range(G):
-            sub = np.flatnonzero(pinned[rows, g])
-            if sub.size:
-                r = rows[sub]
-                xg, _ = water_fill_rows(t[r], lo[r], hi[r], pin_total[r, g], masks[g])
-                xr[sub] = np.where(masks[g], xg, xr[sub])
-        x[rows] = xr
-        scale_rest[rows] = sr
-        newly = np.zeros((rows.size, G), dtype=bool)
-        for g in range(G):
-            s = xr[:, masks[g]].sum(axis=1)
-            tol = 1e-7 * np.maximum(1.0, budget[rows])
-            low = ~pinned[rows, g] & (s < gmin[rows, g] - tol)
-            high = ~pinned[rows, g] & ~low & (s > gmax[rows, g] + tol)
-            pin_total[rows[low], g] = gmin[rows[low], g]
-            pin_total[rows[high], g] = gmax[rows[high], g]
-            newly[:, g] = low | high
-        pinned[rows] |= newly
-        active[rows] = newly.any(axis=1)
-    # integer rounding block by block: each pinned group, then the rest
+    lo2, hi2 = lo.copy(), hi.copy()
+    for _name, mask, gmin, gmax in groups:
+        gmin = np.broadcast_to(np.asarray(gmin, dtype=float), (m,))
+        gmax = np.broadcast_to(np.asarray(gmax, dtype=float), (m,))
+        raise_rows = np.flatnonzero(gmin > lo[:, mask].sum(axis=1))
+        if raise_rows.size:
+            xg, _ = water_fill_rows(t[raise_rows], lo[raise_rows], hi[raise_rows], gmin[raise_rows], mask)
+            lo2[np.ix_(raise_rows, np.flatnonzero(mask))] = xg[:, mask]
+        cap_rows = np.flatnonzero(gmax < hi[:, mask].sum(axis=1))
+        if cap_rows.size:
+            xg, _ = water_fill_rows(t[cap_rows], lo[cap_rows], hi[cap_rows], gmax[cap_rows], mask)
+            hi2[np.ix_(cap_rows, np.flatnonzero(mask))] = xg[:, mask]
+    x, scale = water_fill_rows(t, lo2, hi2, budget)
+    total = np.round(budget).astype(np.int64)
+    if not groups:
+        final, ok = round_rows(x, total, lo, hi)
+        return x, final, scale, ok
     final = np.zeros((m, n), dtype=np.int64)
     ok = np.ones(m, dtype=bool)
-    in_pinned = (pinned.astype(np.int64) @ masks.astype(np.int64)).astype(bool) if G else np.zeros((m, n), bool)
-    # whole-unit block totals that add up to the budget exactly: each pinned group's total rounded, the rest
-    # takes what is left (rounding every block on its own could lose or add a unit)
-    pinned_int = np.where(pinned, np.round(pin_total), 0.0).sum(axis=1) if G else np.zeros(m)
-    rest_int = np.round(budget).astype(np.int64) - pinned_int.astype(np.int64)
-    fr, okr = round_rows(x, rest_int, lo, hi, ~in_pinned)
-    final = np.where(~in_pinned, fr, final)
-    ok &= okr
-    for g in range(G):
-        r = np.flatnonzero(pinned[:, g])
-        if r.size:
-            fg, okg = round_rows(x[r], np.round(pin_total[r, g]).astype(np.int64), lo[r], hi[r], masks[g])
-            final[r] = np.where(masks[g], fg, final[r])
-            ok[r] &= okg
-    return x, final, scale_rest, ok
+    for i in range(m):
+        g = [(name, mask, float(np.broadcast_to(gmin, (m,))[i]), float(np.broadcast_to(gmax, (m,))[i]))
+             for name, mask, gmin, gmax in groups]
+        f = settle(x[i], int(total[i]), lo[i], hi[i], g)
+        if f is None:
+            ok[i] = False
+        else:
+            final[i] = f
+    return x, final, scale, ok
 
 
 def binding_codes(x, target, scale_rest, lo, hi, fixed_codes=None) -> np.ndarray:

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..allocation import solver
-from ..allocation.api import LAST_YEAR, LAST_YEAR_UNIT
+from ..allocation.api import LAST_YEAR, LAST_YEAR_UNIT, group_bounds
 from ..allocation.constrained import round_block
 from ..money import UNITS
 from ..problems import InputError
@@ -145,7 +145,11 @@ def evaluate(problem: SweepProblem, rows: pd.DataFrame, start: int = 0, as_is: b
         used_matrix &= matrix
         lo, hi = _bounds(problem, rows, last_col, as_is)
         bf = budget.astype(float)
-        groups = [(name, mask, gmin * bf, gmax * bf) for name, mask, gmin, gmax in problem.groups]
+        # whole-unit group bounds per draw, by allocate()'s own rule (api.group_bounds: min up, max down)
+        groups = []
+        for name, mask, smin, smax in problem.groups:
+            gb = np.array([group_bounds(smin, smax, int(b)) for b in budget], dtype=float).reshape(m, 2)
+            groups.append((name, mask, gb[:, 0], gb[:, 1]))
         ok = feasible_rows(t, lo, hi, bf, groups) & valid
         final = np.zeros((m, problem.n), dtype=np.int64)
         binding = np.zeros((m, problem.n), dtype=np.int8)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..allocation.api import LAST_YEAR, Constraints, build_bounds, build_groups
+from ..allocation.api import LAST_YEAR, Constraints, build_bounds, group_shares
 from ..allocation.methods import compute_targets, total_target
 from ..allocation.params import Method, load_method
 from ..money import UNITS
@@ -185,13 +185,13 @@ def build_problem(sc: Scenario, spec: SweepSpec, points: pd.DataFrame, year: int
                         exclude=constraints.exclude)
     lo_abs, hi_abs, fixed = build_bounds(abs_c, regions, unit, diag)
     codes = np.where(fixed == "locked", LOCKED, np.where(fixed == "excluded", EXCLUDED, 0)).astype(np.int8)
-    groups = build_groups(constraints, regions, 1.0) if constraints.groups else []
+    groups = group_shares(constraints, regions) if constraints.groups else []
     if groups and sc.spec.get("objective", "proportional") == "proportional":
         overlap = sum(g[1].astype(int) for g in groups)
         if np.max(overlap) > 1:
             raise InputError("the proportional objective needs groups that do not overlap",
                              "按比例目标要求各组互不重叠", file=file, key="constraints.groups")
-    groups = [(name, m[order], gmin, gmax) for name, m, gmin, gmax in groups]  # shares of the budget
+    groups = [(name, m[order], smin, smax) for name, m, smin, smax in groups]  # shares (Decimal; max may be None)
     names = (regions["name_zh"].astype(str) if "name_zh" in regions else pd.Series([""] * len(regions)))
     models = [YearModel(y, budgets[y], overrides_for_year(sc.spec.get("overrides") or {}, y)) for y in chain]
     problem = SweepProblem(sc.name, file, method, unit, sc.spec.get("objective", "proportional"),
