@@ -20,6 +20,8 @@ LAYERS = {
     "compensation.validate": 2,
     "compensation.data": 3, "compensation.synth": 3,
     "compensation.allocation": 4, "compensation.horizontal": 4,
+    "compensation.calibration": 5,
+    "compensation.gains": 7,
     "compensation.cascade": 5,
     "compensation.notice": 5,
     "compensation.scenario": 6,
