@@ -185,6 +185,12 @@ def _print_comparison(base_sc, sc, c) -> None:
     b = c["buckets"]
     for y, g in b.groupby("year"):
         print(f"  {y}: " + "; ".join(f"{r['bucket']} {r['regions']}" for _, r in g.iterrows()))
+    from ..gains import gains_losses
+
+    for y, d in c["differences"].groupby("year"):
+        g = gains_losses(d, sc.unit)
+        print(f"  {y} who gains, who loses: {g['text_en']}")
+        print(f"  {y} 增减情况:{g['text_zh']}")
     cb = c.get("county_buckets")
     if cb is not None and len(cb):  # two-tier runs: winners and losers among counties
         for y, g in cb.groupby("year"):
