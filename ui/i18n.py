@@ -357,6 +357,8 @@ S: dict[str, tuple[str, str]] = {
     "d.offending_rows": ("**对应的数据行**(有问题的列以红色标出)", "**The rows concerned** (columns with problems "
                          "in red)"),
     "d.no_rows": ("问题不涉及具体数据行。", "The problems concern no particular row."),
+    "d.first_rows": ("仅显示前 {n} 行(共 {total} 行有问题);完整清单请下载问题表。",
+                     "The first {n} of {total} rows with problems; download the problem table for all of them."),
     "d.use": ("在所有页面使用 {name}", "use {name} on every page"),
     "d.templates": ("模板下载", "Templates"),
     "d.template_csv": ("CSV 模板", "CSV template"),

@@ -131,6 +131,8 @@ def evaluate(problem: SweepProblem, rows: pd.DataFrame, start: int = 0, as_is: b
 
     Returns {final (m, n) int64, binding (m, n) int8, valid (m,) bool, matrix (bool)}, columns in adcode
     order. ``as_is``: the scenario's own values (one row), none of the varied inputs applied."""
+    if problem.per_draw:
+        return _evaluate_by_compute(problem, rows, start, as_is)
     m = len(rows)
     last_col = pd.to_numeric(problem.regions[LAST_YEAR], errors="coerce").to_numpy(dtype=float)[problem.order] \
         if LAST_YEAR in problem.regions else np.full(problem.n, np.nan)
@@ -165,6 +167,46 @@ def evaluate(problem: SweepProblem, rows: pd.DataFrame, start: int = 0, as_is: b
         if problem.carry:
             last_col = final.astype(float) * UNITS[problem.unit] / UNITS[LAST_YEAR_UNIT]
     return {"final": final, "binding": binding, "valid": valid, "matrix": used_matrix}
+
+
+def _evaluate_by_compute(problem: SweepProblem, rows: pd.DataFrame, start: int, as_is: bool) -> dict:
+    """Draw by draw through ``run.compute`` (the scenario with the draw's values set), for methods whose
+    components are paid exactly or carried over, which the batched path does not model."""
+    import copy
+
+    from ..run import compute
+    from .batched import BINDING_NAMES
+
+    codes = {v: k for k, v in BINDING_NAMES.items()}
+    m, n = len(rows), problem.n
+    final = np.zeros((m, n), dtype=np.int64)
+    binding = np.zeros((m, n), dtype=np.int8)
+    valid = np.ones(m, dtype=bool)
+    last = problem.years[-1].year
+    for i, (_, row) in enumerate(rows.iterrows()):
+        sc = copy.deepcopy(problem.source)
+        overrides = {}
+        if not as_is:
+            c = sc.spec.setdefault("constraints", {})
+            for key, value in row.items():
+                if key.startswith("constraints."):
+                    c[key.split(".", 1)[1]] = float(value)
+                elif key == "budget":
+                    b = sc.spec.setdefault("budget", {})
+                    b["amounts"] = {**(b.get("amounts") or {}), last: float(value)}
+                    b["rounding"] = "half_up"
+                else:
+                    overrides[key] = float(value)
+        try:
+            res = compute(sc, [y.year for y in problem.years], regions=draw_regions(problem, start + i),
+                          overrides=overrides)
+        except InputError:
+            valid[i] = False
+            continue
+        t = res.results[last].allocation.table.set_index("adcode").loc[problem.adcodes]
+        final[i] = t["final"].to_numpy(dtype=np.int64)
+        binding[i] = t["binding"].map(codes).fillna(0).to_numpy(dtype=np.int8)
+    return {"final": final, "binding": binding, "valid": valid, "matrix": False}
 
 
 def _solve_rows(problem: SweepProblem, t, lo, hi, budget, groups):
