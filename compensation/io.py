@@ -52,19 +52,23 @@ def sniff_delimiter(text: str) -> str:
 
 def _malformed_rows(text: str, sep: str, name: str) -> InputError:
     """Rows with more fields than the header, numbered as in a spreadsheet (header = row 1)."""
-    rows = csv.reader(io.StringIO(text), delimiter=sep, skipinitialspace=True)
-    width, bad, row_no = None, [], 0
-    for fields in rows:
-        if not fields:
-            continue
-        row_no += 1
-        if width is None:
-            width = len(fields)
-        elif len(fields) > width:
-            bad.append((row_no, len(fields)))
     from .problems import Report
 
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=sep, skipinitialspace=True)
+    width, bad, row_no = None, [], 0
     rep = Report()
+    try:
+        for fields in rows:
+            if not fields:
+                continue
+            row_no += 1
+            if width is None:
+                width = len(fields)
+            elif len(fields) > width:
+                bad.append((row_no, len(fields)))
+    except csv.Error as exc:
+        rep.error(f"malformed CSV near line {rows.line_num}: {exc}", "CSV 格式错误", file=name, row=row_no + 1)
+        return InputError(rep)
     for row_no, n in bad[:MAX_BAD_ROWS]:
         rep.error(f"row has {n} fields but the header has {width}", f"该行有 {n} 个字段,表头只有 {width} 个",
                   file=name, row=row_no, expected=f"{width} fields ({DELIMITERS[sep]}-separated)", found=str(n))

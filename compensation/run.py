@@ -498,8 +498,8 @@ def run_folder(out_root: Path, result: RunResult | None = None, formats=DEFAULT_
     """``<out>/<scenario>-<hash>``, with ``-<formats>`` appended when the formats are not the default three
     (the formats are part of a run's identity: a csv-only folder is never taken for a complete one). The
     scenario name was checked on loading; the folder is checked again to lie inside ``out_root``."""
-    name = name or result.scenario.name
-    digest = digest or result.hash
+    name = result.scenario.name if result is not None else name
+    digest = result.hash if result is not None else digest
     check_name(name, "scenario name", key="scenario.name")
     wanted = [f for f in FORMATS if f in formats]
     tail = "" if wanted == list(DEFAULT_FORMATS) else "-" + "+".join(wanted)
