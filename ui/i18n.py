@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from .i18n_backtest import STRINGS as BACKTEST_STRINGS
 from .i18n_drilldown import STRINGS as DRILLDOWN_STRINGS
 from .state import Keys
 
@@ -376,6 +377,7 @@ S: dict[str, tuple[str, str]] = {
 }
 
 S.update(DRILLDOWN_STRINGS)  # the province drill-down page's strings live in their own file
+S.update(BACKTEST_STRINGS)  # so do the back-test page's (ui/i18n_backtest.py)
 
 
 def lang() -> str:
