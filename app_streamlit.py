@@ -20,6 +20,7 @@ PAGES = [
     ("ui/pages/horizontal.py", "page.horizontal", ":material/sync_alt:", "horizontal"),
     ("ui/pages/sensitivity.py", "page.sensitivity", ":material/casino:", "sensitivity"),
     ("ui/pages/data.py", "page.data", ":material/table_view:", "data"),
+    ("ui/pages/backtest.py", "page.backtest", ":material/fact_check:", "backtest"),
 ]
 
 unused = restore_once()  # settings from the address (reload, back, a shared link), once per session

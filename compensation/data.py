@@ -45,10 +45,11 @@ def check_regions(source=None, name: str | None = None, function_tolerance: floa
                   function_mismatch: str = "warning") -> tuple[pd.DataFrame, Report]:
     """Read and validate a region table; return (table, report) without raising on errors.
 
-    ``source``: None (the default data), a path, or bytes/file-like with ``name`` (an upload)."""
+    ``source``: None (the default data), a path, bytes/file-like with ``name`` (an upload), or a table already
+    read by ``io.read_table`` (so that an upload is parsed once)."""
     path = DEFAULT_REGIONS if source is None else source
     try:
-        raw = read_table(path, name=name)
+        raw = source if isinstance(source, pd.DataFrame) else read_table(path, name=name)  # a table read once
     except Exception as exc:  # InputError from reading: turn it into a report
         from .problems import InputError
 

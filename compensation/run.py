@@ -498,8 +498,8 @@ def run_folder(out_root: Path, result: RunResult | None = None, formats=DEFAULT_
     """``<out>/<scenario>-<hash>``, with ``-<formats>`` appended when the formats are not the default three
     (the formats are part of a run's identity: a csv-only folder is never taken for a complete one). The
     scenario name was checked on loading; the folder is checked again to lie inside ``out_root``."""
-    name = name or result.scenario.name
-    digest = digest or result.hash
+    name = result.scenario.name if result is not None else name
+    digest = result.hash if result is not None else digest
     check_name(name, "scenario name", key="scenario.name")
     wanted = [f for f in FORMATS if f in formats]
     tail = "" if wanted == list(DEFAULT_FORMATS) else "-" + "+".join(wanted)
@@ -566,6 +566,8 @@ def _write_run_folder(result: RunResult, final: Path, formats, _after_table) -> 
                        for y, r in result.results.items()},
             "horizontal_status": {str(y): r.horizontal.status for y, r in result.results.items()
                                   if r.horizontal is not None},
+            "cascade_infeasible": {str(y): {p: r.cascade.outcomes[p].name_zh for p in r.cascade.failed}
+                                   for y, r in result.results.items() if r.cascade is not None},
             "timings_s": {str(y): round(r.seconds, 4) for y, r in result.results.items()},
             "carry_over_source": result.carry_source or None,
             "tables": files,

@@ -78,6 +78,12 @@ def scenario(tmp_path: Path, body: str, name: str = "s.yaml") -> Path:
     (["run", "baseline_2023", "--jobs", "0"], "argument --jobs: '0' must be 1 or more"),
     (["explain", "baseline_2023", "--region", "云南省", "--year", "20233"], "argument --year"),
     (["horizontal", "--agreements", "xinan_round3", "--monitoring", "m.csv", "--year", "abc"], "argument --year"),
+    (["calibrate", "cn_kefz_2022", "--to", "kefz_2020_by_province_partial", "--year", "99999", "--dry-run"],
+     "argument --year: year 99999 is out of range"),
+    (["calibrate", "cn_kefz_2022", "--to", "kefz_2020_by_province_partial", "--seed", "-1", "--dry-run"],
+     "argument --seed: '-1' is negative"),
+    (["backtest", "cn_kefz_2022", "--to", "kefz_2020_by_province_partial", "--year", "99999"],
+     "argument --year: year 99999 is out of range"),
 ])
 def test_bad_argument_values_are_refused_before_anything_runs(argv, words, tmp_path, capsys):
     out = tmp_path / "out"
@@ -526,3 +532,53 @@ def test_horizontal_writes_its_files_as_one_folder(tmp_path, capsys):
     (out / "notes.txt").write_text("mine")
     code, text = cli([*argv, "--overwrite"], capsys)
     assert code == 2 and "holds other files (notes.txt)" in text and (out / "notes.txt").exists()
+
+
+# --- proof: no name reaches outside its folder ------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+names = st.one_of(
+    st.lists(st.sampled_from(list("./\\~:*?ab云_- \x00") + ["..", "../", "/etc", "%2e%2e", "$HOME"]),
+             max_size=8).map("".join),
+    st.sampled_from(["../agreements/lushui", "../methods/cn_kefz_2022", "/etc/passwd", "..", ".", "~",
+                     "baseline_2023/../../x", "cn_kefz_2022", "lushui", "baseline_2023", "a\\..\\b"]),
+    st.text(max_size=8))
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(names)
+def test_no_name_resolves_outside_its_folder(name):
+    """Method, agreement and scenario *names* (no .yaml suffix; for scenarios: as named by ``extends`` in a
+    file — a command-line argument naming an existing file is an explicit path) resolve inside models/ and
+    scenarios/ or are refused; a run folder, compare/sweep folder, CSV name or sheet title made from any name stays inside the
+    output folder or is refused."""
+    from compensation.allocation.params import MODELS_DIR, load_method
+    from compensation.cli.scenario import _out_folder
+    from compensation.data import SCENARIOS_DIR
+    from compensation.horizontal.agreements import AGREEMENTS_DIR, load_agreement
+    from compensation.run import run_folder
+    from compensation.scenario import find_scenario
+
+    out = Path("/nonexistent-root/runs")
+    if Path(name).suffix.lower() in (".yaml", ".yml"):
+        return  # an explicit path, by design
+    for load, folder in ((lambda n: Path(load_method(n).path), MODELS_DIR),
+                         (lambda n: Path(load_agreement(n).path), AGREEMENTS_DIR),
+                         (lambda n: find_scenario(n, SCENARIOS_DIR / "baseline_2023.yaml"), SCENARIOS_DIR)):
+        try:
+            found = load(name)
+        except InputError:
+            continue
+        assert folder.resolve() in found.resolve().parents, (name, found)
+    for make in (lambda n: run_folder(out, None, name=n, digest="0123456789"),
+                 lambda n: _out_folder(str(out), f"compare-{n}", {"x": 1})):
+        try:
+            folder = make(name)
+        except InputError:
+            continue
+        assert folder.resolve().parent == out.resolve(), (name, folder)
+    assert cio.name_problem(cio.slug(name)) == ""
+    title = cio.sheet_titles([name])[name]
+    assert 0 < len(title) <= 31 and not set(title) & set("[]:*?/\\")

@@ -243,4 +243,4 @@ def test_every_model_file_is_complete():
             assert src.get("title") and "http" not in str(src)  # documents, not mirror addresses
         for p in m.parameters.values():
             assert p.label_zh and p.label_en and p.source in m.sources
-            assert all(status in ("published", "assumption") for _, _, status in p.values)
+            assert all(status in ("published", "assumption", "calibrated") for _, _, status in p.values)

@@ -183,6 +183,7 @@ def test_other_method_and_carry_over_equal_allocate():
     sc.spec["method"] = "cn_kefz_2022"
     problem, points, out = _sweep_rows(sc, ["prohibited.pool=0.05:0.3", "prohibited.weight_reserve_area=0.2:0.6"],
                                        samples=40)
+    assert "guiding" in problem.per_draw  # a component paid exactly: these draws go through run.compute
     regions = scenario_regions(sc)
     for d in range(40):
         table = _per_draw(sc, points.iloc[d].to_dict(), regions, 2023)

@@ -203,3 +203,15 @@ def test_sweep_command_writes_statistics_and_optional_parquet(tmp_path, capsys):
     assert len(pd.read_parquet(folder / "sweep_draws.parquet")) == 50 * 31
     out = capsys.readouterr().out
     assert "50 draws (50 feasible), 31 regions" in out and "weights.biodiversity" in out
+
+
+def test_batch_run_on_dask_writes_the_same_folders_as_the_local_engine(tmp_path, capsys):
+    pytest.importorskip("distributed")
+    refs = ["baseline_2023", "water_priority_2023"]
+    assert main(["run", *refs, "--out", str(tmp_path / "local"), "--formats", "csv", "--quiet", "--jobs", "1"]) == 0
+    assert main(["run", *refs, "--out", str(tmp_path / "dask"), "--formats", "csv", "--quiet", "--engine", "dask",
+                 "--jobs", "2"]) == 0
+    local = sorted((tmp_path / "local").glob("*/*.csv"))
+    dist = sorted((tmp_path / "dask").glob("*/*.csv"))
+    assert [p.relative_to(tmp_path / "local") for p in local] == [p.relative_to(tmp_path / "dask") for p in dist]
+    assert len(local) >= 8 and all(a.read_bytes() == b.read_bytes() for a, b in zip(local, dist, strict=True))

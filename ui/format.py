@@ -45,3 +45,11 @@ def signed_wan(value) -> str:
 
 def km2(value) -> str:
     return f"{num(value)} km²"
+
+
+_MD_SPECIAL = "\\`*_[]<>|~$"  # what would turn plain text into links, emphasis, code, HTML, tables or maths
+
+
+def md_text(text) -> str:
+    """Text shown through st.markdown as written: '[2023]' stays '[2023]', not a link; '*' is not emphasis."""
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from .i18n_backtest import STRINGS as BACKTEST_STRINGS
 from .i18n_drilldown import STRINGS as DRILLDOWN_STRINGS
 from .state import Keys
 
@@ -356,6 +357,8 @@ S: dict[str, tuple[str, str]] = {
     "d.offending_rows": ("**对应的数据行**(有问题的列以红色标出)", "**The rows concerned** (columns with problems "
                          "in red)"),
     "d.no_rows": ("问题不涉及具体数据行。", "The problems concern no particular row."),
+    "d.first_rows": ("仅显示前 {n} 行(共 {total} 行有问题);完整清单请下载问题表。",
+                     "The first {n} of {total} rows with problems; download the problem table for all of them."),
     "d.use": ("在所有页面使用 {name}", "use {name} on every page"),
     "d.templates": ("模板下载", "Templates"),
     "d.template_csv": ("CSV 模板", "CSV template"),
@@ -373,6 +376,7 @@ S: dict[str, tuple[str, str]] = {
 }
 
 S.update(DRILLDOWN_STRINGS)  # the province drill-down page's strings live in their own file
+S.update(BACKTEST_STRINGS)  # so do the back-test page's (ui/i18n_backtest.py)
 
 
 def lang() -> str:

@@ -88,13 +88,11 @@ def upload_folder() -> Path:
 def save_upload(data: bytes, name: str) -> dict:
     """Keep an upload on disk under its hash (so that its content is hashed with the run, and a reload or a
     shared link finds it again by hash) and return its reference."""
-    sha = hashlib.sha256(data).hexdigest()
+    from compensation.uploads import UploadStore
+
     folder = upload_folder()
-    suffix = Path(name).suffix.lower()
-    suffix = suffix if suffix in (".csv", ".xlsx", ".xlsm", ".txt") else ".csv"
-    path = folder / f"{sha}{suffix}"
-    if not path.exists():
-        atomic_write_bytes(path, data)
+    sha, path = UploadStore(folder).put(data, name)  # mode 0700 folder; rewritten if changed on disk
+    suffix = path.suffix
     meta = folder / f"{sha}.json"
     if not meta.exists():
         atomic_write_bytes(meta, json.dumps({"name": Path(name).name, "suffix": suffix},

@@ -68,8 +68,41 @@ def run_allocation(s: Settings | None = None, regions: pd.DataFrame | None = Non
 
 # --- messages and provenance ----------------------------------------------------------------------------
 
+SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+# scenario keys named in messages, in words (the rest are shown as they are, in code font)
+KEY_ZH = {"budget.base": "预算基数", "budget.amounts": "各年预算", "budget.growth": "预算增长率", "budget.unit": "预算单位",
+          "constraints.initial_last_year.scenario": "上年金额所取情景", "constraints.initial_last_year": "上年金额来源",
+          "constraints.floors": "单独下限", "constraints.caps": "单独上限", "constraints.locks": "锁定金额",
+          "constraints.floor_ratio": "下限比例", "constraints.cap_ratio": "上限比例", "constraints.groups": "分组约束",
+          "overrides": "参数修改", "method": "分配方法", "years": "年份", "data": "数据文件", "unit": "金额单位",
+          "objective": "优化目标", "scenario.extends": "所继承的情景"}
+
+
 def problem_text(p: Problem) -> str:
-    return p.text(lang())
+    """A problem in the chosen language; in Chinese the whole line is Chinese (level, row, column, key)."""
+    if lang() != "zh":
+        return p.text("en")
+    from .tables import column_label
+
+    where = []
+    if p.file:
+        where.append(p.file)
+    if p.row is not None:
+        where.append(f"第 {p.row} 行")
+    if p.region:
+        where.append(f"({p.region})")
+    if p.column:
+        label = column_label(p.column)
+        where.append(f"列“{label}”" if label == p.column else f"列“{label}”({p.column})")
+    if p.key:
+        base = p.key.split("[")[0]
+        where.append(f"“{KEY_ZH[base]}”" if base in KEY_ZH else f"键 {p.key}")
+    if p.year is not None:
+        where.append(f"{p.year} 年")
+    msg = p.message_zh or p.message_en
+    tail = [x for x in (f"应为 {p.expected}" if p.expected else "", f"实际 {p.found}" if p.found else "") if x]
+    head = SEVERITY_ZH.get(p.severity, p.severity)
+    return f"{head}:{'，'.join(where) + ':' if where else ''}{msg}{'(' + ';'.join(tail) + ')' if tail else ''}"
 
 
 def show_problems(problems, max_lines: int = 12) -> None:
@@ -94,7 +127,7 @@ def show_problems(problems, max_lines: int = 12) -> None:
 
 def problems_table(problems) -> pd.DataFrame:
     zh = lang() == "zh"
-    rows = [{t("col.severity"): p.severity, t("col.row"): p.row, t("col.column"): p.column, t("col.region"): p.region,
+    rows = [{t("col.severity"): SEVERITY_ZH.get(p.severity, p.severity) if zh else p.severity, t("col.row"): p.row, t("col.column"): p.column, t("col.region"): p.region,
              t("col.message"): (p.message_zh or p.message_en) if zh else p.message_en,
              t("col.expected"): p.expected, t("col.found"): p.found} for p in problems]
     return pd.DataFrame(rows)

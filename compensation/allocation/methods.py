@@ -25,8 +25,10 @@ def compute_targets(method: Method, regions: pd.DataFrame, budget_yuan: float, y
     (years) outside ``year`` is not computed (all zero) and an info line says so. ``ctx.exact`` lists the exact
     components, ``ctx.carry`` the deductions carried to next year's pool."""
     params = method.values(year, overrides)
+    regions = regions.reset_index(drop=True)  # a new frame: dropping its attrs (sources, problems) leaves the
+    regions.attrs = {}  # caller's alone and spares pandas deep-copying them on every column read
     regions, fallbacks = apply_fallbacks(method, regions)  # declared stand-ins for absent inputs
-    ctx = C.Context(method.name, regions.reset_index(drop=True), params, float(budget_yuan))
+    ctx = C.Context(method.name, regions, params, float(budget_yuan))
     ctx.trace["fallbacks"] = fallbacks
     for f in fallbacks:
         if f["declared"]:  # inline fallbacks warn where the column is read

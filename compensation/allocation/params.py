@@ -15,7 +15,7 @@ from ..io import name_problem, read_yaml
 from ..problems import InputError
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models" / "methods"
-STATUSES = ("published", "assumption")
+STATUSES = ("published", "assumption", "calibrated")
 
 
 @dataclass(frozen=True)
@@ -216,8 +216,8 @@ def parse_method(doc: dict, path: str = "") -> Method:
         for d, v in (spec.get("values") or {}).items():
             if not isinstance(v, dict) or "value" not in v or v.get("status") not in STATUSES:
                 raise InputError(
-                    f"parameter '{p_path}' at {d}: each value needs 'value' and 'status: published|assumption'",
-                    f"参数 '{p_path}' 在 {d}:每个取值需要 'value' 和 'status: published|assumption'", file=where)
+                    f"parameter '{p_path}' at {d}: each value needs 'value' and 'status: published|assumption|calibrated'",
+                    f"参数 '{p_path}' 在 {d}:每个取值需要 'value' 和 'status: published|assumption|calibrated'", file=where)
             vals.append((_date(d, f"{where} {p_path}"), v["value"], v["status"]))
         if not vals:
             raise InputError(f"parameter '{p_path}' has no values", f"参数 '{p_path}' 没有取值", file=where)

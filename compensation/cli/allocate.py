@@ -94,14 +94,15 @@ def cmd_allocate(args) -> int:
     ensure_new_file(args.out, args.overwrite)
     whole_amount(args.budget, args.budget_unit or args.unit, args.unit, "--budget",  # errors name the flag
                  "half_up" if args.round_budget else "refuse")
-    regions = load_regions(args.data)
-    constraints = Constraints(
+    constraints = Constraints(  # every option is parsed before the data is read
         floor_ratio=args.floor_ratio, cap_ratio=args.cap_ratio,
         floors=_parse_pairs(args.floor, "--floor"), caps=_parse_pairs(args.cap, "--cap"),
         locks=_parse_pairs(args.lock, "--lock"), exclude=list(args.exclude or []), groups=_groups(args.group))
+    overrides = _overrides(args.set)
+    regions = load_regions(args.data)
     res = allocate(regions, method=args.method, budget=args.budget, budget_unit=args.budget_unit or args.unit,
                    unit=args.unit, year=args.year, constraints=constraints, objective=args.objective,
-                   overrides=_overrides(args.set), integer=not args.lp, time_limit=args.time_limit,
+                   overrides=overrides, integer=not args.lp, time_limit=args.time_limit,
                    budget_rounding="half_up" if args.round_budget else "refuse")
     if res.status == "infeasible":
         from ..problems import Report

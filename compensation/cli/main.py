@@ -133,9 +133,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _command_modules():
     """Command groups defined in their own modules."""
-    from . import allocate, horizontal, scenario, sweep
+    from . import allocate, calibrate, horizontal, scenario, sweep
 
-    return [allocate, scenario, horizontal, sweep]
+    return [allocate, scenario, horizontal, sweep, calibrate]
 
 
 def _silence_highs_banner() -> None:
@@ -161,7 +161,7 @@ def _silence_highs_banner() -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command in ("allocate", "horizontal", "run", "compare", "sweep", "explain"):
+    if args.command in ("allocate", "horizontal", "run", "compare", "sweep", "explain", "calibrate", "backtest"):
         _silence_highs_banner()
     try:
         return int(args.func(args) or 0)

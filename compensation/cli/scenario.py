@@ -34,7 +34,15 @@ def cmd_run(args) -> int:
     print(f"running {len(args.scenarios)} scenario(s) into {args.out}/ "
           f"(运行 {len(args.scenarios)} 个情景)", file=sys.stderr)
     results = []
-    if jobs == 1:
+    if getattr(args, "scheduler", None) and args.engine != "dask":
+        raise InputError("--scheduler needs --engine dask", "--scheduler 需要与 --engine dask 一起使用",
+                         key="--scheduler")
+    if getattr(args, "engine", "local") == "dask":  # the same engine as sweeps (compensation/sweep/engine.py)
+        from ..sweep.engine import dask_map
+
+        results = dask_map(run_one, [(ref, args.out, years, formats, True, getattr(args, "from_run", None))
+                                     for ref in args.scenarios], args.scheduler, args.jobs)
+    elif jobs == 1:
         for ref in args.scenarios:
             results.append(run_one(ref, args.out, years, formats, args.quiet, getattr(args, "from_run", None)))
     else:
@@ -185,6 +193,12 @@ def _print_comparison(base_sc, sc, c) -> None:
     b = c["buckets"]
     for y, g in b.groupby("year"):
         print(f"  {y}: " + "; ".join(f"{r['bucket']} {r['regions']}" for _, r in g.iterrows()))
+    from ..gains import gains_losses
+
+    for y, d in c["differences"].groupby("year"):
+        g = gains_losses(d, sc.unit)
+        print(f"  {y} who gains, who loses: {g['text_en']}")
+        print(f"  {y} 增减情况:{g['text_zh']}")
     cb = c.get("county_buckets")
     if cb is not None and len(cb):  # two-tier runs: winners and losers among counties
         for y, g in cb.groupby("year"):
@@ -204,6 +218,10 @@ def register(sub) -> None:
     p.add_argument("--formats", type=cli_args.formats, default=("csv", "xlsx", "parquet"),
                    help="comma-separated subset of csv,xlsx,parquet,notice (default: csv,xlsx,parquet)")
     p.add_argument("--jobs", type=cli_args.positive_int, default=None, help="parallel processes (default: one per scenario, ≤ cores)")
+    p.add_argument("--engine", choices=("local", "dask"), default="local",
+                   help="local: processes on this machine; dask: Dask tasks (a LocalCluster of --jobs workers, or "
+                        "--scheduler); see docs/sweep.md")
+    p.add_argument("--scheduler", default=None, help="a running Dask scheduler, e.g. tcp://host:8786")
     p.add_argument("--quiet", action="store_true")
     p.set_defaults(func=cmd_run)
 

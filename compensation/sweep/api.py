@@ -94,7 +94,7 @@ def run_sweep(sc: Scenario, spec: SweepSpec, year: int | None = None, max_points
         "draws": int(problem.draws), "feasible_draws": int(problem.draws - len(invalid)), "regions": int(problem.n),
         "chunks": len(plan), "chunk_size": int(plan[0][2] - plan[0][1]) if plan else 0,
         "targets": "matrix" if all(matrix) else ("draw by draw" if not any(matrix) else "mixed"),
-        "targets_note": "; ".join(sorted({y.rejected for y in problem.years if y.rejected})),
+        "targets_note": problem.per_draw or "; ".join(sorted({y.rejected for y in problem.years if y.rejected})),
         "objective": problem.objective, "years": [y.year for y in problem.years],
         "seconds_prepare": round(t_build, 3), "seconds_chunks": round(wall, 3),
         "seconds_compute_sum": round(acc.seconds, 3),

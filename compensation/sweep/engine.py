@@ -131,6 +131,8 @@ def evaluate(problem: SweepProblem, rows: pd.DataFrame, start: int = 0, as_is: b
 
     Returns {final (m, n) int64, binding (m, n) int8, valid (m,) bool, matrix (bool)}, columns in adcode
     order. ``as_is``: the scenario's own values (one row), none of the varied inputs applied."""
+    if problem.per_draw:
+        return _evaluate_by_compute(problem, rows, start, as_is)
     m = len(rows)
     last_col = pd.to_numeric(problem.regions[LAST_YEAR], errors="coerce").to_numpy(dtype=float)[problem.order] \
         if LAST_YEAR in problem.regions else np.full(problem.n, np.nan)
@@ -165,6 +167,46 @@ def evaluate(problem: SweepProblem, rows: pd.DataFrame, start: int = 0, as_is: b
         if problem.carry:
             last_col = final.astype(float) * UNITS[problem.unit] / UNITS[LAST_YEAR_UNIT]
     return {"final": final, "binding": binding, "valid": valid, "matrix": used_matrix}
+
+
+def _evaluate_by_compute(problem: SweepProblem, rows: pd.DataFrame, start: int, as_is: bool) -> dict:
+    """Draw by draw through ``run.compute`` (the scenario with the draw's values set), for methods whose
+    components are paid exactly or carried over, which the batched path does not model."""
+    import copy
+
+    from ..run import compute
+    from .batched import BINDING_NAMES
+
+    codes = {v: k for k, v in BINDING_NAMES.items()}
+    m, n = len(rows), problem.n
+    final = np.zeros((m, n), dtype=np.int64)
+    binding = np.zeros((m, n), dtype=np.int8)
+    valid = np.ones(m, dtype=bool)
+    last = problem.years[-1].year
+    for i, (_, row) in enumerate(rows.iterrows()):
+        sc = copy.deepcopy(problem.source)
+        overrides = {}
+        if not as_is:
+            c = sc.spec.setdefault("constraints", {})
+            for key, value in row.items():
+                if key.startswith("constraints."):
+                    c[key.split(".", 1)[1]] = float(value)
+                elif key == "budget":
+                    b = sc.spec.setdefault("budget", {})
+                    b["amounts"] = {**(b.get("amounts") or {}), last: float(value)}
+                    b["rounding"] = "half_up"
+                else:
+                    overrides[key] = float(value)
+        try:
+            res = compute(sc, [y.year for y in problem.years], regions=draw_regions(problem, start + i),
+                          overrides=overrides)
+        except InputError:
+            valid[i] = False
+            continue
+        t = res.results[last].allocation.table.set_index("adcode").loc[problem.adcodes]
+        final[i] = t["final"].to_numpy(dtype=np.int64)
+        binding[i] = t["binding"].map(codes).fillna(0).to_numpy(dtype=np.int8)
+    return {"final": final, "binding": binding, "valid": valid, "matrix": False}
 
 
 def _solve_rows(problem: SweepProblem, t, lo, hi, budget, groups):
@@ -243,28 +285,49 @@ def run_local(problem: SweepProblem, plan, base_final, on_result, workers: int |
     return info
 
 
+def _dask_client(scheduler: str | None, workers: int | None):
+    """(client, cluster or None): a client of the scheduler at ``scheduler``, or of a new LocalCluster."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:  # pragma: no cover - a dependency
+        raise InputError("the dask engine needs dask[distributed]: pip install 'dask[distributed]'",
+                         "dask 引擎需要安装 dask[distributed]") from None
+    if scheduler:
+        try:
+            return Client(scheduler, timeout="20s"), None
+        except (OSError, TimeoutError) as exc:
+            raise InputError(f"cannot reach the Dask scheduler at {scheduler}: {exc}",
+                             f"无法连接 Dask 调度器 {scheduler}", key="--scheduler") from None
+    cluster = LocalCluster(n_workers=max(1, int(workers or 2)), threads_per_worker=1, processes=True,
+                           dashboard_address=None, silence_logs=50)
+    return Client(cluster), cluster
+
+
+def dask_map(fn, calls: list[tuple], scheduler: str | None = None, workers: int | None = None) -> list:
+    """``[fn(*args) for args in calls]`` as Dask tasks (in the order of ``calls``); a task whose worker dies is
+    rerun elsewhere. Used by ``ecocomp run s1 s2 … --engine dask`` (the run folders are written by the workers,
+    so ``--out`` must be on storage they share with the client)."""
+    client, cluster = _dask_client(scheduler, workers)
+    try:
+        futures = [client.submit(fn, *args, pure=False, retries=2) for args in calls]
+        return client.gather(futures)
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
 def run_dask(problem: SweepProblem, plan, base_final, on_result, scheduler: str | None = None,
              workers: int | None = None, client=None) -> dict:
     """Chunks as Dask tasks: on the cluster at ``scheduler`` (tcp://host:8786), on a given ``client``, or on a
     LocalCluster of ``workers`` single-threaded worker processes. A task whose worker dies is rerun on
     another worker; tasks that raise are retried twice."""
-    try:
-        from distributed import Client, LocalCluster, as_completed
-    except ImportError:  # pragma: no cover - a dependency
-        raise InputError("the dask engine needs dask[distributed]: pip install 'dask[distributed]'",
-                         "dask 引擎需要安装 dask[distributed]") from None
-    own_cluster = own_client = None
+    from distributed import as_completed
+
+    own_client = own_cluster = None
     if client is None:
-        if scheduler:
-            try:
-                client = own_client = Client(scheduler, timeout="20s")
-            except (OSError, TimeoutError) as exc:
-                raise InputError(f"cannot reach the Dask scheduler at {scheduler}: {exc}",
-                                 f"无法连接 Dask 调度器 {scheduler}", key="--scheduler") from None
-        else:
-            own_cluster = LocalCluster(n_workers=max(1, int(workers or 2)), threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=50)
-            client = own_client = Client(own_cluster)
+        client, own_cluster = _dask_client(scheduler, workers)
+        own_client = client
     t0 = time.perf_counter()
     try:
         [pf] = client.scatter([problem], broadcast=True)

@@ -68,6 +68,8 @@ class SweepProblem:
     data_noise: dict[str, np.ndarray] = field(default_factory=dict)  # column -> ± fraction per region (orig order)
     seed: int = 0
     budget_unit: str = "万元"
+    per_draw: str = ""  # why every draw goes through run.compute (components paid exactly or carried over)
+    source: Scenario | None = None
 
     @property
     def n(self) -> int:
@@ -199,6 +201,13 @@ def build_problem(sc: Scenario, spec: SweepSpec, points: pd.DataFrame, year: int
                            points.reset_index(drop=True), param_cols, seed=spec.seed,
                            budget_unit=str(budget_unit))
     _check_draws(problem)
+    problem.source = sc
+    for ym in models:
+        _, ctx = compute_targets(method, regions, ym.budget * UNITS[unit], ym.year, ym.overrides)
+        special = list(getattr(ctx, "exact", [])) + list(getattr(ctx, "carry", []))
+        if special:
+            problem.per_draw = (f"method '{method.name}' pays {', '.join(special)} exactly or carries it over: "
+                                f"every draw runs run.compute")
     if spec.data:
         problem.data_noise = data_noise(method, regions, spec, models[-1], param_cols, unit)
     for ym in models:

@@ -45,3 +45,18 @@ def test_no_scenario_chosen():
 
 def test_english():
     english(page("compare", {Keys.LANG: "en"}).run(), "cmp.title")
+
+
+def test_change_list_is_text_with_the_users_file_name(tmp_path):
+    from conftest import ROOT
+
+    from ui.format import md_text
+    from ui.loading import save_upload
+    from ui.state import Keys as K
+
+    assert md_text("预算 [2023]: 1 → 2 *a*") == "预算 \\[2023\\]: 1 → 2 \\*a\\*"  # shown as written, no link
+    up = save_upload((ROOT / "data" / "provinces.csv").read_bytes(), "我的数据.csv")
+    at = page("compare", {K.UPLOAD: up}).run()
+    assert not at.exception
+    text = "\n".join(m.value for m in at.markdown)
+    assert "我的数据.csv" in text and up["path"] not in text and "ecocomp-ui" not in text

@@ -26,7 +26,7 @@ def test_bad_paste_shows_messages_beside_rows():
     at.text_area(key=Keys.D_PASTE).input(bad).run()
     no_exception(at)
     assert any("错误" in e.value for e in at.error)
-    assert any("land_area_km2" in e.value and "row 4" in e.value for e in at.error)
+    assert any("land_area_km2" in e.value and "第 4 行" in e.value for e in at.error)
     offending = table_with(at, "行", "adcode", "land_area_km2")
     assert list(offending["行"]) == [4] and offending["land_area_km2"].iloc[0] == "abc"
 
@@ -56,8 +56,21 @@ def test_file_uploader_with_an_error():
     at.file_uploader(key=Keys.D_UPLOAD).set_value(("regions.csv", bad, "text/csv")).run()
     no_exception(at)
     assert any("regions.csv" in e.value for e in at.error)
-    assert any("level" in e.value and "row 2" in e.value for e in at.error)
+    assert any("level" in e.value and "第 2 行" in e.value for e in at.error)
 
 
 def test_english():
     english(page("data", {Keys.LANG: "en"}).run(), "d.title")
+
+
+def test_messages_in_chinese_mode_have_no_english_prefix():
+    from compensation.problems import Problem
+    from ui.results import problem_text
+
+    p = Problem("error", "negative value", "数值为负", file="a.csv", row=4, column="land_area_km2",
+                region="110000 北京市", expected="≥ 0", found="-1")
+    text = problem_text(p)  # outside a session the language is Chinese
+    assert text == "错误:a.csv，第 4 行，(110000 北京市)，列“陆域面积 (km²)”(land_area_km2):数值为负(应为 ≥ 0;实际 -1)"
+    assert "ERROR" not in text and "row" not in text
+    q = Problem("error", "unknown scenario", "找不到情景", key="constraints.initial_last_year.scenario")
+    assert problem_text(q) == "错误:“上年金额所取情景”:找不到情景"

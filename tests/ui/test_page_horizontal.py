@@ -44,7 +44,7 @@ def test_bad_monitoring_value_is_a_message():
     bad.loc[0, "codmn_mg_l"] = -1.0
     at = page("horizontal", {Keys.PERSIST: {EDITOR: bad}}).run()
     no_exception(at)
-    assert any("为负" in e.value and "row 2" in e.value for e in at.error)
+    assert any("为负" in e.value and "第 2 行" in e.value for e in at.error)
 
 
 def test_agreement_out_of_force_is_said():

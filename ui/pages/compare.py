@@ -10,7 +10,7 @@ from compensation.compare import BUCKETS, compare_runs, region_diff
 from compensation.run import RunResult
 from ui import charts
 from ui.downloads import download_chart_data, download_table
-from ui.format import pct, signed_wan, yi_from_wan
+from ui.format import md_text, pct, signed_wan, yi_from_wan
 from ui.i18n import lang, t
 from ui.loading import map_shapes, names, scenario, scenario_names, scenario_run
 from ui.results import provenance, run_allocation, show_report
@@ -63,7 +63,10 @@ if current is not None:
         current = None
 if current is not None:  # the current settings as a one-year run, so that the core compares it like a scenario
     cs = current.settings
-    current_run = RunResult.from_allocation(current.res, cs.year, "current", cs.spec(), current.hash)
+    spec = cs.spec()
+    if spec.get("data") != "default":  # the user's file name, never the server's path of the kept upload
+        spec["data"] = cs.data_label
+    current_run = RunResult.from_allocation(current.res, cs.year, "current", spec, current.hash)
 
 years = sorted(set(base.years))
 year = widget(st.selectbox, Keys.CMP_YEAR, years[0], t("cmp.year"), years)
@@ -155,7 +158,7 @@ for n in [*runs, *([CURRENT] if current is not None else [])]:
     st.markdown(f"**{title_of(n)}**")
     if len(changes):
         col = "change_zh" if lang() == "zh" else "change_en"
-        st.markdown("\n".join(f"- {line}" for line in changes[col]))
+        st.markdown("\n".join(f"- {md_text(line)}" for line in changes[col]))
     else:
         st.markdown(t("cmp.no_changes"))
 

@@ -10,12 +10,13 @@ from compensation.data import check_regions, status_counts, summary
 from compensation.io import read_table
 from compensation.problems import InputError
 from compensation.schema import COLUMNS, REQUIRED, label
+from compensation.uploads import read_limited
 from ui import charts
 from ui.downloads import csv_bytes, download_chart_data, download_table, xlsx_bytes
 from ui.format import km2, num
 from ui.i18n import lang, t
 from ui.loading import default_regions, regions_in_use, save_upload
-from ui.results import problems_table, show_problems
+from ui.results import problems_table, show_problems, show_report
 from ui.state import Keys
 from ui.tables import show_table
 
@@ -27,13 +28,17 @@ if st.session_state.get(Keys.UPLOAD) and st.button(t("d.reset"), key=Keys.D_RESE
     st.rerun()
 
 
+MAX_STYLED_ROWS = 200  # offending rows shown highlighted; the rest are in the problem table to download
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
 def _check(data: bytes, name: str):
-    table, report = check_regions(data, name=name)
+    """Read the upload once, then validate that table (the same messages as `ecocomp data check`)."""
     try:
         raw = read_table(data, name=name)
-    except InputError:
-        raw = pd.DataFrame()
+    except InputError as exc:
+        return pd.DataFrame(), exc.report, pd.DataFrame()
+    table, report = check_regions(raw, name=name)
     return table, report, raw
 
 
@@ -42,10 +47,14 @@ st.caption(t("d.upload_help"))
 up = st.file_uploader(t("d.file"), type=["csv", "xlsx"], key=Keys.D_UPLOAD)
 pasted = st.text_area(t("d.paste"), key=Keys.D_PASTE, height=100, placeholder="adcode,name_zh,level,land_area_km2,…")
 data, name = None, None
-if up is not None:
-    data, name = up.getvalue(), up.name
-elif pasted.strip():
-    data, name = pasted.encode("utf-8"), "pasted.csv"
+try:
+    if up is not None:
+        data, name = read_limited(up, up.name), up.name  # refused above the limit before it is parsed
+    elif pasted.strip():
+        data, name = read_limited(pasted.encode("utf-8"), "pasted.csv"), "pasted.csv"
+except InputError as exc:
+    show_report(exc.report)
+    data = None
 if data is not None:
     table, report, raw = _check(data, name)
     errors, warnings = report.errors, report.warnings
@@ -65,6 +74,9 @@ if data is not None:
         with right:
             st.markdown(t("d.offending_rows"))
             rows = sorted({p.row for p in report.problems if p.row is not None})
+            if len(rows) > MAX_STYLED_ROWS:  # a styled table has a cell limit: show the first rows only
+                st.caption(t("d.first_rows", n=MAX_STYLED_ROWS, total=len(rows)))
+                rows = rows[:MAX_STYLED_ROWS]
             if len(raw) and rows:
                 sel = [r - 2 for r in rows if 0 <= r - 2 < len(raw)]
                 off = raw.iloc[sel].copy()
