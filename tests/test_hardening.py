@@ -78,6 +78,12 @@ def scenario(tmp_path: Path, body: str, name: str = "s.yaml") -> Path:
     (["run", "baseline_2023", "--jobs", "0"], "argument --jobs: '0' must be 1 or more"),
     (["explain", "baseline_2023", "--region", "云南省", "--year", "20233"], "argument --year"),
     (["horizontal", "--agreements", "xinan_round3", "--monitoring", "m.csv", "--year", "abc"], "argument --year"),
+    (["calibrate", "cn_kefz_2022", "--to", "kefz_2020_by_province_partial", "--year", "99999", "--dry-run"],
+     "argument --year: year 99999 is out of range"),
+    (["calibrate", "cn_kefz_2022", "--to", "kefz_2020_by_province_partial", "--seed", "-1", "--dry-run"],
+     "argument --seed: '-1' is negative"),
+    (["backtest", "cn_kefz_2022", "--to", "kefz_2020_by_province_partial", "--year", "99999"],
+     "argument --year: year 99999 is out of range"),
 ])
 def test_bad_argument_values_are_refused_before_anything_runs(argv, words, tmp_path, capsys):
     out = tmp_path / "out"

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from ..problems import InputError
+from . import args as cli_args
 
 
 def resolve_table(ref: str) -> Path:
@@ -120,7 +121,7 @@ def _common(p) -> None:
     p.add_argument("--to", required=True, metavar="TABLE",
                    help="published allocation: CSV/XLSX (region code or name, amount, unit; a 100000 / 全国 row is "
                         "the total) or a shipped table name, e.g. kefz_2020_by_province_partial")
-    p.add_argument("--year", type=int, default=None, help="year of the parameters (default: the table's year)")
+    p.add_argument("--year", type=cli_args.year, default=None, help="year of the parameters (default: the table's year)")
     p.add_argument("--data", default=None, help="region CSV/XLSX (default: the embedded province data)")
     p.add_argument("--json", action="store_true")
 
@@ -132,7 +133,7 @@ def register(sub) -> None:
                    help="parameters to fit (default: those marked assumption); a tier list frees its coefficients")
     c.add_argument("--bound", action="append", metavar="PARAM=LO:HI", help="bounds of a free parameter")
     c.add_argument("--loss", default="l1", choices=["l1", "l2"], help="l1 (an LP where linear) or l2")
-    c.add_argument("--seed", type=int, default=0, help="seed of the derivative-free search")
+    c.add_argument("--seed", type=cli_args.non_negative_int, default=0, help="seed of the derivative-free search")
     c.add_argument("--no-cv", action="store_true", help="skip the leave-one-out error (faster)")
     c.add_argument("--out", default=None, help="calibrated method file (default models/methods/<method>_"
                                               "calibrated_<table>.yaml)")
