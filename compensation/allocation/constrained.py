@@ -220,7 +220,7 @@ def _take(cand: np.ndarray, count: int, G: np.ndarray, room) -> np.ndarray:
             taken.append(c)
             break
         cum = np.cumsum(G[:, c].astype(np.int64), axis=1)
-        over = (cum > room[:, None]).any(axis=0)
+        over = ((cum > room[:, None]) & (cum > 0)).any(axis=0)  # only groups that receive a unit
         if not over.any():
             taken.append(c)
             break
@@ -231,6 +231,8 @@ def _take(cand: np.ndarray, count: int, G: np.ndarray, room) -> np.ndarray:
         full = room <= 0
         rest = cand[j:]
         keep = ~G[full][:, rest].any(axis=0) if full.any() else np.ones(rest.size, dtype=bool)
+        if j == 0 and keep.all():  # no progress possible (cannot happen with consistent rooms; never loop)
+            break
         cand = rest[keep]
     return np.concatenate(taken) if taken else np.zeros(0, dtype=np.int64)
 

@@ -96,6 +96,11 @@ def run(cost, col_lower, col_upper, rows: Rows, integrality=None, hessian_diag=N
             0.0, np.asarray(cost, dtype=float), lower, upper, rl, ru, start, index, value]
     h.passModel(*args, np.zeros(n, dtype=np.int32) if integrality is None else np.asarray(integrality, dtype=np.int32))
     if hessian_diag is not None:
+        # HiGHS regularises QPs by 1e-7 by default, which moves the optimum by about that much: off, with
+        # tighter tolerances, so that the QP path is exact to ~1e-10 of the budget (checked by the tests)
+        h.setOptionValue("qp_regularization_value", 0.0)
+        for opt in ("primal_feasibility_tolerance", "dual_feasibility_tolerance", "optimality_tolerance"):
+            h.setOptionValue(opt, 1e-10)
         q = np.asarray(hessian_diag, dtype=float)
         nz = np.flatnonzero(q != 0)
         q_start = np.searchsorted(nz, np.arange(n + 1)).astype(np.int32)
@@ -223,6 +228,7 @@ def _min_abs(t, lo, hi, total: float, groups, integer: bool, time_limit, t_start
     The objective is Σ |b − t| + Σ cost × moves; with a single total row (or laminar groups) the LP relaxation
     already has whole-unit vertices, so the MILP is solved at the root."""
     n = t.size
+    sc = 1.0
     if integer:
         fl = np.floor(t)
         b = np.clip(fl, lo, hi)
@@ -236,11 +242,13 @@ def _min_abs(t, lo, hi, total: float, groups, integer: bool, time_limit, t_start
         coef = np.concatenate([np.ones(2 * n), -np.ones(n)])
         cols_of = [np.arange(n), n + np.arange(n), 2 * n + np.arange(n)]
         integrality = np.ones(3 * n)
-    else:
+    else:  # in units of the mean target, so that every number is O(1) whatever the money unit
+        sc = max(1.0, total / n)
+        t, lo, hi, total = t / sc, lo / sc, hi / sc, total / sc
         b = np.clip(t, lo, hi)
         cost = np.ones(2 * n)
         col_lo = np.zeros(2 * n)
-        col_hi = np.concatenate([np.where(np.isfinite(hi), hi - b, np.inf), b - lo])
+        col_hi = np.maximum(np.concatenate([np.where(np.isfinite(hi), hi - b, np.inf), b - lo]), 0.0)
         coef = np.concatenate([np.ones(n), -np.ones(n)])
         cols_of = [np.arange(n), n + np.arange(n)]
         integrality = None
@@ -253,7 +261,7 @@ def _min_abs(t, lo, hi, total: float, groups, integer: bool, time_limit, t_start
         cols = np.concatenate([c[idx] for c in cols_of])
         gb = float(b[idx].sum())
         rows.add(np.zeros(cols.size), cols, np.concatenate([np.full(idx.size, coef[j * n]) for j in range(k)]),
-                 gmin - gb, gmax - gb)
+                 gmin / sc - gb, gmax / sc - gb)
     # the LP relaxation first: a vertex of it is whole when the groups are laminar (one row, or nested/disjoint
     # rows of ±1), and a whole LP optimum is a MILP optimum; the MILP runs only when it is not
     res = run(cost, col_lo, col_hi, rows, time_limit=time_limit, t_start=t_start)
@@ -264,8 +272,8 @@ def _min_abs(t, lo, hi, total: float, groups, integer: bool, time_limit, t_start
     if res.x is not None:
         moves = res.x.reshape(k, n)
         x = b + moves[:-1].sum(axis=0) - moves[-1]
-        res.x = np.rint(x) if integer else x
-        res.objective = float(np.abs(res.x - t).sum())
+        res.x = np.rint(x) if integer else x * sc
+        res.objective = float(np.abs(res.x - (t if integer else t * sc)).sum())
     return res
 
 

@@ -20,6 +20,7 @@ import pulp
 
 OBJECTIVES = ("min_abs", "minimax")
 PULP_MAX_REGIONS = 5_000
+MILP_MAX_AMOUNT = 1e9  # output units; above it a MILP in whole units is numerically unreliable
 BACKENDS = ("auto", "pulp", "arrays")
 
 
@@ -79,6 +80,14 @@ def solve(t, lo, hi, budget: float, groups=(), objective: str = "min_abs", integ
     as given (the caller makes them whole). The time limit counts from this call."""
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend}")
+    if integer and float(budget) > MILP_MAX_AMOUNT:
+        # HiGHS's MIP cannot hold integrality for values this large (its integer tolerance is relative to 1):
+        # solve the LP and let the caller settle it in whole units (each region moves by < 1 unit)
+        sol = solve(t, lo, hi, budget, groups, objective, False, time_limit, "arrays")  # scaled model
+        sol.message = (f"budget above {MILP_MAX_AMOUNT:.0e} units: LP solved, then settled in whole units "
+                       f"(each amount moves by less than one unit from the LP optimum); {sol.message}")
+        sol.gap = None
+        return sol
     if backend == "pulp" or (backend == "auto" and np.size(t) <= PULP_MAX_REGIONS):
         return solve_pulp(t, lo, hi, budget, groups, objective, integer, time_limit)
     from . import highs
