@@ -404,7 +404,7 @@ def _check_method_years(method, overrides, years, file, rep):
     """Every year must have a value in force for every parameter, overrides applied."""
     unknown = [k for k in overrides if k not in method.parameters]
     for k in unknown:
-        hint = difflib.get_close_matches(k, sorted(method.parameters), n=1)
+        hint = difflib.get_close_matches(str(k), sorted(method.parameters), n=1)
         rep.error(f"method '{method.name}' has no parameter '{k}'" + (f" (did you mean '{hint[0]}'?)" if hint else ""),
                   f"方法 '{method.name}' 没有参数 '{k}'", file=file, key=f"overrides.{k}")
     if unknown:

@@ -453,6 +453,8 @@ def test_budget_values_in_a_scenario(budget, key, words, tiny, tmp_path, capsys)
     ("overrides: {weights.water_conservation: .nan}", "overrides.weights.water_conservation", "must be a finite"),
     ("overrides: {weights.water_conservation: -1}", "overrides.weights.water_conservation", "cannot be negative"),
     ("time_limit: -5", "time_limit", "expected seconds > 0"),
+    # a key YAML reads as a number (found by the fuzz suite: the "did you mean" lookup crashed on it)
+    ("overrides: {7: 1.0}", "overrides.7", "has no parameter '7'"),
     ("horizontal: {capacity_ratio: .inf}", "horizontal.capacity_ratio", "expected a share"),
 ])
 def test_scenario_values_of_the_wrong_kind_name_file_and_key(extra, key, words, tiny, tmp_path, capsys):
