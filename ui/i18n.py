@@ -162,7 +162,11 @@ S: dict[str, tuple[str, str]] = {
     "wf.total": ("最终金额", "final"),
     # overview
     "ov.title": ("生态保护补偿转移支付 · 总览", "Eco-compensation transfers · overview"),
-    "ov.intro": ("按当前设置(见“分配测算”页)计算的分配结果。", "The allocation for the current settings (see Allocate)."),
+    "ov.intro": ("按当前设置(见“分配测算”页)计算的分配结果。默认方法是按红线面积与功能分配的改革方案,"
+                 "并非现行重点生态功能区转移支付的实际分配;现行做法与改革方案的比较见“回测与改革比较”页。",
+                 "The allocation for the current settings (see Allocate). The default method is the red-line "
+                 "reform proposal, not the current key ecological function zone distribution; current practice "
+                 "against the proposal is on the back-test page."),
     "ov.pool": ("资金池", "pool"),
     "ov.pool_help": ("本次分配的资金总额", "total amount divided in this allocation"),
     "ov.funded": ("获得补助的地区", "regions funded"),
