@@ -77,6 +77,16 @@ def ranked_bars(df: pd.DataFrame, value_title: str, fmt: str = ",.0f", color: st
     return alt.Chart(df).mark_bar().encode(**enc).properties(height=max(200, height_per_row * len(df)))
 
 
+TOP_N = 30
+ALL_UP_TO = 34  # province scale (31 provinces, or 34 units with 兵团 and separately listed cities) is shown whole
+
+
+def top(df: pd.DataFrame, show_all: bool, n: int = TOP_N) -> pd.DataFrame:
+    """The ``n`` largest rows by value unless all are asked for or the table is at province scale (ranked bars
+    of 2,800 counties are unreadable)."""
+    return df if show_all or len(df) <= ALL_UP_TO else df.nlargest(n, "value")
+
+
 def grouped_bars(df: pd.DataFrame, value_title: str, fmt: str = ",.0f") -> alt.Chart:
     """Per-region bars side by side, one per scenario (df: label, scenario, value)."""
     order = list(dict.fromkeys(df["scenario"]))

@@ -138,6 +138,7 @@ S: dict[str, tuple[str, str]] = {
                        "first, provinces in the official order, amounts to 2 decimals, A4 landscape with the header "
                        "row repeated; a sheet 说明 records method, pool, constraints, data and hashes."),
     "alloc.unit_view": ("金额单位", "amounts in"),
+    "chart.show_all": ("显示全部 {n} 个地区(默认显示前 30 个)", "show all {n} regions (the top 30 are shown)"),
     "url.unused": ("链接中的以下参数无法使用,已忽略:{keys}", "These settings in the link could not be used and were "
                    "ignored: {keys}"),
     "url.data_kept": ("情景文件指定的数据“{file}”未载入;继续使用当前数据:{label}。",

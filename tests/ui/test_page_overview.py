@@ -45,3 +45,13 @@ def test_app_entry_runs_the_overview_and_switches_pages():
     at.switch_page("ui/pages/data.py").run()
     ok(at)
     assert at.title[0].value == "Data"
+
+
+def test_ranked_bars_show_the_top_30_unless_all_are_asked_for():
+    import pandas as pd
+
+    from ui import charts
+
+    df = pd.DataFrame({"label": [f"r{i}" for i in range(40)], "value": list(range(40))})
+    assert list(charts.top(df, False)["value"]) == list(range(39, 9, -1))
+    assert len(charts.top(df, True)) == 40 and len(charts.top(df.head(31), False)) == 31

@@ -187,7 +187,8 @@ with right:
     view = pd.DataFrame({"adcode": res.table["adcode"], "label": res.table["adcode"].astype(str).map(label),
                          "value": res.table["final"],
                          "binding": res.table["binding"].replace("", t("chart.unbound"))})
-    st.altair_chart(charts.ranked_bars(view, t("col.final"), color="binding"), width="stretch")
+    show_all = len(view) <= charts.ALL_UP_TO or st.toggle(t("chart.show_all", n=len(view)), key="alloc_show_all_bars")
+    st.altair_chart(charts.ranked_bars(charts.top(view, show_all), t("col.final"), color="binding"), width="stretch")
     download_chart_data(view, f"allocation_chart_{o.hash}", "alloc_chart")
     caption_illustrative()
     cols = ["adcode", "name_zh", "name_en", *[c["name"] for c in m.components], "target", "adj_constraints",

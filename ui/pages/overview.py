@@ -71,7 +71,8 @@ with left:
     download_chart_data(df, f"map_{measure}", "ov_map")
 with right:
     ranked = df.assign(binding=res.table["binding"].replace("", t("chart.unbound")).to_numpy())
-    st.altair_chart(charts.ranked_bars(ranked, title, fmt, color="binding"), width="stretch")
+    show_all = len(ranked) <= charts.ALL_UP_TO or st.toggle(t("chart.show_all", n=len(ranked)), key="ov_show_all_bars")
+    st.altair_chart(charts.ranked_bars(charts.top(ranked, show_all), title, fmt, color="binding"), width="stretch")
     download_chart_data(ranked, f"ranking_{measure}", "ov_rank")
 caption_illustrative()
 
