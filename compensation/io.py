@@ -326,6 +326,27 @@ _NAME_RE = re.compile(r"[\w\u4e00-\u9fff][\w\u4e00-\u9fff.+\- ]*")  # \w is Unic
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 
 
+def model_file(name_or_path, folder: Path, what: tuple[str, str], name_word: tuple[str, str],
+               listing: str) -> Path:
+    """The YAML file a model reference means (a method, an agreement): a name (no .yaml/.yml suffix)
+    resolves only inside ``folder``, so ``../agreements/x`` or ``/etc/passwd`` cannot reach elsewhere; a file
+    elsewhere is used only when given as a path ending in .yaml. ``what`` and ``name_word`` are (en, zh),
+    e.g. ("method", "方法") and ("a method name", "方法名称"); ``listing`` is the command that lists names."""
+    p = Path(str(name_or_path))
+    if p.suffix.lower() not in (".yaml", ".yml"):
+        problem = name_problem(str(name_or_path))
+        if problem:
+            raise InputError(f"{what[0]} '{name_or_path}' is neither {name_word[0]} nor a .yaml file: {problem}",
+                             f"{what[1]} '{name_or_path}' 既不是{name_word[1]},也不是 .yaml 文件",
+                             expected=f"a name from `{listing}` or a path ending in .yaml")
+        p = folder / f"{name_or_path}.yaml"
+    if not p.is_file():
+        known = ", ".join(m.stem for m in sorted(folder.glob("*.yaml")))
+        raise InputError(f"unknown {what[0]} '{name_or_path}'; known {what[0]}s: {known}",
+                         f"未知{what[1]} '{name_or_path}';可用{what[1]}:{known}", file=str(p))
+    return p
+
+
 def name_problem(name) -> str:
     """Why ``name`` cannot be a file or folder name (empty string if it can). A safe name is one path
     component: letters (any script), digits, '_', '-', '+', '.', inner spaces; it does not start with '.' or

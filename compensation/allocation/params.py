@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from ..io import name_problem, read_yaml
+from ..io import model_file, read_yaml
 from ..problems import InputError
 
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models" / "methods"
@@ -245,18 +245,7 @@ def load_method(name_or_path) -> Method:
     """A method by name (``models/methods/<name>.yaml``) or by path to a YAML file."""
     if isinstance(name_or_path, Method):
         return name_or_path
-    p = Path(str(name_or_path))
-    if p.suffix.lower() not in (".yaml", ".yml"):  # a name: resolves only inside models/methods
-        problem = name_problem(str(name_or_path))
-        if problem:
-            raise InputError(f"method '{name_or_path}' is neither a method name nor a .yaml file: {problem}",
-                             f"方法 '{name_or_path}' 既不是方法名称,也不是 .yaml 文件",
-                             expected="a name from `ecocomp methods` or a path ending in .yaml")
-        p = MODELS_DIR / f"{name_or_path}.yaml"
-    if not p.is_file():
-        known = ", ".join(m.stem for m in sorted(MODELS_DIR.glob("*.yaml")))
-        raise InputError(f"unknown method '{name_or_path}'; known methods: {known}",
-                         f"未知方法 '{name_or_path}';可用方法:{known}")
+    p = model_file(name_or_path, MODELS_DIR, ("method", "方法"), ("a method name", "方法名称"), "ecocomp methods")
     return _load_file(str(p.resolve()), p.stat().st_mtime_ns)
 
 

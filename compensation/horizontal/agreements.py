@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..io import name_problem, read_yaml
+from ..io import model_file, read_yaml
 from ..money import convert, unit_name
 from ..problems import InputError, Report
 
@@ -179,18 +179,8 @@ def load_agreement(name_or_path, overrides: dict | None = None) -> Agreement:
     """Load a shipped agreement by id (``"xinan_round3"``) or a YAML file by path; apply parameter overrides."""
     if isinstance(name_or_path, Agreement):
         return name_or_path.with_params(overrides)
-    path = Path(str(name_or_path))
-    if path.suffix.lower() not in (".yaml", ".yml"):  # an id: resolves only inside models/agreements
-        problem = name_problem(str(name_or_path))
-        if problem:
-            raise InputError(f"agreement '{name_or_path}' is neither an agreement id nor a .yaml file: {problem}",
-                             f"协议 '{name_or_path}' 既不是协议编号,也不是 .yaml 文件",
-                             expected="an id from `ecocomp agreements` or a path ending in .yaml")
-        path = AGREEMENTS_DIR / f"{name_or_path}.yaml"
-    if not path.is_file():
-        known = ", ".join(p.stem for p in sorted(AGREEMENTS_DIR.glob("*.yaml")))
-        raise InputError(f"no agreement '{name_or_path}'; shipped agreements: {known}",
-                         f"找不到协议 '{name_or_path}'", file=str(path))
+    path = model_file(name_or_path, AGREEMENTS_DIR, ("agreement", "协议"), ("an agreement id", "协议编号"),
+                      "ecocomp agreements")
     doc = read_yaml(path, "agreement file")
     if not isinstance(doc, dict):
         raise InputError("an agreement file must be a mapping of keys (id, title_zh, rule, period, parties ...)",
