@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from compensation.allocation import Constraints, allocate, constrained, solver
+from compensation.allocation import Constraints, allocate, constrained, highs, solver
 from compensation.synth import synthetic_counties
 
 
@@ -61,14 +61,62 @@ def run(scale: int, time_limit: float, repeat: int) -> None:
               f"abs deviation {np.abs(sol.x - target).sum():,.0f} vs closed form {dev_closed:,.0f}")
 
 
+def two_groups(keys: np.ndarray, free: np.ndarray, budget: int) -> list:
+    """Two disjoint groups that bind: the east (adcodes 1xxxxx–3xxxxx) at most 99% of what it gets without
+    groups, the west (5xxxxx–6xxxxx) at least 101% of it. Bounds in whole units (minimum up, maximum down)."""
+    first = np.array([k[0] for k in keys])
+    east, west = np.isin(first, list("123")), np.isin(first, list("56"))
+    return [("east", east, 0, int(np.floor(0.99 * free[east].sum()))),
+            ("west", west, int(np.ceil(1.01 * free[west].sum())), budget)]
+
+
+def run_groups(scale: int, time_limit: float, repeat: int, qp_regions: int) -> None:
+    """Issue #9's figures: the closed form with two groups against the PuLP MILP on the same problem, and
+    the QP path (nested/overlapping groups) on the first ``qp_regions`` regions."""
+    regions = synthetic_counties(scale=scale)
+    last = regions["last_year_amount_10k_cny"].to_numpy(dtype=float)
+    budget = int(round(last.sum() * 1.03))
+    tab = allocate(regions, budget=budget, budget_unit="万元", unit="万元",
+                   constraints=Constraints(floor_ratio=0.95, cap_ratio=1.10)).table
+    target, lo, hi = (tab[k].to_numpy() for k in ("target", "lower", "upper"))
+    keys = tab["adcode"].to_numpy(dtype=str)
+    groups = two_groups(keys, tab["final"].to_numpy(dtype=float), budget)
+    (x, final, info), t_closed = timed(
+        lambda: constrained.proportional(target, lo, hi, budget, groups=groups, keys=keys), repeat)
+    sums = {name: int(final[m].sum()) for name, m, *_ in groups}
+    ok = all(g_lo <= sums[name] <= g_hi for name, _, g_lo, g_hi in groups)
+    print(f"\n== two groups, {len(target):,} regions (east ≤ 99% of its amount without groups, west ≥ 101%)")
+    print(f"closed form with groups ({info['path']}): {t_closed * 1000:8.2f} ms   [{check(final, lo, hi, budget)}; "
+          f"group bounds {'met' if ok else 'NOT MET'}]")
+    sol = solver.solve(target, lo, hi, budget, groups=groups, objective="min_abs", integer=True,
+                       time_limit=time_limit, backend="pulp")
+    print(f"PuLP + {sol.solver} MILP (min_abs, same groups): {sol.runtime * 1000:10.1f} ms  status {sol.status}  "
+          f"ratio to closed form {sol.runtime / t_closed:8.0f}×")
+    n = min(qp_regions, len(target))
+    sub = slice(0, n)
+    nested = [("all_east", groups[0][1][sub], 0, int(groups[0][3] * n / len(target))),
+              ("first_half", np.arange(n) < n // 2, 0, int(0.5 * budget * n / len(target)))]
+    t0 = time.perf_counter()
+    res = highs.qp_proportional(target[sub], lo[sub], hi[sub], float(lo[sub].sum() + 0.5 * (hi[sub].sum() - lo[sub].sum())
+                                if np.isfinite(hi[sub]).all() else budget * n / len(target)), nested,
+                                time_limit=time_limit)
+    print(f"QP path (HiGHS, overlapping groups) on {n:,} regions: {(time.perf_counter() - t0) * 1000:10.1f} ms  "
+          f"status {res.status}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scales", type=int, nargs="+", default=[1, 10])
     ap.add_argument("--time-limit", type=float, default=300)
     ap.add_argument("--repeat", type=int, default=20)
+    ap.add_argument("--qp-regions", type=int, default=2848,
+                    help="regions in the QP-path measurement (default 2,848; see docs/allocation.md for sizes that stall)")
+    ap.add_argument("--groups-only", action="store_true", help="only the two-group figures of issue #9")
     args = ap.parse_args()
     for scale in args.scales:
-        run(scale, args.time_limit, args.repeat)
+        if not args.groups_only:
+            run(scale, args.time_limit, args.repeat)
+        run_groups(scale, args.time_limit, args.repeat, args.qp_regions)
 
 
 if __name__ == "__main__":
