@@ -20,10 +20,9 @@ Three timings (medians):
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
 import numpy as np
+from bench_allocation import timed  # benchmarks/ is on sys.path when a script here runs
 
 from compensation.allocation import Constraints, allocate
 from compensation.allocation.constrained import proportional
@@ -39,15 +38,6 @@ from compensation.data import load_regions
 from compensation.synth import synthetic_counties
 
 POOL = 10_910_000  # 1,091亿元 in 万元
-
-
-def timed(fn, repeat: int):
-    times, out = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return out, statistics.median(times)
 
 
 def main(argv=None) -> None:
