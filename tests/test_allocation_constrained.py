@@ -75,9 +75,13 @@ def test_floors_exceed_budget_message():
     res = allocate(_regions([1, 1], last=[600 * 10_000, 600 * 10_000]), budget=1091, budget_unit="亿元",
                    unit="万元", constraints=Constraints(floor_ratio=0.95))
     assert res.status == "infeasible"
-    assert res.diagnostics[-1].message_en == ("floors add up to 1,140亿元 > budget 1,091亿元 (short by 49亿元); the pool "
-                                              "must be at least 1,140亿元, or the floors lowered by 49亿元 in total")
-    assert "缺口 49亿元" in res.diagnostics[-1].message_zh
+    reason = [p for p in res.diagnostics if p.severity == "error"][-1]
+    assert reason.message_en == ("floors add up to 1,140亿元 > budget 1,091亿元 (short by 49亿元); the pool "
+                                 "must be at least 1,140亿元, or the floors lowered by 49亿元 in total")
+    assert "缺口 49亿元" in reason.message_zh
+    # and the largest floor ratio that works: 1,091 / 1,200 = 0.90916… → 90.91 % on the 0.01 % grid
+    assert res.diagnostics[-1].key == "constraints.floor_ratio"
+    assert "90.91%" in res.diagnostics[-1].message_en and res.solver_info["largest_floor_ratio"] == 0.9091
 
 
 def test_group_caps_message():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
@@ -230,6 +231,26 @@ def build_groups(c: Constraints, regions: pd.DataFrame, budget: int):
     return [(name, m, *group_bounds(smin, smax, budget)) for name, m, smin, smax in group_shares(c, regions)]
 
 
+def _floor_ratio_fix(c: Constraints, regions, unit, target, hi, pool: int, groups, exact, info: dict) -> Problem:
+    """Infeasible with a floor ratio: the largest ratio that works, everything else unchanged
+    (feasibility.largest_floor_ratio), as a message and as ``info['largest_floor_ratio']`` (None: none works)."""
+    lo0, _, _ = build_bounds(dataclasses.replace(c, floor_ratio=None), regions, unit, [])
+    last = pd.to_numeric(regions[LAST_YEAR], errors="coerce").to_numpy(dtype=float) \
+        * UNITS[LAST_YEAR_UNIT] / UNITS[unit]
+    cur = float(c.floor_ratio)
+    r = feasibility.largest_floor_ratio(target, np.ceil(lo0 - 1e-9), last, hi, pool, groups, exact, upper=cur)
+    info["largest_floor_ratio"] = r
+    if r is None:
+        return Problem("info", f"even without a floor ratio these settings are infeasible: lowering the floor ratio "
+                               f"(now {cur:.0%}) alone does not help",
+                       f"即使不设下限比例,当前设置仍不可行:仅降低下限比例(当前 {cur:.0%})无法解决",
+                       key="constraints.floor_ratio")
+    return Problem("info", f"the largest floor ratio that works with the other settings unchanged is {r:.2%} of "
+                           f"last year's amount (now {cur:.0%})",
+                   f"其他设置不变时,可行的最大下限比例为上年金额的 {r:.2%}(当前 {cur:.0%})",
+                   key="constraints.floor_ratio", expected=f"≤ {r:.2%}", found=f"{cur:.0%}")
+
+
 def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget=0, budget_unit: str = "亿元",
              unit: str = "万元", year: int = 2023, constraints: Constraints | None = None,
              objective: str = "proportional", overrides: dict | None = None, integer: bool = True,
@@ -317,6 +338,8 @@ def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget=0
                                                                 unit, exact_text)
     if not problems:
         problems = feasibility.diagnose(target_formula, lo_f, hi_f, budget_f, groups_f, labels, unit)
+    if problems and c.floor_ratio is not None:
+        problems.append(_floor_ratio_fix(c, regions, unit, target_formula, hi, pool_int, groups, exact.amounts, info))
     if problems:
         info["runtime"] = time.perf_counter() - t_start
         return AllocationResult(table, "infeasible", diagnostics + problems, unit, budget_int, params, info, m,
