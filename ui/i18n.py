@@ -214,6 +214,14 @@ S: dict[str, tuple[str, str]] = {
     "alloc.groups": ("区域分组份额", "group shares"),
     "alloc.groups_help": ("按区域(东部、中部、西部、东北)设定占资金池的最低/最高份额,如西部不低于 60%。",
                           "Minimum / maximum share of the pool per region group, e.g. west at least 60%."),
+    "alloc.fix": ("最小可行调整", "smallest change that works"),
+    "alloc.fix_floor": ("其他设置不变时,可行的最大下限比例为上年金额的 {v}(当前 {cur})。",
+                        "With the other settings unchanged, the largest floor ratio that works is {v} of last "
+                        "year's amount (now {cur})."),
+    "alloc.fix_floor_none": ("即使不设下限比例也不可行:问题不在下限比例(见上方原因)。",
+                             "Infeasible even without a floor ratio: the floor ratio is not at fault (see the "
+                             "reasons above)."),
+    "alloc.fix_floor_apply": ("将下限比例设为 {v}", "set the floor ratio to {v}"),
     "alloc.bounds_table": ("各地区目标与上下限", "targets and bounds"),
     "alloc.total": ("已分配合计", "allocated"),
     "alloc.bound_regions": ("受约束的地区数", "regions at a bound"),

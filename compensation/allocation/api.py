@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from dataclasses import dataclass, field
@@ -226,6 +227,26 @@ def build_groups(c: Constraints, regions: pd.DataFrame, budget: int):
     return [(name, m, *group_bounds(smin, smax, budget)) for name, m, smin, smax in group_shares(c, regions)]
 
 
+def _floor_ratio_fix(c: Constraints, regions, unit, target, hi, pool: int, groups, exact, info: dict) -> Problem:
+    """Infeasible with a floor ratio: the largest ratio that works, everything else unchanged
+    (feasibility.largest_floor_ratio), as a message and as ``info['largest_floor_ratio']`` (None: none works)."""
+    lo0, _, _ = build_bounds(dataclasses.replace(c, floor_ratio=None), regions, unit, [])
+    last = pd.to_numeric(regions[LAST_YEAR], errors="coerce").to_numpy(dtype=float) \
+        * UNITS[LAST_YEAR_UNIT] / UNITS[unit]
+    cur = float(c.floor_ratio)
+    r = feasibility.largest_floor_ratio(target, np.ceil(lo0 - 1e-9), last, hi, pool, groups, exact, upper=cur)
+    info["largest_floor_ratio"] = r
+    if r is None:
+        return Problem("info", f"even without a floor ratio these settings are infeasible: lowering the floor ratio "
+                               f"(now {cur:.0%}) alone does not help",
+                       f"即使不设下限比例,当前设置仍不可行:仅降低下限比例(当前 {cur:.0%})无法解决",
+                       key="constraints.floor_ratio")
+    return Problem("info", f"the largest floor ratio that works with the other settings unchanged is {r:.2%} of "
+                           f"last year's amount (now {cur:.0%})",
+                   f"其他设置不变时,可行的最大下限比例为上年金额的 {r:.2%}(当前 {cur:.0%})",
+                   key="constraints.floor_ratio", expected=f"≤ {r:.2%}", found=f"{cur:.0%}")
+
+
 def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget=0, budget_unit: str = "亿元",
              unit: str = "万元", year: int = 2023, constraints: Constraints | None = None,
              objective: str = "proportional", overrides: dict | None = None, integer: bool = True,
@@ -313,6 +334,8 @@ def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget=0
                                                                 unit, exact_text)
     if not problems:
         problems = feasibility.diagnose(target_formula, lo_f, hi_f, budget_f, groups_f, labels, unit)
+    if problems and c.floor_ratio is not None:
+        problems.append(_floor_ratio_fix(c, regions, unit, target_formula, hi, pool_int, groups, exact.amounts, info))
     if problems:
         info["runtime"] = time.perf_counter() - t_start
         return AllocationResult(table, "infeasible", diagnostics + problems, unit, budget_int, params, info, m,
@@ -344,31 +367,26 @@ def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget=0
         info.update(name=f"{'PuLP + ' if sol.backend == 'pulp' else ''}{sol.solver}", path=path,
                     runtime=sol.runtime, gap=sol.gap, objective_value=sol.objective, mip=integer, backend=sol.backend)
         status = sol.status
-        if sol.status == "time_limited":
+        info["solver_message"] = sol.message
+        if sol.status == "time_limited" and sol.x is not None:
             gap = "unknown" if sol.gap is None else f"{sol.gap:.2%}"
             diagnostics.append(Problem(
                 "warning", f"the solver stopped at the time limit ({time_limit}s, model build included) after "
-                           f"{sol.runtime:.2f}s; the solution is feasible but not proven optimal (gap {gap})"
-                if sol.x is not None else
-                f"the solver found no solution within the time limit ({time_limit}s, model build included); the "
-                f"table shows the proportional closed-form allocation instead",
-                f"求解器在时间上限({time_limit} 秒,含建模)处停止,用时 {sol.runtime:.2f} 秒;"
-                + (f"解可行但未证明最优(间隙 {gap})" if sol.x is not None else "未找到解,表中为按比例闭式解")))
+                           f"{sol.runtime:.2f}s; the best solution it had found is paid (whole amounts, every bound "
+                           f"met, the total exact) but it is not proven optimal (gap {gap})",
+                f"求解器在时间上限({time_limit} 秒,含建模)处停止,用时 {sol.runtime:.2f} 秒;按其已找到的最好解支付"
+                f"(整数金额,满足全部上下限,总额精确),但未证明最优(间隙 {gap})"))
         if sol.x is None:
-            if sol.status != "time_limited":
-                diagnostics.append(Problem(
-                    "error", f"the solver reported the problem {sol.status} ({sol.message}) although the bounds and "
-                             f"groups passed the feasibility check",
-                    f"求解器报告问题{sol.status}({sol.message}),但上下限与分组已通过可行性检查"))
-                return AllocationResult(table, "infeasible" if sol.status == "infeasible" else "error",
-                                        diagnostics, unit, budget_int, params, info, m, regions, ctx.trace, objective)
-            x, final, pinfo = constrained.proportional(target_formula, lo_f, hi_eff, flex_int, groups_f, integer=True,
-                                                       keys=keys, time_limit=None)
-            info["path"] = f"{path} (time-limited, no solution) → proportional {pinfo['path']}"
-            moved = pinfo.get("moved_by")
-            if final is None:
-                return _no_solution(table, "infeasible_integer", diagnostics, unit, budget_int, params, info, m,
-                                    regions, ctx, objective, time_limit)
+            if sol.status == "time_limited":  # nothing is paid: no feasible point was found in time
+                info["path"] = f"{path} (time-limited, no solution)"
+                return _no_solution(table, "time_limited", diagnostics, unit, budget_int, params, info, m,
+                                    regions, ctx, objective, time_limit, sol.runtime)
+            diagnostics.append(Problem(
+                "error", f"the solver reported the problem {sol.status} ({sol.message}) although the bounds and "
+                         f"groups passed the feasibility check",
+                f"求解器报告问题{sol.status}({sol.message}),但上下限与分组已通过可行性检查"))
+            return AllocationResult(table, "infeasible" if sol.status == "infeasible" else "error",
+                                    diagnostics, unit, budget_int, params, info, m, regions, ctx.trace, objective)
         else:
             x = sol.x
             final = x.astype(np.int64) if integer else None
@@ -443,10 +461,14 @@ def group_moved(x, target, lo, hi, groups) -> np.ndarray:
 
 
 def _no_solution(table, status, diagnostics, unit, budget_int, params, info, m, regions, ctx, objective,
-                 time_limit):
+                 time_limit, runtime: float | None = None):
     if status == "time_limited":
-        diagnostics.append(Problem("error", f"no solution within the time limit ({time_limit}s, model build "
-                                            f"included)", f"在时间上限({time_limit} 秒,含建模)内未找到解"))
+        after = "" if runtime is None else f", stopped after {runtime:.2f}s"
+        after_zh = "" if runtime is None else f",于 {runtime:.2f} 秒停止"
+        diagnostics.append(Problem(
+            "error", f"no solution within {time_limit}s (the time limit, model build included{after}): nothing is "
+                     f"paid; raise the time limit or use the proportional objective",
+            f"在 {time_limit} 秒内未找到解(时间上限,含建模{after_zh}):不支付任何金额;请提高时间上限或改用按比例目标"))
     elif status == "infeasible_integer":
         status = "infeasible"
         diagnostics.append(Problem(

@@ -12,9 +12,19 @@ floor) is decided in three steps:
    groups cannot hold together at any total, a deletion filter over the groups names a smallest conflicting
    set.
 The amounts are whole units (floors rounded up, caps and group maxima down, group minima up) as the final
-table must be."""
+table must be.
+
+The largest feasible floor ratio (:func:`largest_floor_ratio`). A hold-harmless floor of ratio r gives each
+region with a last-year amount L_i the floor lo_i(r) = ⌈max(f_i, r·L_i)⌉ (f_i: its other floors, locks,
+exclusions). Raising r only raises floors, so the settings are feasible for r ∈ [0, r*] and infeasible above
+(monotone); r* is found by bisection on the grid r = k·step (step 0.0001 = 0.01 %), each point decided by
+:func:`diagnose` above — the same test as the allocation itself, so the figure is feasible by construction.
+Hand-worked (tests/test_feasibility_ratio.py): L = (100, 200, 300) 万元, pool 540 万元 → r* = 0.9
+(90 + 180 + 270 = 540; at 0.9001 the floors round up to 91 + 181 + 271 = 543)."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -153,6 +163,45 @@ def diagnose(t, lo, hi, budget: float, groups, labels, unit: str) -> list[Proble
                 f"(超出 {human(over, unit)}){extra_zh};资金池最多为 {human(t_max, unit)},或将组最高额与上限合计提高 "
                 f"{human(over, unit)}"))
     return out
+
+
+def largest_floor_ratio(t, lo, last, hi, budget: float, groups, exact=None, upper: float = 3.0,
+                        step: float = 1e-4) -> float | None:
+    """The largest floor ratio r ≤ ``upper`` on the grid k·``step`` for which the floors ⌈max(lo_i, r·last_i)⌉
+    (no ratio floor where ``last`` is NaN), the caps ``hi`` and the ``groups`` admit an allocation of
+    ``budget``; None when the settings are infeasible even at r = 0 (the floor ratio is not what is at fault).
+
+    ``t`` the formula targets, ``lo``/``hi`` the bounds without the ratio floor (whole units), ``exact`` amounts
+    paid exactly (taken off bounds, budget and groups as the allocation does, ``exact_parts.shift``)."""
+    from .exact_parts import shift
+
+    t = np.asarray(t, dtype=float)
+    lo = np.asarray(lo, dtype=float)
+    hi = np.asarray(hi, dtype=float)
+    last = np.asarray(last, dtype=float)
+    has = ~np.isnan(last)
+    e = np.zeros(t.size) if exact is None else np.asarray(exact, dtype=float)
+    labels = [str(i) for i in range(t.size)]
+
+    def feasible(k: int) -> bool:
+        r = k * step
+        lo_r = np.where(has, np.maximum(lo, r * np.nan_to_num(last)), lo)
+        lo_r = np.ceil(lo_r - 1e-9)
+        lo_y, hi_y, b_y, g_y, problems = shift(e, lo_r, hi, int(round(budget)), groups, labels, "元", "")
+        return not problems and not diagnose(t, lo_y, hi_y, b_y, g_y, labels, "元")
+
+    if not feasible(0):
+        return None
+    good, bad = 0, int(math.floor(upper / step + 1e-9))
+    if feasible(bad):
+        return bad * step
+    while bad - good > 1:  # feasible(good), not feasible(bad)
+        mid = (good + bad) // 2
+        if feasible(mid):
+            good = mid
+        else:
+            bad = mid
+    return round(good * step, 10)
 
 
 def _conflict(lo, movable, groups, budget: float, unit: str) -> Problem:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pandas as pd
+import pytest
 from conftest import info_text, metric, no_exception, ok, page, table_with
 
 from ui.settings import groups_default
@@ -143,3 +144,25 @@ def test_run_bundle_matches_the_inputs_shown():
     at.slider(key=WATER).set_value(2.0).run()
     ok(at)
     assert any("过期" in c.value for c in at.caption)  # the earlier bundle is not offered as current
+
+
+def test_infeasible_floor_ratio_names_the_largest_that_works_and_applies_it():
+    """Floor 150 % of last year (the 2023 baseline, which adds up to the same 1,091 亿元 pool): the core's largest
+    feasible ratio is shown in words with a button; applying it (rounded down to the slider's 0.01 grid) makes the
+    allocation feasible. In English the same figure is said in English."""
+    at = page("allocate").run()
+    at.checkbox(key=Keys.USE_FLOOR).check().run()
+    at.slider(key=Keys.FLOOR_RATIO).set_value(1.5).run()
+    no_exception(at)
+    texts = [m.value for m in at.markdown] + [e.value for e in at.info]
+    assert any("最小可行调整" in x for x in texts)
+    line = next(x for x in texts if "可行的最大下限比例为上年金额的" in x)
+    r = float(re.search(r"的 ([0-9.]+)%", line).group(1)) / 100
+    assert 0.9 <= r < 1.5 and "当前 150%" in line
+    at.button(key="alloc_fix_floor").click().run()
+    ok(at)
+    assert at.slider(key=Keys.FLOOR_RATIO).value == pytest.approx(int(r * 100) / 100)
+    assert metric(at, "已分配合计") == "1,091.00 亿元"
+    en = no_exception(page("allocate", {Keys.LANG: "en", Keys.PERSIST: {Keys.USE_FLOOR: True,
+                                                                        Keys.FLOOR_RATIO: 1.5}}).run())
+    assert any(f"the largest floor ratio that works is {r:.2%}" in m.value for m in en.markdown)

@@ -4,6 +4,7 @@ groups. Results are recomputed by the core on every change; the inputs that prod
 from __future__ import annotations
 
 import hashlib
+import math
 
 import pandas as pd
 import streamlit as st
@@ -61,6 +62,29 @@ def _reset() -> None:
     for k in list(store):
         if str(k).startswith("alloc_"):
             del store[k]
+
+
+def _set_floor_ratio(value: float) -> None:
+    st.session_state[Keys.FLOOR_RATIO] = value
+    persist()[Keys.FLOOR_RATIO] = value
+
+
+def _smallest_fix(res) -> None:
+    """Infeasible: the largest floor ratio that works (the core's figure), with a button that applies it on the
+    slider's 0.01 grid (rounded down, so still feasible: a lower ratio only lowers floors)."""
+    if "largest_floor_ratio" not in res.solver_info:
+        return
+    r = res.solver_info["largest_floor_ratio"]
+    cur = float(st.session_state.get(Keys.FLOOR_RATIO, 0.0))
+    with st.container(border=True):
+        st.markdown(f"**{t('alloc.fix')}**")
+        if r is None:
+            st.caption(t("alloc.fix_floor_none"))
+            return
+        st.write(t("alloc.fix_floor", v=f"{r:.2%}", cur=f"{cur:.0%}"))
+        grid = math.floor(r * 100 + 1e-9) / 100
+        st.button(t("alloc.fix_floor_apply", v=f"{grid:.0%}"), key="alloc_fix_floor", on_click=_set_floor_ratio,
+                  args=(grid,), icon=":material/auto_fix_high:")
 
 
 methods = {m["name"]: m for m in _methods()}
@@ -173,6 +197,7 @@ with right:
     status_line(res)
     show_problems(res.diagnostics)
     if not res.ok:
+        _smallest_fix(res)
         st.subheader(t("alloc.bounds_table"))
         show_table(res.table[["adcode", "name_zh", "target", "lower", "upper"]], hide_index=True, width="stretch")
         st.stop()
