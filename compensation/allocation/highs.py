@@ -74,10 +74,15 @@ class Rows:
 
 
 def run(cost, col_lower, col_upper, rows: Rows, integrality=None, hessian_diag=None, time_limit: float | None = None, t_start: float | None = None,
-        n_out: int | None = None, mip_rel_gap: float | None = None, presolve: bool = True) -> HighsResult:
+        n_out: int | None = None, mip_rel_gap: float | None = None, presolve: bool = True,
+        on_incumbent=None) -> HighsResult:
     """Solve min cᵀx (+ ½ xᵀ diag(h) x) s.t. the rows' bounds on A x and the column bounds.
 
-    ``t_start`` (a perf_counter value) is when the caller began building: the time limit counts from there."""
+    ``t_start`` (a perf_counter value) is when the caller began building: the time limit counts from there.
+    With a limit, HiGHS gets what is left as ``time_limit`` and an interrupt callback (simplex, IPM, MIP) stops
+    it at the deadline too; ``on_incumbent(columns, gap, objective)`` is called with each improving MIP solution
+    (all columns, original model) as HiGHS finds it. Neither can stop a presolve that does not yield: that is
+    what the worker process of :mod:`.deadline` is for."""
     t_start = time.perf_counter() if t_start is None else t_start
     n = len(cost)
     start, index, value = _csc(n, rows.coo())
@@ -111,6 +116,21 @@ def run(cost, col_lower, col_upper, rows: Rows, integrality=None, hessian_diag=N
             return HighsResult(None, "time_limited", time.perf_counter() - t_start, None, None,
                                message="the time limit was used up while building the model")
         h.setOptionValue("time_limit", left)
+        stop_at = time.perf_counter() + left
+
+        def interrupt(e):
+            if time.perf_counter() >= stop_at:
+                e.interrupt()
+
+        h.cbSimplexInterrupt += interrupt
+        h.cbIpmInterrupt += interrupt
+        h.cbMipInterrupt += interrupt
+    if on_incumbent is not None:
+        def improved(e):
+            d = e.data_out
+            on_incumbent(np.array(d.mip_solution, dtype=float), float(d.mip_gap), float(d.objective_function_value))
+
+        h.cbMipImprovingSolution += improved
     h.run()
     runtime = time.perf_counter() - t_start
     ms = h.getModelStatus()
@@ -195,9 +215,37 @@ def qp_proportional(t, lo, hi, total: float, groups=(), time_limit: float | None
     return res
 
 
+def deviation(x, t, objective: str) -> float:
+    """Σ |x − t| (min_abs) or max |x − t| / t over t > 0 (minimax)."""
+    if objective == "min_abs":
+        return float(np.abs(x - t).sum())
+    pos = t > 0
+    return float(np.max(np.abs(x[pos] - t[pos]) / t[pos])) if pos.any() else 0.0
+
+
+def _incumbents(on_incumbent, to_x, t, lo, hi, total: float, groups, objective: str):
+    """The hook for :func:`run`: columns → amounts; passed on only when they meet the total, the bounds and the
+    groups (to 1e-6 of the budget), as (amounts, gap or None, objective in amounts)."""
+    if on_incumbent is None:
+        return None
+
+    def hook(cols, gap, _obj):
+        x = to_x(cols)
+        tol = 1e-6 * max(1.0, abs(total))
+        if abs(x.sum() - total) > tol or (x < lo - tol).any() or (x > hi + tol).any():
+            return
+        if any(not gmin - tol <= x[m].sum() <= gmax + tol for _, m, gmin, gmax in groups):
+            return
+        on_incumbent(x, gap if np.isfinite(gap) else None, deviation(x, t, objective))
+
+    return hook
+
+
 def lp_deviation(t, lo, hi, total: float, groups=(), objective: str = "min_abs", integer: bool = False,
-                 time_limit: float | None = None, t_start: float | None = None) -> HighsResult:
-    """min_abs (Σ |x − t|) or minimax (max |x − t| / t over t > 0), LP or MILP in whole units; arrays."""
+                 time_limit: float | None = None, t_start: float | None = None, on_incumbent=None) -> HighsResult:
+    """min_abs (Σ |x − t|) or minimax (max |x − t| / t over t > 0), LP or MILP in whole units; arrays.
+
+    ``on_incumbent(x, gap, objective)`` gets each improving MIP solution that meets every constraint, in amounts."""
     t_start = time.perf_counter() if t_start is None else t_start
     t = np.asarray(t, dtype=float)
     lo = np.asarray(lo, dtype=float)
@@ -206,7 +254,7 @@ def lp_deviation(t, lo, hi, total: float, groups=(), objective: str = "min_abs",
     s = 1.0 if integer or total <= 0 else float(total)  # LP in budget shares; MILP in whole units
     rows = _total_and_groups(groups, np.ones(n), float(total), s)
     if objective == "min_abs":
-        return _min_abs(t, lo, hi, float(total), groups, integer, time_limit, t_start)
+        return _min_abs(t, lo, hi, float(total), groups, integer, time_limit, t_start, on_incumbent)
     elif objective == "minimax":
         pos = np.flatnonzero(t > 0)
         k = pos.size
@@ -220,7 +268,10 @@ def lp_deviation(t, lo, hi, total: float, groups=(), objective: str = "min_abs",
         integrality = np.concatenate([np.ones(n), [0]]) if integer else None
     else:
         raise ValueError(f"unknown objective {objective}")
-    res = run(cost, col_lo, col_hi, rows, integrality=integrality, time_limit=time_limit, t_start=t_start, n_out=n)
+    hook = _incumbents(on_incumbent, lambda cols: np.rint(cols[:n]) if integer else cols[:n] * s, t, lo, hi,
+                       float(total), groups, objective)
+    res = run(cost, col_lo, col_hi, rows, integrality=integrality, time_limit=time_limit, t_start=t_start, n_out=n,
+              on_incumbent=hook)
     if res.x is not None:
         res.x = res.x * s
         if integer:
@@ -230,7 +281,7 @@ def lp_deviation(t, lo, hi, total: float, groups=(), objective: str = "min_abs",
     return res
 
 
-def _min_abs(t, lo, hi, total: float, groups, integer: bool, time_limit, t_start) -> HighsResult:
+def _min_abs(t, lo, hi, total: float, groups, integer: bool, time_limit, t_start, on_incumbent=None) -> HighsResult:
     """min Σ |x − t| with x = b + Σ(moves): one row for the total and one per group, none per region.
 
     Each region starts at a base b_i inside its bounds and moves up by u_i or down by v_i, each at a constant
@@ -281,7 +332,13 @@ def _min_abs(t, lo, hi, total: float, groups, integer: bool, time_limit, t_start
     # rows of ±1), and a whole LP optimum is a MILP optimum; the MILP runs only when it is not
     res = run(cost, col_lo, col_hi, rows, time_limit=time_limit, t_start=t_start)
     if integer and res.x is not None and np.abs(res.x - np.rint(res.x)).max() > 1e-6:
-        res = run(cost, col_lo, col_hi, rows, integrality=integrality, time_limit=time_limit, t_start=t_start)
+        def to_x(cols):
+            moves = np.rint(cols).reshape(k, n)
+            return b + moves[:-1].sum(axis=0) - moves[-1]
+
+        hook = _incumbents(on_incumbent, to_x, t, lo, hi, total, groups, "min_abs")
+        res = run(cost, col_lo, col_hi, rows, integrality=integrality, time_limit=time_limit, t_start=t_start,
+                  on_incumbent=hook)
     elif integer and res.x is not None:
         res.x, res.gap = np.rint(res.x), 0.0
     if res.x is not None:
