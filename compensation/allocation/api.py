@@ -18,6 +18,10 @@ from .methods import component_labels, compute_targets, total_target
 from .params import Method, load_method
 
 OBJECTIVES = ("proportional", "min_abs", "minimax")
+# solver_info["name"] for each path of the proportional objective (constrained.proportional)
+PROPORTIONAL_SOLVERS = {"closed form": "closed-form water-filling",
+                        "dual active set": "dual active-set Newton + exact KKT polish",
+                        "QP": "HiGHS QP (arrays)"}
 LAST_YEAR = "last_year_amount_10k_cny"
 LAST_YEAR_UNIT = "万元"
 
@@ -350,9 +354,12 @@ def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget=0
         x, final, pinfo = constrained.proportional(target_formula, lo_f, hi_eff, flex_int, groups_f, integer=True,
                                                    keys=keys, time_limit=left)
         path = pinfo["path"]
-        info.update(name="closed-form water-filling" if path == "closed form" else "HiGHS QP (arrays)",
-                    path=path, runtime=time.perf_counter() - t0, scale=pinfo.get("scale"),
-                    objective_value=pinfo.get("objective"))
+        info.update(name=PROPORTIONAL_SOLVERS.get(path, path), path=path, runtime=time.perf_counter() - t0,
+                    scale=pinfo.get("scale"), objective_value=pinfo.get("objective"))
+        if pinfo.get("fallback"):  # the dual method could not verify its optimum: say that the QP solved it
+            info["fallback"] = pinfo["fallback"]
+            diagnostics.append(Problem("warning", pinfo["fallback"],
+                                       "对偶有效集法未能验证最优解(KKT),改用 HiGHS 二次规划求解"))
         if pinfo.get("settled_by"):
             info["settled_by"] = pinfo["settled_by"]
         status = pinfo["status"]
@@ -367,31 +374,26 @@ def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget=0
         info.update(name=f"{'PuLP + ' if sol.backend == 'pulp' else ''}{sol.solver}", path=path,
                     runtime=sol.runtime, gap=sol.gap, objective_value=sol.objective, mip=integer, backend=sol.backend)
         status = sol.status
-        if sol.status == "time_limited":
+        info["solver_message"] = sol.message
+        if sol.status == "time_limited" and sol.x is not None:
             gap = "unknown" if sol.gap is None else f"{sol.gap:.2%}"
             diagnostics.append(Problem(
                 "warning", f"the solver stopped at the time limit ({time_limit}s, model build included) after "
-                           f"{sol.runtime:.2f}s; the solution is feasible but not proven optimal (gap {gap})"
-                if sol.x is not None else
-                f"the solver found no solution within the time limit ({time_limit}s, model build included); the "
-                f"table shows the proportional closed-form allocation instead",
-                f"求解器在时间上限({time_limit} 秒,含建模)处停止,用时 {sol.runtime:.2f} 秒;"
-                + (f"解可行但未证明最优(间隙 {gap})" if sol.x is not None else "未找到解,表中为按比例闭式解")))
+                           f"{sol.runtime:.2f}s; the best solution it had found is paid (whole amounts, every bound "
+                           f"met, the total exact) but it is not proven optimal (gap {gap})",
+                f"求解器在时间上限({time_limit} 秒,含建模)处停止,用时 {sol.runtime:.2f} 秒;按其已找到的最好解支付"
+                f"(整数金额,满足全部上下限,总额精确),但未证明最优(间隙 {gap})"))
         if sol.x is None:
-            if sol.status != "time_limited":
-                diagnostics.append(Problem(
-                    "error", f"the solver reported the problem {sol.status} ({sol.message}) although the bounds and "
-                             f"groups passed the feasibility check",
-                    f"求解器报告问题{sol.status}({sol.message}),但上下限与分组已通过可行性检查"))
-                return AllocationResult(table, "infeasible" if sol.status == "infeasible" else "error",
-                                        diagnostics, unit, budget_int, params, info, m, regions, ctx.trace, objective)
-            x, final, pinfo = constrained.proportional(target_formula, lo_f, hi_eff, flex_int, groups_f, integer=True,
-                                                       keys=keys, time_limit=None)
-            info["path"] = f"{path} (time-limited, no solution) → proportional {pinfo['path']}"
-            moved = pinfo.get("moved_by")
-            if final is None:
-                return _no_solution(table, "infeasible_integer", diagnostics, unit, budget_int, params, info, m,
-                                    regions, ctx, objective, time_limit)
+            if sol.status == "time_limited":  # nothing is paid: no feasible point was found in time
+                info["path"] = f"{path} (time-limited, no solution)"
+                return _no_solution(table, "time_limited", diagnostics, unit, budget_int, params, info, m,
+                                    regions, ctx, objective, time_limit, sol.runtime)
+            diagnostics.append(Problem(
+                "error", f"the solver reported the problem {sol.status} ({sol.message}) although the bounds and "
+                         f"groups passed the feasibility check",
+                f"求解器报告问题{sol.status}({sol.message}),但上下限与分组已通过可行性检查"))
+            return AllocationResult(table, "infeasible" if sol.status == "infeasible" else "error",
+                                    diagnostics, unit, budget_int, params, info, m, regions, ctx.trace, objective)
         else:
             x = sol.x
             final = x.astype(np.int64) if integer else None
@@ -466,10 +468,14 @@ def group_moved(x, target, lo, hi, groups) -> np.ndarray:
 
 
 def _no_solution(table, status, diagnostics, unit, budget_int, params, info, m, regions, ctx, objective,
-                 time_limit):
+                 time_limit, runtime: float | None = None):
     if status == "time_limited":
-        diagnostics.append(Problem("error", f"no solution within the time limit ({time_limit}s, model build "
-                                            f"included)", f"在时间上限({time_limit} 秒,含建模)内未找到解"))
+        after = "" if runtime is None else f", stopped after {runtime:.2f}s"
+        after_zh = "" if runtime is None else f",于 {runtime:.2f} 秒停止"
+        diagnostics.append(Problem(
+            "error", f"no solution within {time_limit}s (the time limit, model build included{after}): nothing is "
+                     f"paid; raise the time limit or use the proportional objective",
+            f"在 {time_limit} 秒内未找到解(时间上限,含建模{after_zh}):不支付任何金额;请提高时间上限或改用按比例目标"))
     elif status == "infeasible_integer":
         status = "infeasible"
         diagnostics.append(Problem(

@@ -4,10 +4,10 @@ objective, the LP / MILP of ``min_abs`` and ``minimax``, and the small LPs of th
 Every model has the same rows: the total Σ x_i = B and, per group g, gmin_g ≤ Σ_{i∈g} x_i ≤ gmax_g; the
 columns x_i have bounds lo_i ≤ x_i ≤ hi_i (regions with a zero target are held at their floor by the caller).
 
-- **QP** (``proportional`` with nested or overlapping groups): minimise Σ_{t_i>0} (x_i − t_i)² / t_i. HiGHS
-  minimises ½ sᵀQs + cᵀs; with the scale s_i = x_i / t_i and weights w_i = t_i / B the objective is
-  B · Σ w_i (s_i − 1)² = B · (½ sᵀ diag(2w) s − 2 wᵀ s + Σ w), so Q = diag(2w), c = −2w, and the rows are
-  Σ w_i s_i = 1, gmin/B ≤ Σ_{i∈g} w_i s_i ≤ gmax/B: every number is O(1) whatever the unit or the budget.
+- **QP** (``proportional`` with nested or overlapping groups, the fallback of :mod:`.dual_groups`): minimise
+  Σ_{t_i>0} (x_i − t_i)² / t_i. HiGHS minimises ½ zᵀQz + cᵀz; in units of the mean target S, t' = t/S and
+  x' = t' + √t'·z, the objective is S·Σ z², so Q = 2I and c = 0, and the rows are Σ √t'_i z_i = B/S − Σ t'_i
+  (groups alike): the Hessian is the identity whatever the targets or the unit.
 - **min_abs**: minimise Σ d_i with d_i ≥ x_i − t_i, d_i ≥ t_i − x_i (columns x, then d).
 - **minimax**: minimise z with |x_i − t_i| ≤ z t_i for t_i > 0 (columns x, then z).
 Both LPs are scaled by 1/B (x/B, d/B) for the same reason; ``integer`` makes x whole (a MILP in whole units
@@ -74,10 +74,15 @@ class Rows:
 
 
 def run(cost, col_lower, col_upper, rows: Rows, integrality=None, hessian_diag=None, time_limit: float | None = None, t_start: float | None = None,
-        n_out: int | None = None, mip_rel_gap: float | None = None, presolve: bool = True) -> HighsResult:
+        n_out: int | None = None, mip_rel_gap: float | None = None, presolve: bool = True,
+        on_incumbent=None) -> HighsResult:
     """Solve min cᵀx (+ ½ xᵀ diag(h) x) s.t. the rows' bounds on A x and the column bounds.
 
-    ``t_start`` (a perf_counter value) is when the caller began building: the time limit counts from there."""
+    ``t_start`` (a perf_counter value) is when the caller began building: the time limit counts from there.
+    With a limit, HiGHS gets what is left as ``time_limit`` and an interrupt callback (simplex, IPM, MIP) stops
+    it at the deadline too; ``on_incumbent(columns, gap, objective)`` is called with each improving MIP solution
+    (all columns, original model) as HiGHS finds it. Neither can stop a presolve that does not yield: that is
+    what the worker process of :mod:`.deadline` is for."""
     t_start = time.perf_counter() if t_start is None else t_start
     n = len(cost)
     start, index, value = _csc(n, rows.coo())
@@ -111,6 +116,21 @@ def run(cost, col_lower, col_upper, rows: Rows, integrality=None, hessian_diag=N
             return HighsResult(None, "time_limited", time.perf_counter() - t_start, None, None,
                                message="the time limit was used up while building the model")
         h.setOptionValue("time_limit", left)
+        stop_at = time.perf_counter() + left
+
+        def interrupt(e):
+            if time.perf_counter() >= stop_at:
+                e.interrupt()
+
+        h.cbSimplexInterrupt += interrupt
+        h.cbIpmInterrupt += interrupt
+        h.cbMipInterrupt += interrupt
+    if on_incumbent is not None:
+        def improved(e):
+            d = e.data_out
+            on_incumbent(np.array(d.mip_solution, dtype=float), float(d.mip_gap), float(d.objective_function_value))
+
+        h.cbMipImprovingSolution += improved
     h.run()
     runtime = time.perf_counter() - t_start
     ms = h.getModelStatus()
@@ -156,33 +176,76 @@ def qp_proportional(t, lo, hi, total: float, groups=(), time_limit: float | None
                     t_start: float | None = None) -> HighsResult:
     """The minimiser of Σ_{t_i>0} (x_i − t_i)²/t_i under bounds, the total and any groups (convex QP).
 
-    Regions with t_i = 0 are held at lo_i (they are not columns of the model). ``x`` is returned in amounts;
-    ``objective`` is Σ (x − t)² / t at the solution; ``row_dual`` the scaled duals of [total, groups…]."""
+    Well scaled: in units of the mean target S (t' = t/S, mostly O(1)) with x' = t' + √t'·z the objective is
+    S·Σ z², so the Hessian is 2I whatever the targets, and bounds and coefficients are O(1) (the model in
+    s = x/t had Hessian diag(2t/B), down to 10⁻⁶ for small regions, on which HiGHS stalled until its time limit
+    on 200-region problems; in budget shares the z bounds fell to 10⁻⁷ and HiGHS ended 2,848 regions with a
+    'solve error'). The rows become Σ √t'_i z_i = B/S − Σ t'_i, and alike for the groups. Regions with t_i = 0 are held at lo_i (they are not
+    columns of the model). ``x`` is returned in amounts; ``objective`` is Σ (x − t)² / t at the solution;
+    ``row_dual`` holds the multipliers in the scale form: λ = 1 + y_0/2 and ν_g = y_g/2 (x_i = t_i·clip(λ +
+    Σ_{g∋i} ν_g) for a region within its bounds)."""
     t_start = time.perf_counter() if t_start is None else t_start
     t = np.asarray(t, dtype=float)
     lo = np.asarray(lo, dtype=float)
     hi = np.asarray(hi, dtype=float)
     pos = t > 0
-    tp = t[pos]
-    total_s = float(total) if total > 0 else max(1.0, float(tp.sum()))  # the scaling; 1 when nothing to share
-    w = tp / total_s
-    held = [float(lo[np.asarray(m) & ~pos].sum()) for _, m, _, _ in groups]
-    sub = [(name, np.asarray(m)[pos], gmin - h, gmax - h) for (name, m, gmin, gmax), h in zip(groups, held,
-                                                                                             strict=True)]
-    rows = _total_and_groups(sub, w, float(total) - float(lo[~pos].sum()), total_s)
-    res = run(-2 * w, lo[pos] / tp, hi[pos] / tp, rows, hessian_diag=2 * w, time_limit=time_limit,
-              t_start=t_start)
+    S = float(t[pos].sum()) / int(pos.sum()) if pos.any() else 1.0  # the mean target: every number O(1)
+    tp = t[pos] / S
+    r = np.sqrt(tp)
+    rows = Rows()
+    rest = (float(total) - float(lo[~pos].sum())) / S - float(tp.sum())
+    rows.add(np.zeros(tp.size), np.arange(tp.size), r, rest, rest)
+    for _, m, gmin, gmax in groups:
+        m = np.asarray(m, dtype=bool)
+        held = float(lo[m & ~pos].sum())
+        mp = m[pos]
+        base = float(tp[mp].sum())
+        rows.add(np.zeros(int(mp.sum())), np.flatnonzero(mp), r[mp], (gmin - held) / S - base,
+                 (gmax - held) / S - base if np.isfinite(gmax) else np.inf)
+    res = run(np.zeros(tp.size), (lo[pos] / S - tp) / r, (hi[pos] / S - tp) / r, rows,
+              hessian_diag=np.full(tp.size, 2.0), time_limit=time_limit, t_start=t_start)
     if res.x is not None:
         x = lo.copy()
-        x[pos] = np.clip(res.x * tp, lo[pos], hi[pos])
+        x[pos] = np.clip((tp + r * res.x) * S, lo[pos], hi[pos])
         res.x = x
-        res.objective = float(np.sum((x[pos] - tp) ** 2 / tp))
+        res.objective = float(np.sum((x[pos] - t[pos]) ** 2 / t[pos]))
+        if res.row_dual is not None:
+            res.row_dual = res.row_dual / 2.0
+            res.row_dual[0] += 1.0
     return res
 
 
+def deviation(x, t, objective: str) -> float:
+    """Σ |x − t| (min_abs) or max |x − t| / t over t > 0 (minimax)."""
+    if objective == "min_abs":
+        return float(np.abs(x - t).sum())
+    pos = t > 0
+    return float(np.max(np.abs(x[pos] - t[pos]) / t[pos])) if pos.any() else 0.0
+
+
+def _incumbents(on_incumbent, to_x, t, lo, hi, total: float, groups, objective: str):
+    """The hook for :func:`run`: columns → amounts; passed on only when they meet the total, the bounds and the
+    groups (to 1e-6 of the budget), as (amounts, gap or None, objective in amounts)."""
+    if on_incumbent is None:
+        return None
+
+    def hook(cols, gap, _obj):
+        x = to_x(cols)
+        tol = 1e-6 * max(1.0, abs(total))
+        if abs(x.sum() - total) > tol or (x < lo - tol).any() or (x > hi + tol).any():
+            return
+        if any(not gmin - tol <= x[m].sum() <= gmax + tol for _, m, gmin, gmax in groups):
+            return
+        on_incumbent(x, gap if np.isfinite(gap) else None, deviation(x, t, objective))
+
+    return hook
+
+
 def lp_deviation(t, lo, hi, total: float, groups=(), objective: str = "min_abs", integer: bool = False,
-                 time_limit: float | None = None, t_start: float | None = None) -> HighsResult:
-    """min_abs (Σ |x − t|) or minimax (max |x − t| / t over t > 0), LP or MILP in whole units; arrays."""
+                 time_limit: float | None = None, t_start: float | None = None, on_incumbent=None) -> HighsResult:
+    """min_abs (Σ |x − t|) or minimax (max |x − t| / t over t > 0), LP or MILP in whole units; arrays.
+
+    ``on_incumbent(x, gap, objective)`` gets each improving MIP solution that meets every constraint, in amounts."""
     t_start = time.perf_counter() if t_start is None else t_start
     t = np.asarray(t, dtype=float)
     lo = np.asarray(lo, dtype=float)
@@ -191,7 +254,7 @@ def lp_deviation(t, lo, hi, total: float, groups=(), objective: str = "min_abs",
     s = 1.0 if integer or total <= 0 else float(total)  # LP in budget shares; MILP in whole units
     rows = _total_and_groups(groups, np.ones(n), float(total), s)
     if objective == "min_abs":
-        return _min_abs(t, lo, hi, float(total), groups, integer, time_limit, t_start)
+        return _min_abs(t, lo, hi, float(total), groups, integer, time_limit, t_start, on_incumbent)
     elif objective == "minimax":
         pos = np.flatnonzero(t > 0)
         k = pos.size
@@ -205,7 +268,10 @@ def lp_deviation(t, lo, hi, total: float, groups=(), objective: str = "min_abs",
         integrality = np.concatenate([np.ones(n), [0]]) if integer else None
     else:
         raise ValueError(f"unknown objective {objective}")
-    res = run(cost, col_lo, col_hi, rows, integrality=integrality, time_limit=time_limit, t_start=t_start, n_out=n)
+    hook = _incumbents(on_incumbent, lambda cols: np.rint(cols[:n]) if integer else cols[:n] * s, t, lo, hi,
+                       float(total), groups, objective)
+    res = run(cost, col_lo, col_hi, rows, integrality=integrality, time_limit=time_limit, t_start=t_start, n_out=n,
+              on_incumbent=hook)
     if res.x is not None:
         res.x = res.x * s
         if integer:
@@ -215,7 +281,7 @@ def lp_deviation(t, lo, hi, total: float, groups=(), objective: str = "min_abs",
     return res
 
 
-def _min_abs(t, lo, hi, total: float, groups, integer: bool, time_limit, t_start) -> HighsResult:
+def _min_abs(t, lo, hi, total: float, groups, integer: bool, time_limit, t_start, on_incumbent=None) -> HighsResult:
     """min Σ |x − t| with x = b + Σ(moves): one row for the total and one per group, none per region.
 
     Each region starts at a base b_i inside its bounds and moves up by u_i or down by v_i, each at a constant
@@ -266,7 +332,13 @@ def _min_abs(t, lo, hi, total: float, groups, integer: bool, time_limit, t_start
     # rows of ±1), and a whole LP optimum is a MILP optimum; the MILP runs only when it is not
     res = run(cost, col_lo, col_hi, rows, time_limit=time_limit, t_start=t_start)
     if integer and res.x is not None and np.abs(res.x - np.rint(res.x)).max() > 1e-6:
-        res = run(cost, col_lo, col_hi, rows, integrality=integrality, time_limit=time_limit, t_start=t_start)
+        def to_x(cols):
+            moves = np.rint(cols).reshape(k, n)
+            return b + moves[:-1].sum(axis=0) - moves[-1]
+
+        hook = _incumbents(on_incumbent, to_x, t, lo, hi, total, groups, "min_abs")
+        res = run(cost, col_lo, col_hi, rows, integrality=integrality, time_limit=time_limit, t_start=t_start,
+                  on_incumbent=hook)
     elif integer and res.x is not None:
         res.x, res.gap = np.rint(res.x), 0.0
     if res.x is not None:

@@ -8,7 +8,15 @@ Two modelling layers, one result shape (:class:`Solution`):
 - **arrays** (larger problems): the same model built as numpy arrays and passed to highspy directly
   (:mod:`.highs`): at 284,800 regions a PuLP model takes seconds to build, the arrays a fraction of that.
 The time limit covers build and solve in both: the solver gets what the build left, and a build that uses it
-all up returns ``time_limited`` with no solution."""
+all up returns ``time_limited`` with no solution.
+
+**A hard limit** (:mod:`.deadline`): with a time limit, the arrays path runs in a worker process (the inputs
+are sent, the worker builds and solves, incumbents come back as HiGHS finds them) that is killed at the
+deadline + ``deadline.GRACE`` if HiGHS has not stopped by then (its presolve and root LP do not always yield).
+A killed solve is ``time_limited`` with the last incumbent received (whole amounts meeting every constraint;
+the gap HiGHS reported with it) or with no solution. ``isolate`` chooses: None (default) uses the worker above
+``WORKER_MIN_REGIONS`` regions when a limit is set (below it a solve takes ~0.1 s and HiGHS's own limit holds),
+True always, False never."""
 
 from __future__ import annotations
 
@@ -18,8 +26,11 @@ from dataclasses import dataclass
 import numpy as np
 import pulp
 
+from . import deadline
+
 OBJECTIVES = ("min_abs", "minimax")
 PULP_MAX_REGIONS = 5_000
+WORKER_MIN_REGIONS = 5_000  # with a time limit, larger problems are solved in a worker process (deadline.py)
 MILP_MAX_AMOUNT = 1e9  # output units; above it a MILP in whole units is numerically unreliable
 BACKENDS = ("auto", "pulp", "arrays")
 
@@ -73,22 +84,30 @@ def status_from_codes(status: int, sol_status: int) -> str:
 
 
 def solve(t, lo, hi, budget: float, groups=(), objective: str = "min_abs", integer: bool = True,
-          time_limit: float | None = 30, backend: str = "auto") -> Solution:
+          time_limit: float | None = 30, backend: str = "auto", isolate: bool | None = None,
+          on_incumbent=None) -> Solution:
     """Build and solve with PuLP (``backend='pulp'``, or 'auto' up to PULP_MAX_REGIONS regions) or as arrays.
 
     ``lo``/``hi`` are the bounds (hi may be inf); with ``integer`` they are made whole. Group bounds are used
-    as given (the caller makes them whole). The time limit counts from this call."""
+    as given (the caller makes them whole). The time limit counts from this call and is hard when the solve
+    runs in a worker process (``isolate``; by default above WORKER_MIN_REGIONS regions). ``on_incumbent(x, gap,
+    objective)`` (arrays path) gets each improving MIP solution."""
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend}")
-    if integer and float(budget) > MILP_MAX_AMOUNT:
+    big = integer and float(budget) > MILP_MAX_AMOUNT
+    pulp_path = not big and (backend == "pulp" or (backend == "auto" and np.size(t) <= PULP_MAX_REGIONS))
+    isolate = np.size(t) > WORKER_MIN_REGIONS if isolate is None else isolate
+    if time_limit is not None and isolate and not deadline.in_worker():
+        return solve_in_worker(t, lo, hi, budget, groups, objective, integer, time_limit, backend)
+    if big:
         # HiGHS's MIP cannot hold integrality for values this large (its integer tolerance is relative to 1):
         # solve the LP and let the caller settle it in whole units (each region moves by < 1 unit)
-        sol = solve(t, lo, hi, budget, groups, objective, False, time_limit, "arrays")  # scaled model
+        sol = solve(t, lo, hi, budget, groups, objective, False, time_limit, "arrays", isolate=False)  # scaled
         sol.message = (f"budget above {MILP_MAX_AMOUNT:.0e} units: LP solved, then settled in whole units "
                        f"(each amount moves by less than one unit from the LP optimum); {sol.message}")
         sol.gap = None
         return sol
-    if backend == "pulp" or (backend == "auto" and np.size(t) <= PULP_MAX_REGIONS):
+    if pulp_path:
         return solve_pulp(t, lo, hi, budget, groups, objective, integer, time_limit)
     from . import highs
 
@@ -98,7 +117,8 @@ def solve(t, lo, hi, budget: float, groups=(), objective: str = "min_abs", integ
     if integer:
         lo = np.ceil(lo - 1e-9)
         hi = np.where(np.isfinite(hi), np.floor(hi + 1e-9), hi)
-    res = highs.lp_deviation(t, lo, hi, float(budget), groups, objective, integer, time_limit, t_start=t0)
+    res = highs.lp_deviation(t, lo, hi, float(budget), groups, objective, integer, time_limit, t_start=t0,
+                             on_incumbent=on_incumbent)
     return Solution(res.x, res.status if res.status != "unbounded" else "error", "HiGHS (arrays)", res.runtime,
                     res.gap, res.objective, message=res.message, backend="arrays")
 
@@ -168,3 +188,48 @@ def solve_pulp(t, lo, hi, budget: float, groups=(), objective: str = "min_abs", 
     return Solution(values if has_solution else None, status, name, runtime, gap,
                     pulp.value(prob.objective) if has_solution else None,
                     message=f"model built in {build:.3f}s")
+
+
+def _job(t, lo, hi, budget, groups, objective, integer, backend, stop_at: float) -> Solution:
+    """In the worker: :func:`solve` with the time left until ``stop_at`` (time.monotonic()); incumbents are
+    reported to the parent as HiGHS finds them, so that they outlive a kill."""
+    left = stop_at - time.monotonic()
+    if left <= 0:
+        return Solution(None, "time_limited", "HiGHS", 0.0, None, None,
+                        message="the time limit was used up before the solver process started")
+    return solve(t, lo, hi, budget, groups, objective, integer, left, backend, isolate=False,
+                 on_incumbent=lambda x, gap, obj: deadline.report((x, gap, obj)))
+
+
+def solve_in_worker(t, lo, hi, budget: float, groups=(), objective: str = "min_abs", integer: bool = True,
+                    time_limit: float = 30, backend: str = "auto") -> Solution:
+    """:func:`solve` in a worker process killed at the deadline (+ ``deadline.GRACE``): see :mod:`.deadline`.
+    Falls back to solving in this process (with a note) when no worker can be started."""
+    t0 = time.perf_counter()
+    stop_at = time.monotonic() + float(time_limit)
+    args = (np.asarray(t, dtype=float), np.asarray(lo, dtype=float), np.asarray(hi, dtype=float), float(budget),
+            [(name, np.asarray(m, dtype=bool), float(gmin), float(gmax)) for name, m, gmin, gmax in groups],
+            objective, integer, backend, stop_at)
+    try:
+        out = deadline.call(_job, args, deadline=stop_at)
+    except (OSError, AssertionError, ValueError) as exc:  # no worker: a daemonic host process, no resources
+        sol = solve(t, lo, hi, budget, groups, objective, integer, time_limit - (time.perf_counter() - t0),
+                    backend, isolate=False)
+        sol.message = f"solved in this process (no solver process could be started: {exc}); {sol.message}"
+        return sol
+    runtime = time.perf_counter() - t0
+    where = f"solver process {out.pid}"
+    if out.status == "done":
+        sol = out.result
+        sol.runtime = runtime
+        sol.message = f"{sol.message}; in {where}" if sol.message else f"in {where}"
+        return sol
+    if out.status == "error":
+        return Solution(None, "error", "HiGHS", runtime, None, None, message=f"{where}: {out.message}",
+                        backend="arrays")
+    if out.incumbent is not None:  # killed at the deadline, with the best solution HiGHS had found by then
+        x, gap, obj = out.incumbent
+        return Solution(x, "time_limited", "HiGHS (arrays)", runtime, gap, obj, backend="arrays",
+                        message=f"{out.message}; best incumbent kept (found before the limit)")
+    return Solution(None, "time_limited", "HiGHS (arrays)", runtime, None, None, backend="arrays",
+                    message=f"{out.message}; no feasible solution had been found")

@@ -100,6 +100,10 @@ def cmd_allocate(args) -> int:
         locks=_parse_pairs(args.lock, "--lock"), exclude=list(args.exclude or []), groups=_groups(args.group))
     overrides = _overrides(args.set)
     regions = load_regions(args.data)
+    from ..allocation import deadline, solver
+
+    if args.objective != "proportional" and len(regions) > solver.WORKER_MIN_REGIONS:
+        deadline.prestart()  # the solver process starts while the targets are computed (deadline.py)
     res = allocate(regions, method=args.method, budget=args.budget, budget_unit=args.budget_unit or args.unit,
                    unit=args.unit, year=args.year, constraints=constraints, objective=args.objective,
                    overrides=overrides, integer=not args.lp, time_limit=args.time_limit,
@@ -108,6 +112,11 @@ def cmd_allocate(args) -> int:
         from ..problems import Report
 
         raise InputError(Report([p for p in res.diagnostics if p.severity == "error"]))
+    if not res.ok:  # time-limited with no solution (or a solver error): nothing is paid, nothing is written
+        for p in res.diagnostics:
+            print(p.bilingual())
+        print(f"status {res.status}: no allocation; nothing written to {args.out} / 无分配结果,未写出文件")
+        return 1 if res.status == "time_limited" else 2
     explanations = [res.explain(region, lang=args.lang) for region in args.explain or []]  # before writing
     if suffix == ".csv":
         write_csv(res.table, args.out)
@@ -217,7 +226,8 @@ def register(sub) -> None:
     p.add_argument("--objective", default="proportional", choices=["proportional", "min_abs", "minimax"])
     p.add_argument("--lp", action="store_true", help="PuLP objectives: solve an LP and round, not a MILP")
     p.add_argument("--time-limit", type=cli_args.positive_float, default=30,
-                   help="solver time limit in seconds (default 30)")
+                   help="solver time limit in seconds, model build included (default 30); held to within about "
+                        "half a second (the solver process is ended); exit 1 when reached")
     p.add_argument("--set", action="append", metavar="PARAM=VALUE", help="override a method parameter")
     p.add_argument("--explain", action="append", metavar="REGION", help="print the explanation of a region")
     p.add_argument("--lang", default="zh", choices=["zh", "en"])
