@@ -336,7 +336,8 @@ def gain_loss(df: pd.DataFrame, value_title: str) -> alt.Chart:
     order = list(d["bucket"])
     y = alt.Y("bucket:N", sort=order, title=None, axis=alt.Axis(labelOverlap=False, labelLimit=220, labelFontSize=12))
     bar = alt.Chart(d).mark_bar(stroke="#999999", strokeWidth=0.5, height=20).encode(
-        y=y, x=alt.X("value:Q", title=value_title, axis=alt.Axis(format="d", tickMinStep=1), scale=alt.Scale(padding=24)),
+        y=y, x=alt.X("value:Q", title=value_title, axis=alt.Axis(format="d", tickMinStep=1),
+                     scale=alt.Scale(domain=[0, max(1, int(d["value"].max() or 0)) * 1.15])),
         color=alt.Color("bucket:N", sort=order, scale=alt.Scale(domain=order, range=BUCKET_COLOURS[:len(order)]),
                         legend=None),
         tooltip=[alt.Tooltip("bucket:N", title=" "), alt.Tooltip("value:Q", title=value_title)])

@@ -166,6 +166,7 @@ def test_gain_loss_labels_are_on_the_axis_and_every_bar_has_its_count():
     assert bar["encoding"]["y"]["field"] == "bucket"  # names down the axis: no overlap however narrow
     assert bar["encoding"]["y"]["axis"]["labelOverlap"] is False
     assert bar["encoding"]["y"]["sort"] == [zh for _, zh in BUCKETS]
+    assert bar["encoding"]["x"]["scale"]["domain"][0] == 0  # counts: the axis starts at 0, room right for the text
     assert text["mark"]["type"] == "text" and text["encoding"]["text"]["field"] == "value"
     data = next(iter(spec["datasets"].values()))
     assert [r["value"] for r in data] == [13, 5, 0, 8, 5]  # five labelled marks, the empty bucket included
@@ -418,3 +419,19 @@ def test_hainan_county_map_puts_xisha_and_nansha_in_an_inset():
     # 江西: one view fitted to its counties, nothing else
     spec = cm.county_choropleth(values.iloc[:0], "360000", "江西")
     assert len(spec["layer"]) == 2 and spec["layer"][0]["projection"] == {"type": "mercator"}
+
+
+def test_compare_with_county_data_maps_the_differences_summed_to_provinces(county_upload):
+    state = {Keys.UPLOAD: county_upload, Keys.PERSIST: {Keys.CMP_BASE: "county_2023", Keys.CMP_SCENARIOS: []}}
+    at = ok(page("compare", state).run(timeout=180))
+    elements = at.get("vega_lite_chart")
+    specs = [json.loads(e.proto.spec) for e in elements]
+    k = next(i for i, s in enumerate(specs) if "layer" in s and "projection" in s["layer"][0])
+    lookup = colour_layers(specs[k])[0]["transform"][0]
+    mapped = page_chart_data(elements[k], lookup["from"]["data"]["name"])
+    diff = next(d.value for d in at.dataframe if {"adcode", "baseline", "scenario", "difference"} <= set(d.value.columns))
+    sums = diff.assign(p=diff["adcode"].astype(str).str[:2] + "0000").groupby("p")["difference"].sum()
+    assert len(diff) == 2848 and len(mapped) == 31
+    assert dict(zip(mapped["adcode"], mapped["value"].astype("int64"), strict=True)) == sums.to_dict()
+    assert int(mapped["value"].sum()) == 0  # the same pool (1,091亿元) in both: money only moves
+    assert any("各省所辖县差额之和" in c.value for c in at.caption)
