@@ -20,6 +20,7 @@ SUMMED = ["land_area_km2", *FUNCTION_COLUMNS, "population_10k", "gdp_100m_cny", 
 REDLINE_INTENSITY = (0.6, 1.4)  # a county's red-line intensity relative to its province
 FUNCTION_NOISE = (0.8, 1.2)
 KEFZ_SHARE = 0.285  # share of counties flagged as key ecological function zone counties (≈ 810 of 2,848)
+KEFZ_PROVINCE_SHARE = (0.05, 0.85)  # bounds on one province's share of key-zone counties (synthetic)
 QUALITY_PROBS = (0.05, 0.10, 0.15, 0.45, 0.12, 0.08, 0.05)
 QUALITY_DELTA = ((4, 6), (2, 4), (1, 2), (-1, 1), (-2, -1), (-4, -2), (-6, -4))
 LAST_YEAR_TOTAL_10K_CNY = 10_000_000  # 1,000亿元 spread over the counties as a synthetic "last year"
@@ -41,6 +42,33 @@ def _split_exact(group: np.ndarray, totals: np.ndarray, weights: np.ndarray) -> 
     rank = np.arange(n) - first
     base[order[rank < short[g_sorted]]] += 1
     return base
+
+
+def _flag_kefz(group: np.ndarray, noisy_share: np.ndarray, red: np.ndarray, land: np.ndarray) -> np.ndarray:
+    """Flag key-ecological-function-zone counties province by province.
+
+    Province p flags the k_p counties with the highest (noisy) red-line share, where
+    k_p = round(s_p · n_p) and s_p = clip(c · r_p / r, KEFZ_PROVINCE_SHARE) with r_p the province's red-line
+    share of its land, r the national one, and c set by bisection so that Σ k_p ≈ KEFZ_SHARE · n: provinces with more red line have more key-zone
+    counties, and every province keeps some counties on each side (as every province's own measure for
+    counties outside the key zones, such as Hainan's, needs). A synthetic rule, not a policy figure."""
+    groups = int(group.max()) + 1 if group.size else 0
+    red_p = np.bincount(group, red.astype(float), minlength=groups)
+    land_p = np.bincount(group, land.astype(float), minlength=groups)
+    n_p = np.bincount(group, minlength=groups)
+    ratio = np.divide(red_p, land_p, out=np.zeros(groups), where=land_p > 0) / max(red.sum() / max(land.sum(), 1), 1e-12)
+    want = KEFZ_SHARE * group.size
+    lo, hi = 0.0, 1.0 / max(ratio.min(initial=1.0), 1e-6) + 1.0
+    for _ in range(60):  # the scale c with Σ_p round(clip(c · r_p / r) · n_p) ≈ KEFZ_SHARE · n (monotone in c)
+        c = (lo + hi) / 2
+        k_p = np.round(np.clip(c * ratio, *KEFZ_PROVINCE_SHARE) * n_p).astype(np.int64)
+        lo, hi = (c, hi) if k_p.sum() < want else (lo, c)
+    order = np.lexsort((np.arange(group.size), -noisy_share, group))
+    g_sorted = group[order]
+    rank = np.arange(group.size) - np.searchsorted(g_sorted, g_sorted, side="left")
+    flag = np.zeros(group.size, dtype=bool)
+    flag[order[rank < k_p[g_sorted]]] = True
+    return flag
 
 
 def _cents(values) -> np.ndarray:
@@ -100,7 +128,9 @@ def generate_counties(provinces: pd.DataFrame, skeleton: pd.DataFrame, seed: int
     exp_ = cents["budget_expenditure_100m_cny"]
     red = cents["redline_total_km2"]
     share = red / np.maximum(cents["land_area_km2"], 1)
-    kefz = (share * rng.uniform(0.8, 1.2, n)) >= np.quantile(share * rng.uniform(0.8, 1.2, n), 1 - KEFZ_SHARE)
+    noisy = share * rng.uniform(0.8, 1.2, n)
+    rng.uniform(0.8, 1.2, n)  # a draw the generator has always made; kept so every later column is unchanged
+    kefz = _flag_kefz(group, noisy, cents["redline_total_km2"], cents["land_area_km2"])
     cents["std_revenue_100m_cny"] = np.round(rev * rng.uniform(0.92, 1.08, n)).astype(np.int64)
     cents["std_expenditure_100m_cny"] = np.round(exp_ * rng.uniform(0.85, 1.0, n)).astype(np.int64)
     cents["eco_std_expenditure_100m_cny"] = np.round(red / 100 * 0.0008 * 100 * rng.uniform(0.5, 1.5, n)

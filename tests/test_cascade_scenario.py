@@ -59,10 +59,19 @@ def test_shipped_scenario_conserves_at_both_tiers(shipped):
     by_p = counties.groupby("parent_adcode")["final"].sum()
     assert (by_p.reindex(prov["adcode"]).to_numpy() == prov["final"].to_numpy()).all()
     assert set(prov.loc[prov["adcode"] == "360000", "tier2_method"]) == {"jiangxi_basin"}
-    # 海南's measure finds no eligible synthetic county: declared, and its amount held at province level
+    # 海南 pays its counties outside the key zones under its own measure (10 of its 26 synthetic counties are
+    # not flagged kefz_county; synth flags key-zone counties province by province): only they get money
     hn = prov.set_index("adcode").loc["460000"]
-    assert hn["tier2_status"] == "infeasible" and hn["held"] == hn["final"] and "海南省" in hn["message_zh"]
-    assert r.cascade.failed == ["460000"]
+    assert hn["tier2_status"] == "optimal" and hn["held"] == hn["retained"] and r.cascade.failed == []
+    hn_counties = counties[counties["parent_adcode"] == "460000"]
+    hn_counties = hn_counties[hn_counties["level"] == "county"]
+    assert len(hn_counties) == 26
+    # the 16 key-zone counties have no target under 海南's measure and are held at their floor (30% of last
+    # year); the 10 others share the rest above their floors
+    zero = hn_counties["target"] == 0
+    assert int(zero.sum()) == 16 and (hn_counties.loc[zero, "binding"] == "floor").all()
+    assert (hn_counties.loc[~zero, "final"] > hn_counties.loc[~zero, "lower"]).all()
+    assert int(hn_counties["final"].sum()) == int(hn["to_counties"])
 
 
 def test_explain_a_county_on_the_command_line(shipped, capsys):
@@ -144,8 +153,8 @@ def test_province_data_is_refused_with_a_clear_error(tmp_path, capsys):
 
 def test_county_sweep_draws_are_the_scenario_with_the_values_set(tmp_path, shipped):
     """Each draw of a two-tier sweep is the scenario run in full with the drawn values: the draw with 10%
-    retention everywhere equals a scenario file that says so, county by county; 海南's counties are never
-    allocated (its tier 2 is infeasible in every draw)."""
+    retention everywhere equals a scenario file that says so, county by county; 海南's 16 key-zone counties
+    sit at their floor in every draw (its measure gives them no target)."""
     import pandas as pd
 
     from compensation.cascade_sweep import county_sweep
@@ -157,7 +166,8 @@ def test_county_sweep_draws_are_the_scenario_with_the_values_set(tmp_path, shipp
     got = out["draws"][out["draws"]["draw"] == 1].set_index("adcode")["final"]
     assert got.sort_index().equals(want.sort_index())
     s = out["summary"].set_index("adcode")
-    assert (s.loc[s["parent_adcode"] == "460000", "allocated"] == 0).all()
+    hn = s[s["parent_adcode"] == "460000"]
+    assert len(hn) == 26 and (hn["allocated"] == 1).all() and int((hn["at_floor"] == 1).sum()) == 16
     jx = s[s["parent_adcode"] == "360000"]
     assert (jx["allocated"] == 1).all() and (jx["min"] <= jx["scenario"]).all() and (jx["scenario"] <= jx["max"]).all()
     with pytest.raises(InputError, match="cannot be varied in a two-tier sweep"):

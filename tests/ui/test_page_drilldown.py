@@ -1,5 +1,5 @@
 """Province drill-down page: 江西省's counties come from the core's cascade (same integers as the run), the
-tier-2 retention is editable, and an infeasible province (海南省) is a warning in words, not an error."""
+tier-2 retention is editable, and an infeasible province (天津市 at 30% retention) is a warning in words, not an error."""
 
 from __future__ import annotations
 
@@ -34,5 +34,11 @@ def test_retention_edit_recomputes_the_province():
 
 
 def test_infeasible_province_is_a_warning_in_words():
-    at = ok(page("drilldown", {Keys.DD_PROVINCE: "460000"}).run())
-    assert any("海南省" in w.value and "暂留省级" in w.value for w in at.warning)
+    """At 30% retention 天津's counties get 3,661万元 against floors of 3,754万元 (30% of their synthetic
+    last-year amounts; the same figures as `ecocomp run` of cascade_2023 with `cascade.retention: 0.3`)."""
+    at = ok(page("drilldown", {Keys.DD_PROVINCE: "120000"}).run())
+    assert not any("天津市" in w.value for w in at.warning)
+    at.slider(key=f"{Keys.DD_RETENTION}_120000").set_value(30.0).run()
+    ok(at)
+    assert any("天津市" in w.value and "3,754万元" in w.value and "3,661万元" in w.value for w in at.warning), \
+        [w.value for w in at.warning]
