@@ -29,19 +29,19 @@ def test_item1_groups_under_proportional_are_optimal():
     assert res.table["binding_groups"].tolist() == ["", "min:B", ""]
 
 
-def test_item1_nested_groups_take_the_qp_path():
+def test_item1_nested_groups_take_the_dual_path():
     # 4 regions, targets 250 each, budget 1,000; W = {R0, R1, R2} ≥ 70 %, W1 = {R0} ≤ 10 % (nested).
     # R0 is held at 100; the other 900 is shared by R1, R2, R3 equally → 300 each (W = 700 holds exactly,
     # without pushing). Objective: (150² + 3·50²)/250 = (22,500 + 7,500)/250 = 120.
     res = allocate(_regions([1, 1, 1, 1]), budget=1000, budget_unit="万元", unit="万元",
                    constraints=_groups(("W", ["R0", "R1", "R2"], 0.7, None), ("W1", ["R0"], 0, 0.1)))
-    assert res.solver_info["path"] == "QP"
+    assert res.solver_info["path"] == "dual active set"
     assert res.table["final"].tolist() == [100, 300, 300, 300]
     assert res.solver_info["objective_value"] == pytest.approx(120, rel=1e-9)
     assert res.table["binding_groups"].iloc[0] == "max:W1"
 
 
-def test_item1_overlapping_groups_closed_form_vs_qp():
+def test_item1_overlapping_groups_dual_path():
     # Overlapping groups are no longer refused: X = {R0, R1} ≥ 60 %, Y = {R1, R2} ≤ 30 %; targets 100, 200, 300,
     # 400 (budget 1,000). Worked by hand from the KKT conditions: R1 belongs to both; the optimum is
     # R0 = 600 − R1, R2 = 300 − R1, R3 = 1,000 − 600 − R2 = 100 + R1, with R1 minimising
@@ -52,7 +52,7 @@ def test_item1_overlapping_groups_closed_form_vs_qp():
     # So [300, 300, 0, 400].
     res = allocate(_regions([100, 200, 300, 400]), budget=1000, budget_unit="万元", unit="万元",
                    constraints=_groups(("X", ["R0", "R1"], 0.6, None), ("Y", ["R1", "R2"], 0, 0.3)))
-    assert res.solver_info["path"] == "QP"
+    assert res.solver_info["path"] == "dual active set"
     assert res.table["final"].tolist() == [300, 300, 0, 400]
 
 

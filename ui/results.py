@@ -90,13 +90,14 @@ def problem_text(p: Problem) -> str:
     return p.text("zh", column_label=column_label, key_label=_key_label)
 
 
-def show_problems(problems, max_lines: int = 12) -> None:
+def show_problems(problems, max_lines: int = 12, sort: bool = True) -> None:
     """Errors, warnings and notes in the language chosen; long lists go in a table."""
     problems = list(problems)
     if not problems:
         return
     order = {"error": 0, "warning": 1, "info": 2}
-    problems.sort(key=lambda p: order.get(p.severity, 3))
+    if sort:
+        problems.sort(key=lambda p: order.get(p.severity, 3))
     for p in problems[:max_lines]:
         text = problem_text(p)
         if p.severity == "error":
@@ -111,11 +112,21 @@ def show_problems(problems, max_lines: int = 12) -> None:
 
 
 def problems_table(problems) -> pd.DataFrame:
+    """The problems as a table with headers (and severities, column names) in the chosen language; built column
+    by column (a file may have 150,000 problems)."""
+    from .tables import column_label
+
     zh = lang() == "zh"
-    rows = [{t("col.severity"): SEVERITY_ZH.get(p.severity, p.severity) if zh else p.severity, t("col.row"): p.row, t("col.column"): p.column, t("col.region"): p.region,
-             t("col.message"): (p.message_zh or p.message_en) if zh else p.message_en,
-             t("col.expected"): p.expected, t("col.found"): p.found} for p in problems]
-    return pd.DataFrame(rows)
+    cols = [p.column for p in problems]
+    names = {c: (column_label(c) if c else "") for c in set(cols)}
+    return pd.DataFrame({
+        t("col.severity"): [SEVERITY_ZH.get(p.severity, p.severity) if zh else p.severity for p in problems],
+        t("col.row"): pd.array([p.row for p in problems], dtype="Int64"),
+        t("col.column"): [names[c] for c in cols],
+        t("col.region"): [p.region for p in problems],
+        t("col.message"): [(p.message_zh or p.message_en) if zh else p.message_en for p in problems],
+        t("col.expected"): [p.expected for p in problems],
+        t("col.found"): [p.found for p in problems]})
 
 
 def show_report(report: Report) -> None:
@@ -196,6 +207,8 @@ def provenance_items(o: Outcome) -> dict[str, str]:
         "约束 / constraints": str(s.constraints_dict() or "无 / none"),
         "数据 / data": s.data_label,
         **({"数据哈希 / data sha256": up["sha"]} if up else {}),
+        **({"表头单位 / header units": ", ".join(f"{h}: {u}" for h, u in up["units"].items())}
+           if up and up.get("units") else {}),
         "输入哈希 / input hash": o.hash,
         "单位 / unit": "万元(整数)/ whole 万元",
         "生成时间 / created": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),

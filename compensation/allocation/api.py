@@ -18,6 +18,10 @@ from .methods import component_labels, compute_targets, total_target
 from .params import Method, load_method
 
 OBJECTIVES = ("proportional", "min_abs", "minimax")
+# solver_info["name"] for each path of the proportional objective (constrained.proportional)
+PROPORTIONAL_SOLVERS = {"closed form": "closed-form water-filling",
+                        "dual active set": "dual active-set Newton + exact KKT polish",
+                        "QP": "HiGHS QP (arrays)"}
 LAST_YEAR = "last_year_amount_10k_cny"
 LAST_YEAR_UNIT = "万元"
 
@@ -350,9 +354,12 @@ def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget=0
         x, final, pinfo = constrained.proportional(target_formula, lo_f, hi_eff, flex_int, groups_f, integer=True,
                                                    keys=keys, time_limit=left)
         path = pinfo["path"]
-        info.update(name="closed-form water-filling" if path == "closed form" else "HiGHS QP (arrays)",
-                    path=path, runtime=time.perf_counter() - t0, scale=pinfo.get("scale"),
-                    objective_value=pinfo.get("objective"))
+        info.update(name=PROPORTIONAL_SOLVERS.get(path, path), path=path, runtime=time.perf_counter() - t0,
+                    scale=pinfo.get("scale"), objective_value=pinfo.get("objective"))
+        if pinfo.get("fallback"):  # the dual method could not verify its optimum: say that the QP solved it
+            info["fallback"] = pinfo["fallback"]
+            diagnostics.append(Problem("warning", pinfo["fallback"],
+                                       "对偶有效集法未能验证最优解(KKT),改用 HiGHS 二次规划求解"))
         if pinfo.get("settled_by"):
             info["settled_by"] = pinfo["settled_by"]
         status = pinfo["status"]

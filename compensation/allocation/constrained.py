@@ -21,8 +21,11 @@ bounds to those two group solutions, then water-fill once over all regions. Memb
 binds were raised by the group minimum (λ < a_g); members held at the tightened cap by the group maximum.
 This is exact (the KKT conditions hold by construction), not an active-set iteration.
 
-**Nested or overlapping groups: convex QP** through HiGHS (:func:`highs.qp_proportional`); the result says
-which path ran (``closed form`` or ``QP``).
+**Nested or overlapping groups: exact dual active-set method** (:mod:`.dual_groups`): Newton ascent on the
+dual over the 1 + #groups coupling rows with exact line searches, then the identified active set is solved
+exactly and accepted only when KKT is verified; if it is not, a well-scaled HiGHS QP
+(:func:`highs.qp_proportional`) solves it and the result says so. ``info["path"]`` names what ran:
+``closed form``, ``dual active set`` or ``QP``.
 
 **Integer settling** (:func:`settle`). Final amounts are whole units: y_i = ⌊x_i⌋ (within the integer
 bounds), then the missing units are added — first to groups still below their (whole) minimum, smaller groups
@@ -108,22 +111,6 @@ def closed_form(t, lo, hi, total: float, groups=()) -> tuple[np.ndarray, float, 
         moved[up] = f"min:{name}"
         moved[down] = f"max:{name}"
     return x, lam, moved
-
-
-def qp_moved_by(x, t, lo, hi, groups, row_dual, lam: float | None) -> np.ndarray:
-    """Which group bounds moved each region, from the QP's group duals (nonzero dual = binding group)."""
-    moved = np.full(np.size(t), "", dtype=object)
-    if row_dual is None:
-        return moved
-    for k, (name, m, gmin, gmax) in enumerate(groups):
-        d = row_dual[k + 1]
-        if abs(d) <= 1e-9:
-            continue
-        s = float(x[np.asarray(m)].sum())
-        side = "min" if abs(s - gmin) <= abs(s - gmax) else "max"
-        inside = np.asarray(m) & (x > lo + 1e-9) & (x < hi - 1e-9) & (np.asarray(t) > 0)
-        moved[inside] = np.where(moved[inside] == "", f"{side}:{name}", moved[inside] + f",{side}:{name}")
-    return moved
 
 
 def settle(x, total: int, lo, hi, groups=(), keys=None) -> np.ndarray | None:
@@ -251,7 +238,7 @@ def settle_milp(x, total: int, lo, hi, groups=(), time_limit: float | None = 30)
 def proportional(t, lo, hi, budget: float, groups=(), integer: bool = True, keys=None,
                  time_limit: float | None = None):
     """The proportional allocation. Returns (x float, final int or None, info) where info has ``path``
-    ('closed form' or 'QP'), ``scale`` (λ; for the QP, the scale of regions moved by no group), ``moved_by``
+    ('closed form', 'dual active set' or 'QP'), ``scale`` (λ, the scale of regions moved by no group), ``moved_by``
     (group bounds that moved each region), ``status`` ('optimal', 'time_limited', 'infeasible') and
     ``objective`` (Σ (x − t)² / t before rounding). Zero-target regions are held at their floor here."""
     t = np.asarray(t, dtype=float)
@@ -262,17 +249,27 @@ def proportional(t, lo, hi, budget: float, groups=(), integer: bool = True, keys
         x, lam, moved = closed_form(t, lo, hi, float(budget), groups)
         info.update(path="closed form", scale=lam)
     else:
-        res = highs.qp_proportional(t, lo, hi, float(budget), groups, time_limit=time_limit)
-        info.update(path="QP", runtime_qp=res.runtime, solver_message=res.message)
-        if res.x is None:
-            info["status"] = res.status
-            return None, None, info
-        x = res.x
-        info["status"] = res.status
-        lam = float(res.row_dual[0]) if res.row_dual is not None else None
-        moved = qp_moved_by(x, t, lo, hi, groups, res.row_dual, lam)
-        free = (t > 0) & (moved == "") & (x > lo) & (x < hi)
-        info["scale"] = float(np.median(x[free] / t[free])) if free.any() else None
+        from . import dual_groups  # imports this module (water_fill): imported here, not at the top
+
+        res = dual_groups.solve(t, lo, hi, float(budget), groups)
+        info.update(iterations=res.iterations)
+        if res.verified:
+            x, lam, nu = res.x, res.lam, res.nu
+            info.update(path="dual active set", scale=lam, multipliers=nu)
+        else:
+            qp = highs.qp_proportional(t, lo, hi, float(budget), groups, time_limit=time_limit)
+            info.update(path="QP", runtime_qp=qp.runtime, solver_message=qp.message,
+                        fallback=f"the dual active-set method found no verified optimum ({res.message}): "
+                                 f"solved as a HiGHS QP")
+            info["status"] = qp.status
+            if qp.x is None:
+                return None, None, info
+            x = qp.x
+            lam = float(qp.row_dual[0]) if qp.row_dual is not None else None
+            nu = qp.row_dual[1:] if qp.row_dual is not None else np.zeros(len(groups))
+            nu = np.where(np.abs(nu) > 1e-9, nu, 0.0)
+            info["scale"] = lam
+        moved = dual_groups.moved_by(x, t, lo, hi, groups, lam, nu)
     pos = t > 0
     info["objective"] = float(np.sum((x[pos] - t[pos]) ** 2 / t[pos]))
     info["moved_by"] = moved

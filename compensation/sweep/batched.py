@@ -6,10 +6,16 @@ Each row of the (draws × regions) arrays is one allocation problem
 
 whose solution is x_i = clip(λ t_i, lo_i, hi_i) for one scale factor λ per row (and per pinned group).
 S(λ) = Σ clip(λ t_i, lo_i, hi_i) is piecewise linear and non-decreasing with breakpoints lo_i/t_i and
-hi_i/t_i; sorting the 2n breakpoints of every row at once (one ``argsort`` along the rows), accumulating the
-fixed part and the slope after each breakpoint, and finding the first breakpoint where S reaches B gives λ
-exactly, as :func:`constrained.water_fill` does for one row. Ties between breakpoints give the same S, so the
-sort need not be stable.
+hi_i/t_i. λ is found by a safeguarded Newton iteration on all rows at once (:func:`newton_scale`): at λ the
+regions strictly inside their bounds give the slope T = Σ_free t and the others the fixed part C, and
+λ' = (B − C)/T solves that linear piece exactly; the iteration stops when a step no longer moves λ, i.e.
+when λ lies on the piece it solves. Steps that leave the bracket [a, b] with S(a) < B ≤ S(b) become secant
+steps through the bracket's ends, flat pieces step to the next breakpoint or to the piece's left end (the λ
+:func:`constrained.water_fill` returns). Each step is a few passes over the (draws × regions) arrays; rows
+settle in 4–6 steps at county scale, against one sort of the 2n breakpoints per row plus cumulative sums and
+gathers for the sorted path (:func:`_water_fill_sorted`, kept for the rows Newton does not settle within
+``NEWTON_ITERATIONS`` and for infeasible rows; measured 3–4× slower). Both give λ to rounding error (a test
+compares them on rows built to hit the corner cases), and the final integers equal ``allocate()``'s.
 
 Rounding is the project's one rule, largest remainder (:func:`compensation.money.largest_remainder`) within
 integer bounds, with equal remainders broken by adcode order (:func:`constrained.round_block`): each value is
@@ -36,10 +42,144 @@ FLOOR, CAP, LOCKED, EXCLUDED = 1, 2, 3, 4
 BINDING_NAMES = {0: "", FLOOR: "floor", CAP: "cap", LOCKED: "locked", EXCLUDED: "excluded"}
 
 
+NEWTON_ITERATIONS = 50  # a safeguarded Newton step settles a row in a few; the rest take the sort
+
+
+def _events_min(mask, num, den):
+    """Row-wise min of num/den over mask (inf where none)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(mask, num / np.where(mask, den, 1.0), np.inf).min(axis=1)
+
+
+def _events_max(mask, num, den):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(mask, num / np.where(mask, den, 1.0), -np.inf).max(axis=1)
+
+
+def newton_scale(tp, lp, hp, rest) -> tuple[np.ndarray, np.ndarray]:
+    """λ per row: the smallest λ with Σ clip(λ tp, lp, hp) ≥ rest, as ``constrained.water_fill`` picks it
+    (columns with tp = 0 must have lp = hp = 0). Returns (λ, settled); rows not settled after
+    ``NEWTON_ITERATIONS`` steps are left to the sorted path.
+
+    S(λ) = Σ clip(λ t, lo, hi) is linear between breakpoints; at λ the regions strictly between their bounds
+    (the free set F) give its slope T = Σ_F t and the rest its fixed part C, and the Newton step
+    λ' = (rest − C) / T solves the piece exactly. A step that leaves the bracket [a, b] (S(a) < rest ≤ S(b))
+    is replaced by the secant through the bracket's ends (exact when S is linear between them), else by
+    bisection; flat pieces (T = 0) step to the next breakpoint or to the piece's left end. A row is settled
+    when the step no longer moves λ (|λ' − λ| ≤ 1e-15 λ): λ' then solves the piece λ lies on."""
+    m, n = tp.shape
+    T0 = tp.sum(axis=1)
+    lam = rest / np.where(T0 > 0, T0, 1.0)
+    done = np.zeros(m, dtype=bool)
+    settled = np.zeros(m, dtype=bool)
+    a = np.zeros(m)
+    b = np.full(m, np.inf)
+    sa = np.full(m, np.nan)  # S at a and at b (NaN: not evaluated)
+    sb = np.full(m, np.nan)
+    y = np.empty((m, n))
+    free = np.empty((m, n), dtype=bool)
+    tmp = np.empty((m, n), dtype=bool)
+    for _ in range(NEWTON_ITERATIONS):
+        np.multiply(lam[:, None], tp, out=y)
+        np.clip(y, lp, hp, out=y)
+        np.greater(y, lp, out=free)
+        np.less(y, hp, out=tmp)
+        free &= tmp
+        T = np.where(free, tp, 0.0).sum(axis=1)
+        C = np.where(free, 0.0, y).sum(axis=1)
+        S = C + lam * T
+        below = S < rest
+        A = np.where(below, np.maximum(a, lam), a)
+        B = np.where(below, b, np.minimum(b, lam))
+        SA = np.where(below, S, sa)
+        SB = np.where(below, sb, S)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            new = (rest - C) / T
+        fin = (T > 0) & (np.abs(new - lam) <= 1e-15 * np.abs(lam))
+        step = (T > 0) & (new > A) & (new < B)
+        flat = (T == 0) & ~done
+        if flat.any():  # every region at a bound: decide by the breakpoints lo/t and hi/t themselves
+            f = np.flatnonzero(flat)
+            tf, lf, hf, Lf = tp[f], lp[f], hp[f], lam[f][:, None]
+            pos = tf > 0
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ev_lo = np.where(pos, lf / np.where(pos, tf, 1.0), np.inf)
+                ev_hi = np.where(pos, hf / np.where(pos, tf, 1.0), np.inf)
+            below_f = below[f]
+            # at or above the total on a flat piece: its left end (the last cap breakpoint at or below λ, else
+            # the first breakpoint), which is where constrained.water_fill stops
+            left = np.where((ev_hi <= Lf) & (ev_lo < ev_hi), ev_hi, -np.inf).max(axis=1)
+            left = np.where(np.isfinite(left), left, ev_lo.min(axis=1))
+            exact = ~below_f & (S[f] == rest[f])
+            # below the total: the segment just to the right (regions with lo/t ≤ λ < hi/t), else the next
+            # breakpoint up
+            right = (ev_lo <= Lf) & (Lf < ev_hi)
+            Tr = np.where(right, tf, 0.0).sum(axis=1)
+            Cr = np.where(right, 0.0, np.where(ev_lo > Lf, lf, hf)).sum(axis=1)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                nr = (rest[f] - Cr) / Tr
+            nxt = np.where(ev_lo > Lf, ev_lo, np.inf).min(axis=1)
+            nb = np.where(Tr > 0, nr, nxt)
+            Bf = np.where(below_f | exact, B[f], np.minimum(B[f], left))
+            SB[f] = np.where(Bf == B[f], SB[f], S[f])  # S is flat from left to λ
+            B[f] = Bf
+            new[f] = np.where(below_f, nb, np.where(exact, left, 0.5 * (A[f] + Bf)))
+            step[f] = np.where(below_f, np.isfinite(nb) & (nb > A[f]) & (nb < Bf), True)
+            fin[f] = exact
+        # a step that leaves the bracket (Newton cycling between two pieces): the secant through the bracket's
+        # ends, which is exact when S is linear between them; else bisection
+        with np.errstate(divide="ignore", invalid="ignore"):
+            sec = A + (rest - SA) * (B - A) / (SB - SA)
+        sec = np.where(np.isfinite(sec) & (sec > A) & (sec < B), sec, 0.5 * (A + B))
+        new = np.where(step | fin, new, sec)
+        live = ~done
+        a, b = np.where(live, A, a), np.where(live, B, b)
+        sa, sb = np.where(live, SA, sa), np.where(live, SB, sb)
+        lam = np.where(live & np.isfinite(new), new, lam)
+        settled |= live & fin
+        done |= fin | ~np.isfinite(new)  # no finite step (an infeasible row): left to the sorted path
+        if done.all():
+            break
+    return lam, settled
+
+
 def water_fill_rows(t, lo, hi, total, member=None) -> tuple[np.ndarray, np.ndarray]:
     """Row-wise x = clip(λ t, lo, hi) with Σ x = total over the columns where ``member`` is True; regions with
     t ≤ 0 stay at lo. ``t``: (m, n); ``lo``/``hi``: (m, n) or (n,); ``total``: (m,). Returns (x, λ) with x
-    equal to ``lo`` outside ``member``. Rows are assumed feasible (Σ lo ≤ total ≤ Σ movable hi)."""
+    equal to ``lo`` outside ``member``. Rows are assumed feasible (Σ lo ≤ total ≤ Σ movable hi); a row that
+    is not (or that the Newton iteration does not settle) takes the sorted path, as ``water_fill`` does."""
+    t = np.asarray(t, dtype=float)
+    m, n = t.shape
+    lo = np.broadcast_to(np.asarray(lo, dtype=float), (m, n))
+    hi = np.broadcast_to(np.asarray(hi, dtype=float), (m, n))
+    total = np.asarray(total, dtype=float).reshape(m)
+    pos = t > 0 if member is None else (t > 0) & np.broadcast_to(member, (m, n))
+    if pos.all():
+        rest, tp, lp, hp = total, t, lo, hi
+    else:
+        other = ~pos if member is None else np.broadcast_to(member, (m, n)) & ~pos
+        rest = total - np.where(other, lo, 0.0).sum(axis=1)
+        tp, lp, hp = np.where(pos, t, 0.0), np.where(pos, lo, 0.0), np.where(pos, hi, 0.0)
+    scale, done = newton_scale(tp, lp, hp, rest)
+    done &= ~(lp > hp).any(axis=1) & pos.any(axis=1)
+    x = np.empty((m, n))
+    with np.errstate(invalid="ignore"):
+        np.multiply(scale[:, None], t, out=x)
+        np.clip(x, lo, hi, out=x)
+    if not pos.all():
+        x = np.where(pos, x, lo)
+    rest_rows = np.flatnonzero(~done)
+    if rest_rows.size:
+        sub = None if member is None else np.broadcast_to(member, (m, n))[rest_rows]
+        xs, ss = _water_fill_sorted(t[rest_rows], lo[rest_rows], hi[rest_rows], total[rest_rows], sub)
+        x[rest_rows] = xs
+        scale[rest_rows] = ss
+    return x, scale
+
+
+def _water_fill_sorted(t, lo, hi, total, member=None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`water_fill_rows` by sorting the 2n breakpoints of every row (``constrained.water_fill`` row by
+    row); used for the rows the Newton iteration leaves (none in practice) and for infeasible rows."""
     t = np.asarray(t, dtype=float)
     m, n = t.shape
     lo = np.broadcast_to(np.asarray(lo, dtype=float), (m, n))
@@ -93,45 +233,66 @@ def integer_bounds(lo, hi, total) -> tuple[np.ndarray, np.ndarray]:
 
 def _select_rows(score, k, eligible) -> np.ndarray:
     """Per row, the ``k`` largest ``score`` among ``eligible`` columns, equal scores to the earlier column
-    (what ``np.lexsort((arange, -score))`` filtered by ``eligible`` then cut at k gives)."""
+    (what ``np.lexsort((arange, -score))`` filtered by ``eligible`` then cut at k gives). Rows with k > 0
+    only: the caller passes those."""
     m, n = score.shape
-    chosen = np.zeros((m, n), dtype=bool)
-    need = k > 0
-    if not need.any():
-        return chosen
-    idx = np.flatnonzero(need)
-    s = np.where(eligible[idx], score[idx], -np.inf)
-    kk = np.minimum(k[idx], eligible[idx].sum(axis=1))  # fewer candidates than needed: the row is not ok
-    desc = -np.sort(-s, axis=1)
-    v = desc[np.arange(idx.size), np.maximum(kk, 1) - 1][:, None]
-    v = np.where(kk[:, None] > 0, v, np.inf)
-    above = s > v
-    equal = (s == v) & eligible[idx]
-    take_eq = (kk - above.sum(axis=1))[:, None]
-    chosen[idx] = above | (equal & (np.cumsum(equal, axis=1) <= take_eq))
+    s = np.where(eligible, score, -np.inf)
+    kk = np.minimum(k, np.count_nonzero(eligible, axis=1))  # fewer candidates than needed: the row is not ok
+    srt = np.sort(s, axis=1)  # ascending: the k-th largest is at n − k
+    v = srt[np.arange(m), n - np.maximum(kk, 1)]
+    v = np.where(kk > 0, v, np.inf)[:, None]
+    chosen = s > v
+    equal = (s == v) & eligible
+    take_eq = kk - np.count_nonzero(chosen, axis=1)
+    n_eq = np.count_nonzero(equal, axis=1)
+    chosen |= equal & (n_eq <= take_eq)[:, None]  # every equal one is taken
+    tie = np.flatnonzero(n_eq > take_eq)  # equal remainders at the cut: the earlier columns first
+    if tie.size:
+        e = equal[tie]
+        chosen[tie] |= e & (np.cumsum(e, axis=1) <= take_eq[tie, None])
     return chosen
 
 
 def round_rows(x, total, lo, hi, member=None) -> tuple[np.ndarray, np.ndarray]:
     """Row-wise largest remainder: integers adding up to ``total`` (m,) over the ``member`` columns, each
     within its whole-unit bounds. Columns must already be in adcode order (ties go to the earlier column).
-    Returns (int64 array, ok per row); a row that cannot reach its total within the bounds has ok False."""
+    Returns (int64 array, ok per row); a row that cannot reach its total within the bounds has ok False.
+
+    Whole numbers are kept in float64 (exact below 2⁵³) until the end, so the sums are exact."""
     x = np.asarray(x, dtype=float)
     m, n = x.shape
     total = np.asarray(total, dtype=np.int64).reshape(m)
-    member = np.ones((m, n), dtype=bool) if member is None else np.broadcast_to(member, (m, n))
     lo_i, hi_i = integer_bounds(np.broadcast_to(lo, (m, n)), np.broadcast_to(hi, (m, n)), total.astype(float))
-    x = np.clip(x, lo_i, hi_i)
-    lo_n, hi_n = lo_i.astype(np.int64), hi_i.astype(np.int64)
-    base = np.floor(x + 1e-9).astype(np.int64)
-    base = np.minimum(np.maximum(base, lo_n), hi_n)
-    missing = total - np.where(member, base, 0).sum(axis=1)
-    frac = x - base
-    up = _select_rows(frac, np.maximum(missing, 0), member & (base < hi_n))
-    down = _select_rows(-frac, np.maximum(-missing, 0), member & (base > lo_n))
-    ok = (up.sum(axis=1) == np.maximum(missing, 0)) & (down.sum(axis=1) == np.maximum(-missing, 0))
-    out = base + up - down
-    return np.where(member, out, 0), ok
+    lo_i = np.broadcast_to(lo_i, (m, n))
+    hi_i = np.broadcast_to(hi_i, (m, n))
+    xc = np.clip(x, lo_i, hi_i)
+    base = xc + 1e-9
+    np.floor(base, out=base)
+    np.clip(base, lo_i, hi_i, out=base)  # 2.9999999999 from float noise is 3
+    if member is None:
+        have = base.sum(axis=1)
+    else:
+        member = np.broadcast_to(member, (m, n))
+        have = np.where(member, base, 0.0).sum(axis=1)
+    missing = total - np.round(have).astype(np.int64)
+    frac = np.subtract(xc, base, out=xc)
+    ok = np.ones(m, dtype=bool)
+    for sign, rows in ((1, np.flatnonzero(missing > 0)), (-1, np.flatnonzero(missing < 0))):
+        if not rows.size:
+            continue
+        b = base[rows]
+        room = b < hi_i[rows] if sign > 0 else b > lo_i[rows]
+        if member is not None:
+            room &= member[rows]
+        k = np.abs(missing[rows])
+        pick = _select_rows(frac[rows] if sign > 0 else -frac[rows], k, room)
+        ok[rows] = np.count_nonzero(pick, axis=1) == k
+        b += pick if sign > 0 else -pick.astype(float)
+        base[rows] = b
+    out = base.astype(np.int64)
+    if member is not None:
+        out[~member] = 0
+    return out, ok
 
 
 def feasible_rows(t, lo, hi, budget, groups=()) -> np.ndarray:
@@ -144,7 +305,7 @@ def feasible_rows(t, lo, hi, budget, groups=()) -> np.ndarray:
     hi = np.broadcast_to(hi, (m, n))
     budget = np.asarray(budget, dtype=float)
     ok = ~(lo > hi).any(axis=1)
-    movable = np.where(t > 0, hi, lo)
+    movable = hi if (t > 0).all() else np.where(t > 0, hi, lo)
     in_any = np.zeros(n, dtype=bool)
     t_min = np.zeros(m)
     t_max = np.zeros(m)
@@ -175,9 +336,12 @@ def proportional_rows(t, lo, hi, budget, groups=()):
     m, n = t.shape
     lo = np.broadcast_to(np.asarray(lo, dtype=float), (m, n))
     hi = np.broadcast_to(np.asarray(hi, dtype=float), (m, n))
-    hi = np.where(t > 0, hi, lo)  # zero targets stay at their floor
+    if not (t > 0).all():
+        hi = np.where(t > 0, hi, lo)  # zero targets stay at their floor
     budget = np.asarray(budget, dtype=float).reshape(m)
-    lo2, hi2 = lo.copy(), hi.copy()
+    lo2, hi2 = lo, hi
+    if groups:
+        lo2, hi2 = lo.copy(), hi.copy()
     for _name, mask, gmin, gmax in groups:
         gmin = np.broadcast_to(np.asarray(gmin, dtype=float), (m,))
         gmax = np.broadcast_to(np.asarray(gmax, dtype=float), (m,))
@@ -207,13 +371,31 @@ def proportional_rows(t, lo, hi, budget, groups=()):
     return x, final, scale, ok
 
 
-def binding_codes(x, target, scale_rest, lo, hi, fixed_codes=None) -> np.ndarray:
+def binding_codes(x, target, scale_rest, lo, hi, fixed_codes=None, clipped: bool = False) -> np.ndarray:
     """The ``binding`` column of ``allocate()`` as int8 codes: a region at its floor whose scaled target is
-    below it, or at its cap whose scaled target is above it; locked and excluded regions keep their kind."""
+    below it, or at its cap whose scaled target is above it; locked and excluded regions keep their kind.
+
+    ``clipped``: x is clip(scale_rest × target, lo, hi) itself (no group moved it). Then "at the floor and the
+    scaled target below it by more than the tolerance" is just "scaled target < lo − tol(lo)", and likewise at
+    the cap, so the codes need two comparisons instead of the general test (same codes)."""
     ref = target * scale_rest[:, None]
-    tol = 1e-6 * np.maximum(1.0, np.abs(x))
-    code = np.where((np.abs(x - lo) <= tol) & (ref < lo - tol), FLOOR,
-                    np.where((np.abs(x - hi) <= tol) & (ref > hi + tol), CAP, 0)).astype(np.int8)
-    if fixed_codes is not None:
+    if clipped:
+        m, n = ref.shape
+        lo = np.broadcast_to(lo, (m, n))
+        hi = np.asarray(hi, dtype=float)
+        hi = hi[0] if hi.ndim == 2 and hi.strides[0] == 0 else hi  # one row of caps for every draw
+        lo_thr = np.abs(lo)
+        np.maximum(lo_thr, 1.0, out=lo_thr)
+        lo_thr *= 1e-6
+        np.subtract(lo, lo_thr, out=lo_thr)
+        with np.errstate(invalid="ignore"):  # inf caps: inf + inf
+            hi_thr = hi + 1e-6 * np.maximum(1.0, np.abs(hi))
+        code = np.less(ref, lo_thr).view(np.int8)
+        code += np.greater(ref, hi_thr).view(np.int8) * np.int8(CAP)
+    else:
+        tol = 1e-6 * np.maximum(1.0, np.abs(x))
+        code = np.where((np.abs(x - lo) <= tol) & (ref < lo - tol), FLOOR,
+                        np.where((np.abs(x - hi) <= tol) & (ref > hi + tol), CAP, 0)).astype(np.int8)
+    if fixed_codes is not None and (fixed_codes > 0).any():
         code = np.where(fixed_codes > 0, fixed_codes, code).astype(np.int8)
     return code

@@ -26,11 +26,11 @@ from .batched import binding_codes, feasible_rows, proportional_rows
 from .problem import (
     SweepProblem,
     YearModel,
-    check_row,
     draw_budgets,
     exact_raw,
     matrix_raw,
     to_target,
+    to_target_inplace,
 )
 
 # draws × regions per chunk. Small on purpose: arrays of a few MB stay in the allocator's pools, while large
@@ -76,11 +76,11 @@ def _targets(problem: SweepProblem, ym: YearModel, rows: pd.DataFrame, start: in
     if as_is:
         raw = _as_is_raw(problem, ym)[None, :]
         return to_target(raw, budgets, problem.unit)[:, problem.order], budgets, False
-    matrix = ym.basis is not None and not problem.data_noise
-    if matrix and not check_row(problem, ym, rows.iloc[0]):
-        matrix = False  # the chunk's own check failed: this chunk takes the method's targets draw by draw
-    if matrix:
-        raw = np.maximum(matrix_raw(problem, ym, rows), 0.0)
+    matrix = ym.basis is not None and not problem.data_noise  # checked at draws spread over the sweep
+    if matrix:  # adcode order from the start: one contiguous (m, n) array, modified in place
+        raw = matrix_raw(problem, ym, rows, adcode_order=True)
+        np.maximum(raw, 0.0, out=raw)
+        return to_target_inplace(raw, budgets, problem.unit), budgets, matrix
     else:
         raw = np.vstack([exact_raw(problem, ym, row, draw_regions(problem, start + i))
                          for i, (_, row) in enumerate(rows.iterrows())])
@@ -111,18 +111,32 @@ def _bounds(problem: SweepProblem, rows: pd.DataFrame, last_col: np.ndarray, as_
         cr = rows["constraints.cap_ratio"].to_numpy(dtype=float)[:, None]
         per_draw = True
     shape = (m, problem.n) if per_draw else (problem.n,)  # the same bounds for every draw: one row
-    lo = np.zeros(shape)
-    hi = np.full(shape, np.inf)
+    # the arithmetic of build_bounds, in place on as few (m, n) arrays as possible
     known = np.nan_to_num(last)
+    gaps = missing.any()
     if fr is not None:
-        lo = np.where(missing, lo, np.maximum(lo, fr * known))
+        lo = fr * known
+        np.maximum(lo, 0.0, out=lo)
+        if gaps:
+            lo[np.broadcast_to(missing, lo.shape)] = 0.0
+    else:
+        lo = np.zeros(shape)
     if cr is not None:
-        hi = np.where(missing, hi, np.minimum(hi, cr * known))
+        hi = cr * known
+        if gaps:
+            hi[np.broadcast_to(missing, hi.shape)] = np.inf
+    else:
+        hi = np.full(shape, np.inf)
     fixed = problem.fixed > 0
-    lo = np.where(fixed, problem.lo_abs, np.maximum(lo, problem.lo_abs))
-    hi = np.where(fixed, problem.hi_abs, np.minimum(hi, problem.hi_abs))
-    lo = np.ceil(lo - 1e-9)
-    hi = np.where(np.isfinite(hi), np.floor(hi + 1e-9), hi)
+    np.maximum(lo, problem.lo_abs, out=lo)
+    np.minimum(hi, problem.hi_abs, out=hi)
+    if fixed.any():
+        lo[..., fixed] = problem.lo_abs[fixed]
+        hi[..., fixed] = problem.hi_abs[fixed]
+    lo -= 1e-9
+    np.ceil(lo, out=lo)
+    finite = np.isfinite(hi)
+    hi = np.where(finite, np.floor(hi + 1e-9), hi) if not finite.all() else np.floor(hi + 1e-9, out=hi)
     return np.broadcast_to(lo, (m, problem.n)), np.broadcast_to(hi, (m, problem.n))
 
 
@@ -151,17 +165,21 @@ def evaluate(problem: SweepProblem, rows: pd.DataFrame, start: int = 0, as_is: b
             gb = np.array([group_bounds(smin, smax, int(b)) for b in budget], dtype=float).reshape(m, 2)
             groups.append((name, mask, gb[:, 0], gb[:, 1]))
         ok = feasible_rows(t, lo, hi, bf, groups) & valid
+        r = np.flatnonzero(ok)
+        if r.size == m:  # every draw feasible (the usual case): no row copies
+            r = slice(None)
         final = np.zeros((m, problem.n), dtype=np.int64)
         binding = np.zeros((m, problem.n), dtype=np.int8)
-        r = np.flatnonzero(ok)
-        if r.size:
+        if ok.any():
             sub_groups = [(name, mask, gmin[r], gmax[r]) for name, mask, gmin, gmax in groups]
+            tr, lr, hr = t[r], lo[r], hi[r]
             if problem.objective == "proportional":
-                x, f, scale, rounded = proportional_rows(t[r], lo[r], hi[r], budget[r], sub_groups)
+                x, f, scale, rounded = proportional_rows(tr, lr, hr, budget[r], sub_groups)
             else:
-                x, f, scale, rounded = _solve_rows(problem, t[r], lo[r], hi[r], budget[r], sub_groups)
+                x, f, scale, rounded = _solve_rows(problem, tr, lr, hr, budget[r], sub_groups)
             final[r] = f
-            binding[r] = binding_codes(x, t[r], scale, lo[r], hi[r], problem.fixed)
+            binding[r] = binding_codes(x, tr, scale, lr, hr, problem.fixed,
+                                       clipped=problem.objective == "proportional" and not groups)
             ok[r] &= rounded
         valid &= ok
         if problem.carry:

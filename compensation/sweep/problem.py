@@ -6,9 +6,9 @@ Targets by matrix. ``allocate()`` scales the method's raw amounts r(p) to the bu
 the direction of r matters, so when r is affine in the varied inputs p (a weight inside a weighted sum, a pool
 share, the budget of a pooled component), r(p) = r₀ + Σ_k (p_k − c_k)/h_k · Δ_k with Δ_k = r(c + h_k e_k) −
 r(c) from k + 1 evaluations of the method at the centre c of the ranges. Whether the method *is* affine in
-the chosen inputs is not assumed: the matrix targets are compared with the method's own targets at four
-draws before the sweep and at the first draw of every chunk (at most 1e-9 of the largest target apart, and
-zero exactly where the method gives zero). A method that fails the check (ratios of the varied inputs,
+the chosen inputs is not assumed: the matrix targets are compared with the method's own targets, before the
+sweep, at 16 draws spread evenly over it (at most 1e-9 of the largest target apart, and zero exactly where the
+method gives zero). A method that fails the check (ratios of the varied inputs,
 tiers, non-linear factors, uncertain region data) gets its targets draw by draw from the method itself — the
 water-filling and rounding stay batched either way."""
 
@@ -40,6 +40,7 @@ class YearModel:
     centre: np.ndarray | None = None
     half: np.ndarray | None = None
     rejected: str = ""  # why the matrix targets were not used
+    basis_sorted: np.ndarray | None = None  # the basis in adcode order (once the basis is accepted)
 
 
 @dataclass
@@ -95,6 +96,13 @@ def to_target(raw: np.ndarray, budget, unit: str) -> np.ndarray:
     budget = np.asarray(budget, dtype=float).reshape(-1, 1)
     scale = budget * UNITS[unit] / raw.sum(axis=1, keepdims=True)
     return raw * (scale / UNITS[unit])
+
+
+def to_target_inplace(raw: np.ndarray, budget, unit: str) -> np.ndarray:
+    """:func:`to_target` overwriting ``raw`` (m, n) (the same arithmetic, without a temporary)."""
+    budget = np.asarray(budget, dtype=float).reshape(-1, 1)
+    scale = budget * UNITS[unit] / raw.sum(axis=1, keepdims=True)
+    return np.multiply(raw, scale / UNITS[unit], out=raw)
 
 
 def draw_budgets(problem: SweepProblem, year: YearModel, rows: pd.DataFrame) -> np.ndarray:
@@ -263,7 +271,7 @@ def data_noise(method: Method, regions: pd.DataFrame, spec: SweepSpec, ym: YearM
 
 
 def _fit_year(problem: SweepProblem, ym: YearModel, spec: SweepSpec) -> None:
-    """The affine basis of the raw amounts in the varied inputs, checked at four draws; None if it fails."""
+    """The affine basis of the raw amounts in the varied inputs, checked at up to 16 draws; None if it fails."""
     inputs = list(problem.param_cols)
     last = ym is problem.years[-1]
     if last and "budget" in problem.points:
@@ -309,13 +317,23 @@ def _fit_year(problem: SweepProblem, ym: YearModel, spec: SweepSpec) -> None:
     basis = np.vstack([u0, *deltas]) if deltas else u0[None, :]
     ym.basis, ym.centre, ym.half = basis, centre, half
     pts = problem.points
-    probe = sorted({0, len(pts) // 3, (2 * len(pts)) // 3, len(pts) - 1})
+    probe = check_draws(len(pts))
     for i in probe:
         row = pts.iloc[i]
         if not check_row(problem, ym, row):
             ym.basis = ym.centre = ym.half = None
             ym.rejected = f"targets are not affine in {', '.join(inputs) or 'nothing'} (checked at draw {i})"
             return
+    ym.basis_sorted = np.ascontiguousarray(basis[:, problem.order])
+
+
+CHECKS = 16  # draws at which the matrix targets are checked against the method's own, spread over the sweep
+
+
+def check_draws(draws: int) -> list[int]:
+    """The draws whose matrix targets are compared with the method's: up to ``CHECKS``, evenly spread from
+    the first to the last (they depend only on the number of draws, not on the chunks or the engine)."""
+    return sorted({int(round(v)) for v in np.linspace(0, max(draws - 1, 0), min(CHECKS, max(draws, 1)))})
 
 
 def basis_inputs(problem: SweepProblem, ym: YearModel) -> list[str]:
@@ -325,17 +343,23 @@ def basis_inputs(problem: SweepProblem, ym: YearModel) -> list[str]:
     return inputs
 
 
-def matrix_raw(problem: SweepProblem, ym: YearModel, rows: pd.DataFrame) -> np.ndarray:
-    """Raw amounts (元) of many draws at once from the affine basis; (m, n), scenario order."""
+def matrix_raw(problem: SweepProblem, ym: YearModel, rows: pd.DataFrame, adcode_order: bool = False) -> np.ndarray:
+    """Raw amounts (元) of many draws at once from the affine basis; (m, n), scenario order (adcode order with
+    ``adcode_order``, from a basis permuted once, so the chunk's matrices are contiguous in that order)."""
     inputs = basis_inputs(problem, ym)
+    basis = ym.basis
+    if adcode_order:
+        basis = ym.basis_sorted if ym.basis_sorted is not None else np.ascontiguousarray(basis[:, problem.order])
     if not inputs:
-        return np.broadcast_to(ym.basis[0], (len(rows), problem.n)).copy()
+        return np.broadcast_to(basis[0], (len(rows), problem.n)).copy()
     vals = rows[inputs].to_numpy(dtype=float, copy=True)
     if "budget" in inputs:
         j = inputs.index("budget")
         vals[:, j] = np.floor(vals[:, j] * UNITS[problem.budget_unit] / UNITS[problem.unit] + 0.5)
     coef = (vals - ym.centre) / ym.half
-    return ym.basis[0] + coef @ ym.basis[1:]
+    out = coef @ basis[1:]
+    out += basis[0]
+    return out
 
 
 def exact_raw(problem: SweepProblem, ym: YearModel, row, regions: pd.DataFrame | None = None) -> np.ndarray:

@@ -28,7 +28,38 @@ BLOCK_ELEMENTS = 4_000_000  # draws × regions read at once when computing quant
 
 
 def ranks(final: np.ndarray) -> np.ndarray:
-    """Competition rank of each region in each row: 1 + the number of regions with a larger amount."""
+    """Competition rank of each region in each row: 1 + the number of regions with a larger amount (int32).
+
+    Each amount is packed with its column into one int64 key ((amount − min) · 2^b + column), so one plain
+    sort of the keys (several times cheaper than an argsort) gives both the sorted amounts and their columns;
+    in ascending order the rank at a position is n − (last position of its run of equal amounts)."""
+    final = np.asarray(final)
+    m, n = final.shape
+    if m == 0 or n == 0:
+        return np.zeros((m, n), dtype=np.int32)
+    bits = max(1, int(n - 1).bit_length())
+    low = int(final.min())
+    if int(final.max()) - low >= 2 ** (62 - bits):  # amounts too far apart to pack: argsort
+        return _ranks_argsort(final)
+    key = final - low
+    key <<= bits
+    key |= np.arange(n, dtype=np.int64)
+    key.sort(axis=1)
+    cols = key & ((1 << bits) - 1)
+    key >>= bits  # the sorted amounts
+    pos = np.arange(n, dtype=np.int32)
+    last = np.empty((m, n), dtype=np.int32)  # n at positions whose right neighbour is equal, else the position
+    last[:, -1] = n - 1
+    np.copyto(last[:, :-1], np.where(key[:, 1:] != key[:, :-1], pos[:-1], np.int32(n)))
+    end = np.minimum.accumulate(last[:, ::-1], axis=1)[:, ::-1]  # last position of each run
+    np.subtract(np.int32(n), end, out=last)
+    out = np.empty((m, n), dtype=np.int32)
+    cols += (np.arange(m, dtype=np.int64) * n)[:, None]
+    out.ravel()[cols.ravel()] = last.ravel()
+    return out
+
+
+def _ranks_argsort(final: np.ndarray) -> np.ndarray:
     m, n = final.shape
     order = np.argsort(-final, axis=1)
     srt = np.take_along_axis(final, order, axis=1)
@@ -36,15 +67,16 @@ def ranks(final: np.ndarray) -> np.ndarray:
     new_run = np.ones((m, n), dtype=bool)
     new_run[:, 1:] = srt[:, 1:] != srt[:, :-1]
     first = np.maximum.accumulate(np.where(new_run, pos, 0), axis=1)  # start of each run of equal amounts
-    out = np.empty((m, n), dtype=np.int64)
+    out = np.empty((m, n), dtype=np.int32)
     np.put_along_axis(out, order, first + 1, axis=1)
     return out
 
 
 def partials(final, binding, valid, inputs, base_final, problem) -> dict:
     """Partial statistics of one chunk (valid draws only)."""
-    f = final[valid]
-    b = binding[valid]
+    every = bool(valid.all())
+    f = final if every else final[valid]
+    b = binding if every else binding[valid]
     n = final.shape[1]
     out = {"count": int(valid.sum()), "invalid_draws": np.flatnonzero(~valid)}
     if f.shape[0] == 0:
@@ -54,17 +86,18 @@ def partials(final, binding, valid, inputs, base_final, problem) -> dict:
     out["max"] = f.max(axis=0)
     out["at_floor"] = (b == FLOOR).sum(axis=0, dtype=np.int64)
     out["at_cap"] = (b == CAP).sum(axis=0, dtype=np.int64)
-    out["max_abs"] = int(np.abs(f).max())
+    out["max_abs"] = max(abs(int(out["min"].min())), abs(int(out["max"].max())))
     base = np.zeros(n, dtype=np.int64) if base_final is None else base_final
     r = ranks(f)
     out["rank_min"] = r.min(axis=0)
     out["rank_max"] = r.max(axis=0)
     if base_final is not None:
         out["rank_changed"] = (r != ranks(base[None, :])[0]).sum(axis=0, dtype=np.int64)
-    y = (f - base).astype(float)
+    y = f.astype(float)
+    y -= base
     out["sy"] = y.sum(axis=0)
-    out["syy"] = (y * y).sum(axis=0)
-    x = inputs["scalars"][valid]
+    out["syy"] = np.einsum("ij,ij->j", y, y)
+    x = inputs["scalars"] if every else inputs["scalars"][valid]
     if x.shape[1]:
         out["sx"] = x.sum(axis=0)
         out["sxx"] = (x * x).sum(axis=0)
@@ -175,9 +208,9 @@ class Accumulator:
             summary["std"] = np.sqrt(var)
             summary["at_floor"] = t["at_floor"] / N
             summary["at_cap"] = t["at_cap"] / N
-            summary["rank_scenario"] = ranks(base[None, :])[0]
-            summary["rank_best"] = t["rank_min"]
-            summary["rank_worst"] = t["rank_max"]
+            summary["rank_scenario"] = ranks(base[None, :])[0].astype(np.int64)
+            summary["rank_best"] = t["rank_min"].astype(np.int64)
+            summary["rank_worst"] = t["rank_max"].astype(np.int64)
             summary["rank_changed"] = t["rank_changed"] / N
         influence, per_input = self._influence(t)
         if len(influence):
