@@ -6,7 +6,12 @@
 A stated unit is understood when it measures the same thing as the schema's unit and is converted to it
 (``公顷`` × 0.01 → km², ``人`` × 0.0001 → 万人, ``万元`` × 0.0001 → 亿元); a unit of another kind (``人口(km²)``)
 or one not known is an error naming the column, never a silent factor. A header without a unit is taken in the
-schema's unit (the templates state it). One place for the rule; ``validate.validate_regions`` applies it."""
+schema's unit (the templates state it). One place for the rule; ``validate.validate_regions`` applies it.
+
+Where a header names a quantity that is commonly written in several units (area: km²/公顷/亩; population:
+人/万人; money: 元/万元/亿元) and states none, :func:`unitless_headers` lists it so that a front end can ask;
+:func:`with_units` writes the answer into the header (``陆域面积`` → ``陆域面积(公顷)``) before validation, so
+the conversion is the one above."""
 
 from __future__ import annotations
 
@@ -99,6 +104,49 @@ def match_header(header: str) -> HeaderMatch | str | None:
             return HeaderMatch(column, f, unit)
     return (f"unit '{unit}' cannot be converted to {expected or 'this column (it has no unit)'}; "
             f"use one of: {', '.join(factors) or 'no unit'}")
+
+
+# The units offered when a header states none: the schema's unit first (the default), then the common others.
+UNIT_CHOICES: dict[str, tuple[str, ...]] = {
+    "km²": ("km²", "公顷", "亩", "万亩"),
+    "万人": ("万人", "人"),
+    "亿元": ("亿元", "万元", "元"),
+    "万元": ("万元", "亿元", "元"),
+}
+
+
+def unitless_headers(headers) -> dict[str, str]:
+    """{header: schema column} for the headers that name a quantity with several usual units (UNIT_CHOICES)
+    without stating one. A header carrying the schema's own name (``land_area_km2``, ``陆域面积 / land_area_km2``)
+    states its unit by that name and is not listed."""
+    out = {}
+    for h in headers:
+        m = match_header(h)
+        if not isinstance(m, HeaderMatch) or m.unit or COLUMNS[m.column].unit not in UNIT_CHOICES:
+            continue
+        text = _norm(h)
+        parts = re.split(r"\s*/\s*", text)
+        if m.column in parts or any(_split_unit(p)[1] for p in parts):  # named by the schema, or a unit stated
+            continue
+        out[str(h)] = m.column
+    return out
+
+
+def with_units(headers, units: dict[str, str]) -> list[str]:
+    """The headers with the chosen units written in (``陆域面积`` + 公顷 → ``陆域面积(公顷)``); headers not in
+    ``units`` are unchanged. A unit not offered for the header's column is a ValueError (a programming error:
+    the page offers only UNIT_CHOICES)."""
+    out = []
+    for h in headers:
+        u = units.get(str(h))
+        if u is None:
+            out.append(h)
+            continue
+        m = match_header(h)
+        if not isinstance(m, HeaderMatch) or u not in UNIT_CHOICES.get(COLUMNS[m.column].unit, ()):
+            raise ValueError(f"unit {u!r} is not offered for header {h!r}")
+        out.append(f"{str(h).strip()}({u})")
+    return out
 
 
 def match_headers(headers) -> tuple[dict[str, str], dict[str, HeaderMatch], dict[str, str]]:

@@ -98,3 +98,34 @@ def test_an_image_renamed_csv_is_called_what_it_is(head, kind):
     (p,) = report.errors
     assert kind in p.message_en and "encod" not in p.message_en and p.file == "省份数据.csv"
     assert "不是表格文件" in p.message_zh
+
+
+def test_headers_without_a_unit_for_a_quantity_with_several_units_are_listed():
+    from compensation.headers import unitless_headers
+
+    heads = ["行政区划代码", "地区", "陆域面积", "红线面积(km²)", "人口", "land_area_km2", "陆域面积 / land_area_km2",
+             "上年补助额", "陆域面积 (km²)", "level", "生态保护红线面积"]
+    # asked: area, population and money named in words without a unit; not asked: codes, names, levels, headers
+    # stating a unit, headers carrying the schema's name (land_area_km2 says km² by its name)
+    assert unitless_headers(heads) == {"陆域面积": "land_area_km2", "人口": "population_10k",
+                                       "上年补助额": "last_year_amount_10k_cny",
+                                       "生态保护红线面积": "redline_total_km2"}
+
+
+def test_chosen_units_are_written_into_the_headers_and_converted_by_validation():
+    from compensation.headers import unitless_headers, with_units
+
+    base = _default()
+    # by hand: 北京 16,410 km² of land = 1,641,000 公顷; 2,184 万人 = 21,840,000 人
+    df = pd.DataFrame({"代码": base["adcode"], "地区": base["name_zh"], "级别": base["level"],
+                       "陆域面积": base["land_area_km2"] * 100, "红线面积": base["redline_total_km2"],
+                       "人口": base["population_10k"] * 10_000}).astype(str)
+    assert set(unitless_headers(df.columns)) == {"陆域面积", "红线面积", "人口"}
+    df.columns = with_units(df.columns, {"陆域面积": "公顷", "人口": "人"})
+    assert list(df.columns)[3:] == ["陆域面积(公顷)", "红线面积", "人口(人)"]
+    table, report = check_regions(df, name="t.csv")
+    assert not report.errors
+    assert table["land_area_km2"].iloc[0] == pytest.approx(16_410.0)
+    assert table["population_10k"].iloc[0] == pytest.approx(2_184.0)
+    with pytest.raises(ValueError):
+        with_units(["人口"], {"人口": "公顷"})  # not a unit offered for a population

@@ -3,15 +3,113 @@ arrows); they compute no amount. Every chart's data is also offered as CSV besid
 
 from __future__ import annotations
 
+import math
+
 import altair as alt
 import pandas as pd
 
 from .i18n import t
 
 MAP_WIDTH = 640
-MAP_HEIGHT = 520
-PROJECTION = {"type": "conicEqualArea", "rotate": [-105, 0, 0], "parallels": [25, 47]}
+MAP_HEIGHT = 420
 NO_DATA = "#e6e6e6"
+
+# The map of China as on official maps: the main frame cropped to the mainland, Hainan and Taiwan (what lies in
+# lon 73–135°E, lat 18–54°N), so that China fills it, and the South China Sea islands (南海诸岛) with the dashed
+# line in a boxed inset at its lower right. Both views use the same equal-area conic projection, each fitted to
+# its own box (Vega's fitExtent) and clipped to it. The main frame is fitted to the extreme points of the shapes
+# inside MAIN_EXTENT and placed at the top of the view with their aspect ratio, so the clip is the frame and
+# nothing south of it shows; positions are expressions of the view's width and height, so the layout holds at
+# any width the page gives the chart.
+PROJECTION = {"type": "conicEqualArea", "rotate": [-105, 0, 0], "parallels": [25, 47]}
+MAIN_EXTENT = (73.0, 18.0, 135.5, 54.0)    # lon, lat of what the main frame shows
+INSET_EXTENT = (106.0, 2.5, 124.0, 24.5)   # lon, lat of the inset: the islands and the dashed line
+INSET_BOX = (0.80, 0.58, 1.0, 1.0)         # inset box as fractions of the main frame (x0, y0, x1, y1)
+INSET_ROOM = (133.0, 18.1)  # the frame reaches this sea point at its lower right, so the inset covers no land
+
+
+def project(lon: float, lat: float) -> tuple[float, float]:
+    """PROJECTION up to scale and translation (d3's conicEqualArea: n = (sin φ0 + sin φ1)/2,
+    C = 1 + sin φ0 (2n − sin φ0), ρ(φ) = √(C − 2n sin φ)/n, x = ρ sin(nλ), y = −ρ cos(nλ) pointing down the page
+    after d3's flip; λ = lon − 105°)."""
+    p0, p1 = (math.radians(v) for v in PROJECTION["parallels"])
+    n = (math.sin(p0) + math.sin(p1)) / 2
+    c = 1 + math.sin(p0) * (2 * n - math.sin(p0))
+    rho = math.sqrt(c - 2 * n * math.sin(math.radians(lat))) / n
+    lam = math.radians(lon + PROJECTION["rotate"][0])
+    return rho * math.sin(n * lam), rho * math.cos(n * lam)
+
+
+def topo_points(topo: dict):
+    """Every vertex of a quantized TopoJSON (delta-encoded arcs) as (lon, lat)."""
+    (sx, sy), (tx, ty) = topo["transform"]["scale"], topo["transform"]["translate"]
+    for arc in topo["arcs"]:
+        x = y = 0
+        for dx, dy in arc:
+            x, y = x + dx, y + dy
+            yield x * sx + tx, y * sy + ty
+
+
+_FITS: dict[int, tuple[dict, float]] = {}
+
+
+def main_fit(topo: dict) -> tuple[dict, float]:
+    """The main frame's fit: the four extreme points (in PROJECTION) of the shapes inside MAIN_EXTENT and the sea
+    corner INSET_ROOM as a GeoJSON MultiPoint, and the frame's aspect ratio (height / width). Cached per shapes
+    object (loaded once per process)."""
+    key = id(topo)
+    if key not in _FITS:
+        x0, y0, x1, y1 = MAIN_EXTENT
+        pts = [(lon, lat) for lon, lat in topo_points(topo) if x0 <= lon <= x1 and y0 <= lat <= y1]
+        xy = [project(lon, lat) for lon, lat in pts]
+        ext = [min(range(len(xy)), key=lambda i: xy[i][k] * sign) for k in (0, 1) for sign in (1, -1)]
+        corners = [list(pts[i]) for i in ext] + [list(INSET_ROOM)]
+        xs, ys = zip(*(project(lon, lat) for lon, lat in corners), strict=True)
+        feature = {"type": "Feature", "properties": {}, "geometry": {"type": "MultiPoint", "coordinates": corners}}
+        _FITS[key] = (feature, (max(ys) - min(ys)) / (max(xs) - min(xs)))
+    return _FITS[key]
+
+
+def _in_main(aspect: float, fx: float, fy: float, pad: float = 0.0) -> tuple[str, str]:
+    """Pixel position (Vega expressions) of the point at fractions (fx, fy) of the main frame, moved by pad. The
+    frame is as wide as the view allows at its aspect ratio, centred, at the top."""
+    mw, mh = f"min(width, height / {aspect:.6f})", f"min(height, width * {aspect:.6f})"
+    return f"(width - {mw}) / 2 + {mw} * {fx} + {pad}", f"{mh} * {fy} + {pad}"
+
+
+def _box(aspect: float, fractions: tuple[float, float, float, float], pad: float = 0.0) -> dict:
+    x0, y0 = _in_main(aspect, fractions[0], fractions[1], pad)
+    x1, y1 = _in_main(aspect, fractions[2], fractions[3], -pad)
+    return {"expr": f"[[{x0}, {y0}], [{x1}, {y1}]]"}
+
+
+def projections(topo: dict) -> tuple[dict, dict]:
+    """The main frame's and the inset's projections (Vega-Lite projection objects)."""
+    feature, aspect = main_fit(topo)
+    x0, y0, x1, y1 = INSET_EXTENT
+    inset = [[x0, y0], [x1, y0], [x0, y1], [x1, y1], [(x0 + x1) / 2, y0]]  # the southern edge bulges
+    main = {**PROJECTION, "fit": feature, "extent": _box(aspect, (0, 0, 1, 1), 2),
+            "clipExtent": _box(aspect, (0, 0, 1, 1))}
+    box = {**PROJECTION, "extent": _box(aspect, INSET_BOX, 6), "clipExtent": _box(aspect, INSET_BOX, 1),
+           "fit": {"type": "Feature", "properties": {}, "geometry": {"type": "MultiPoint", "coordinates": inset}}}
+    return main, box
+
+
+# One diverging palette for every difference (map, gain/loss buckets, net positions): ColorBrewer RdBu, red for
+# less, white at zero, blue for more. The map interpolates it over [−max|d|, +max|d|]; the five buckets take
+# every second colour, so "loses > 5 %" is drawn in the map's red and "gains > 5 %" in its blue.
+DIVERGING = ["#67001f", "#b2182b", "#d6604d", "#f4a582", "#fddbc7", "#f7f7f7", "#d1e5f0", "#92c5de", "#4393c3",
+             "#2166ac", "#053061"]
+ZERO_COLOUR = DIVERGING[5]
+BUCKET_COLOURS = [DIVERGING[1], DIVERGING[3], ZERO_COLOUR, DIVERGING[7], DIVERGING[9]]  # lose >5% … gain >5%
+SEQUENTIAL = "yellowgreenblue"
+FLAT_COLOUR = "#41b6c4"  # the middle of yellowgreenblue: a map whose values are all equal
+
+
+def diverging_scale(bound: float) -> alt.Scale:
+    """The diverging palette spread evenly over [−bound, +bound] (piecewise linear), 0 at its white centre."""
+    n = len(DIVERGING) - 1
+    return alt.Scale(domain=[-bound + 2 * bound * i / n for i in range(n + 1)], range=DIVERGING, clamp=True)
 
 
 TOPO_NAME = "china_provinces_topo"
@@ -24,37 +122,77 @@ def _topo_data():
     return alt.NamedData(name=TOPO_NAME, format=alt.DataFormat(type="topojson", feature="provinces"))
 
 
+def map_colour(values: pd.Series, value_title: str, fmt: str, diverging: bool, scheme: str = SEQUENTIAL):
+    """The colour encoding of a choropleth, and whether its range has zero width. Values all equal (all 0 for a
+    difference: nothing changed) would give an empty gradient legend; they get one colour and a one-entry legend
+    saying so ("无变化 / no change", or "all = value")."""
+    v = pd.to_numeric(values, errors="coerce").astype(float).dropna()
+    if len(v) and float(v.min()) == float(v.max()):
+        level = float(v.iloc[0])
+        if diverging and level == 0:
+            word, colour = t("map.no_change"), ZERO_COLOUR
+        else:
+            word = t("map.all_equal", value=format(level, fmt.replace("~", "")))
+            colour = (DIVERGING[9] if level > 0 else DIVERGING[1]) if diverging else FLAT_COLOUR
+        legend = alt.Legend(orient="bottom-left", symbolType="square", symbolSize=200, symbolStrokeColor="#888888",
+                            symbolStrokeWidth=0.8, labelLimit=300)
+        return alt.Color("flat:N", title=value_title, scale=alt.Scale(domain=[word], range=[colour]),
+                         legend=legend), word
+    if diverging:
+        bound = float(v.abs().max()) if len(v) else 1.0
+        scale = diverging_scale(bound)
+    else:
+        scale = alt.Scale(scheme=scheme)
+    return alt.Color("value:Q", title=value_title, scale=scale, legend=alt.Legend(
+        format=fmt, orient="bottom-left", gradientLength=110, offset=4, padding=22, labelLimit=120)), None
+
+
 def choropleth(values: pd.DataFrame, value_title: str, shapes: tuple[dict, dict], fmt: str = ",.0f",
-               diverging: bool = False, scheme: str = "yellowgreenblue", title: str = "") -> dict:
+               diverging: bool = False, scheme: str = SEQUENTIAL, title: str = "", height: int = MAP_HEIGHT) -> dict:
     """A schematic province map (示意图) as a Vega-Lite spec built with Altair (draw with st.vega_lite_chart):
     ``values`` has columns adcode, value, label (display name).
 
     All 34 features are drawn (Taiwan, Hong Kong and Macao in grey where the data has no value) and the South
-    China Sea line on top. ``diverging`` centres a red–blue scale at zero (for differences)."""
+    China Sea line on top, in the main frame and again in the 南海诸岛 inset. ``diverging`` spreads the shared
+    red–white–blue palette over ±max|value| (for differences); a zero-width range has a one-colour legend."""
     topo, maritime = shapes
     df = values[["adcode", "value", "label"]].copy()
     df["adcode"] = df["adcode"].astype(str)
     df["value"] = pd.to_numeric(df["value"], errors="coerce").astype(float)
-    base = alt.Chart(_topo_data()).mark_geoshape(fill=NO_DATA, stroke="white", strokeWidth=0.6).encode(
-        tooltip=[alt.Tooltip("properties.name:N", title=t("map.region")),
-                 alt.Tooltip("nodata:N", title=" ")]
-    ).transform_calculate(nodata=f"'{t('map.no_data')}'").project(**PROJECTION)
-    if diverging:
-        bound = float(df["value"].abs().max() or 1.0)
-        scale = alt.Scale(scheme="redblue", domain=[-bound, bound], domainMid=0)
-    else:
-        scale = alt.Scale(scheme=scheme)
-    layer = alt.Chart(_topo_data()).mark_geoshape(stroke="white", strokeWidth=0.6).encode(
-        color=alt.Color("value:Q", title=value_title, scale=scale, legend=alt.Legend(format=fmt, orient="left")),
-        tooltip=[alt.Tooltip("label:N", title=t("map.region")),
-                 alt.Tooltip("value:Q", title=value_title, format=fmt)],
-    ).transform_lookup(
-        lookup="properties.adcode", from_=alt.LookupData(data=df, key="adcode", fields=["value", "label"])
-    ).transform_filter("isValid(datum.value)").project(**PROJECTION)
-    line = alt.Chart(alt.NamedData(name=SEA_NAME)).mark_geoshape(
-        filled=False, stroke="#555555", strokeWidth=1.0, strokeDash=[4, 3]).project(**PROJECTION)
-    chart = alt.layer(base, layer, line).properties(
-        width=MAP_WIDTH, height=MAP_HEIGHT,
+    colour, flat = map_colour(df["value"], value_title, fmt, diverging, scheme)
+    if flat is not None:
+        df["flat"] = flat
+
+    def view(projection: dict) -> list:
+        base = alt.Chart(_topo_data()).mark_geoshape(fill=NO_DATA, stroke="white", strokeWidth=0.6).encode(
+            tooltip=[alt.Tooltip("properties.name:N", title=t("map.region")),
+                     alt.Tooltip("nodata:N", title=" ")]
+        ).transform_calculate(nodata=f"'{t('map.no_data')}'").project(**projection)
+        fields = ["value", "label"] + (["flat"] if flat is not None else [])
+        layer = alt.Chart(_topo_data()).mark_geoshape(
+            stroke="#bbbbbb" if flat is not None else "white", strokeWidth=0.6).encode(
+            color=colour,
+            tooltip=[alt.Tooltip("label:N", title=t("map.region")),
+                     alt.Tooltip("value:Q", title=value_title, format=fmt)],
+        ).transform_lookup(
+            lookup="properties.adcode", from_=alt.LookupData(data=df, key="adcode", fields=fields)
+        ).transform_filter("isValid(datum.value)").project(**projection)
+        line = alt.Chart(alt.NamedData(name=SEA_NAME)).mark_geoshape(
+            filled=False, stroke="#555555", strokeWidth=1.0, strokeDash=[4, 3]).project(**projection)
+        return [base, layer, line]
+
+    main, inset = projections(topo)
+    aspect = main_fit(topo)[1]
+    (fx0, fy0), (fx1, fy1) = _in_main(aspect, *INSET_BOX[:2], 1), _in_main(aspect, *INSET_BOX[2:], -1)
+    pos = {"x": alt.XValue(alt.ExprRef(fx0)), "x2": alt.X2Value(alt.ExprRef(fx1)),
+           "y": alt.YValue(alt.ExprRef(fy0)), "y2": alt.Y2Value(alt.ExprRef(fy1))}
+    one = alt.InlineData(values=[{"inset": 1}])
+    frame = alt.Chart(one).mark_rect(fill="white", stroke="#555555", strokeWidth=0.8).encode(**pos)
+    tx, ty = _in_main(aspect, *INSET_BOX[2:], -4)
+    caption = alt.Chart(one).mark_text(align="right", baseline="bottom", fontSize=10, color="#333333").encode(
+        x=alt.XValue(alt.ExprRef(tx)), y=alt.YValue(alt.ExprRef(ty)), text=alt.TextValue(t("map.inset")))
+    chart = alt.layer(*view(main), frame, *view(inset), caption).properties(
+        width=MAP_WIDTH, height=height,
         title=alt.TitleParams(title or value_title, subtitle=[t("map.schematic"), t("map.attribution")],
                               anchor="start", fontSize=14, subtitleFontSize=11))
     spec = chart.to_dict()
@@ -64,7 +202,9 @@ def choropleth(values: pd.DataFrame, value_title: str, shapes: tuple[dict, dict]
 
 def ranked_bars(df: pd.DataFrame, value_title: str, fmt: str = ",.0f", color: str | None = None,
                 height_per_row: int = 21) -> alt.Chart:
-    """Horizontal bars, largest first: df has label, value and optionally the ``color`` column."""
+    """Horizontal bars, largest first: df has label, value and optionally adcode and the ``color`` column. Labels
+    that repeat (county names such as 城关区 recur across provinces) get their code, so that no two bars merge."""
+    df = unique_labels(df)
     enc = {
         "y": alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelOverlap=False, labelLimit=160)),
         "x": alt.X("value:Q", title=value_title, axis=alt.Axis(format=fmt)),
@@ -76,6 +216,18 @@ def ranked_bars(df: pd.DataFrame, value_title: str, fmt: str = ",.0f", color: st
         enc["tooltip"].append(alt.Tooltip(f"{color}:N", title=t("chart.binding")))
     return alt.Chart(df).mark_bar().encode(**enc).properties(height=max(200, height_per_row * len(df)))
 
+
+def unique_labels(df: pd.DataFrame) -> pd.DataFrame:
+    """``label`` made unique: a label that occurs more than once gets the row's code, "城关区 (620102)"."""
+    if "adcode" not in df or not df["label"].duplicated(keep=False).any():
+        return df
+    dup = df["label"].duplicated(keep=False)
+    return df.assign(label=df["label"].where(~dup, df["label"].astype(str) + " (" + df["adcode"].astype(str) + ")"))
+
+
+# Streamlit draws charts with autosize "fit" (contains: padding): the height given is the whole chart's, axis and
+# its title included, so charts sized by their number of rows add this much for the x axis
+AXIS_ROOM = 60
 
 TOP_N = 30
 ALL_UP_TO = 34  # province scale (31 provinces, or 34 units with 兵团 and separately listed cities) is shown whole
@@ -101,8 +253,10 @@ def grouped_bars(df: pd.DataFrame, value_title: str, fmt: str = ",.0f") -> alt.C
     ).properties(height=max(300, 9 * len(df)))
 
 
-def waterfall(steps: pd.DataFrame, value_title: str, fmt: str = ",.0f") -> alt.Chart:
-    """Steps (label, amount, kind: 'component' | 'adjustment' | 'total'): bars from the running level."""
+def waterfall(steps: pd.DataFrame, value_title: str, fmt: str = ",.0f", unit: str = "") -> alt.Chart:
+    """Steps (label, amount, kind: 'component' | 'adjustment' | 'total'), one horizontal bar each from the running
+    level, top to bottom in the given order: the step's name on the axis (never hidden or cut) and its amount
+    written beside the bar with its sign and ``unit`` (adjustments as +/−, components and the total as they are)."""
     df = steps.reset_index(drop=True).copy()
     level, starts, ends = 0.0, [], []
     for amount, kind in zip(df["amount"], df["kind"], strict=True):
@@ -115,29 +269,73 @@ def waterfall(steps: pd.DataFrame, value_title: str, fmt: str = ",.0f") -> alt.C
             level += float(amount)
             ends.append(level)
     df["start"], df["end"], df["order"] = starts, ends, range(len(df))
-    bars = alt.Chart(df).mark_bar().encode(
-        x=alt.X("label:N", sort=alt.SortField("order"), title=None, axis=alt.Axis(labelAngle=0, labelLimit=160)),
-        y=alt.Y("start:Q", title=value_title, axis=alt.Axis(format=fmt)), y2="end:Q",
+    df["right"] = df[["start", "end"]].max(axis=1)
+    # whole amounts as whole numbers; a fractional step (rounding to whole units moves < 1) with 2 decimals
+    number = df["amount"].map(lambda v: format(float(v), fmt if float(v) == round(float(v)) else ",.2f"))
+    lo, hi = min(0.0, float(df[["start", "end"]].min().min())), max(0.0, float(df["right"].max()))
+    sign = [("+" if v > 0 else "±" if v == 0 else "") if k == "adjustment" else "" for v, k in
+            zip(df["amount"], df["kind"], strict=True)]
+    df["text"] = [f"{s_}{n}" + (f" {unit}" if unit else "") for s_, n in zip(sign, number, strict=True)]
+    y = alt.Y("label:N", sort=alt.SortField("order"), title=None,
+              axis=alt.Axis(labelOverlap=False, labelLimit=260, labelFontSize=12))
+    bars = alt.Chart(df).mark_bar(height=18).encode(
+        y=y, x=alt.X("start:Q", title=value_title, axis=alt.Axis(format=fmt),
+                             scale=alt.Scale(domain=[lo, hi + 0.45 * (hi - lo or 1.0)])), x2="end:Q",
         color=alt.Color("kind:N", title=None, scale=alt.Scale(domain=["component", "adjustment", "total"],
                                                               range=["#4c78a8", "#f58518", "#54a24b"]),
-                        legend=alt.Legend(labelExpr=f"datum.label == 'component' ? '{t('wf.component')}' : "
-                                                    f"datum.label == 'adjustment' ? '{t('wf.adjustment')}' : "
-                                                    f"'{t('wf.total')}'")),
-        tooltip=[alt.Tooltip("label:N", title=" "), alt.Tooltip("amount:Q", title=value_title, format=fmt)],
+                        legend=alt.Legend(orient="top", labelExpr=(
+                            f"datum.label == 'component' ? '{t('wf.component')}' : "
+                            f"datum.label == 'adjustment' ? '{t('wf.adjustment')}' : '{t('wf.total')}'"))),
+        tooltip=[alt.Tooltip("label:N", title=" "), alt.Tooltip("text:N", title=value_title)],
     )
-    text = alt.Chart(df).mark_text(dy=-8).encode(
-        x=alt.X("label:N", sort=alt.SortField("order")), y="end:Q", text=alt.Text("amount:Q", format=fmt))
-    return (bars + text).properties(height=320)
+    text = alt.Chart(df).mark_text(align="left", dx=4, fontSize=11, color="#333333").encode(
+        y=y, x="right:Q", text="text:N")
+    return (bars + text).properties(height=34 * len(df) + AXIS_ROOM + 30)
 
 
 def lines(df: pd.DataFrame, x: str, x_title: str, value_title: str, series: str | None = None,
           fmt: str = ",.0f") -> alt.Chart:
-    enc = {"x": alt.X(f"{x}:O", title=x_title), "y": alt.Y("value:Q", title=value_title, axis=alt.Axis(format=fmt)),
+    """Values over years (one line per ``series``). With a single year a line has nothing to join: the series are
+    drawn as labelled bars side by side, the year named in the axis title."""
+    if df[x].nunique() == 1:
+        only = df[x].iloc[0]
+        cat = series or x
+        order = list(dict.fromkeys(df[cat].astype(str)))
+        d = df.assign(**{cat: df[cat].astype(str)})
+        enc_x = alt.X(f"{cat}:N", sort=order, title=f"{x_title} {only}",
+                      axis=alt.Axis(labelAngle=0, labelLimit=220, labelOverlap=False))
+        bar = alt.Chart(d).mark_bar(size=36).encode(
+            x=enc_x, y=alt.Y("value:Q", title=value_title, axis=alt.Axis(format=fmt)),
+            color=alt.Color(f"{cat}:N", sort=order, title=None, legend=None),
+            tooltip=[alt.Tooltip(f"{cat}:N", title=" "), alt.Tooltip(f"{x}:O", title=x_title),
+                     alt.Tooltip("value:Q", title=value_title, format=fmt)])
+        text = alt.Chart(d).mark_text(dy=-7, fontSize=11, color="#333333").encode(
+            x=alt.X(f"{cat}:N", sort=order), y="value:Q", text=alt.Text("value:Q", format=fmt))
+        return (bar + text).properties(height=280)
+    enc = {"x": alt.X(f"{x}:O", title=x_title, axis=alt.Axis(labelAngle=0)),
+           "y": alt.Y("value:Q", title=value_title, axis=alt.Axis(format=fmt)),
            "tooltip": [alt.Tooltip(f"{x}:O", title=x_title), alt.Tooltip("value:Q", title=value_title, format=fmt)]}
     if series:
         enc["color"] = alt.Color(f"{series}:N", title=None, legend=alt.Legend(orient="top", labelLimit=600))
         enc["tooltip"].append(alt.Tooltip(f"{series}:N", title=" "))
-    return alt.Chart(df).mark_line(point=True).encode(**enc).properties(height=280)
+    return alt.Chart(df).mark_line(point=alt.OverlayMarkDef(size=60)).encode(**enc).properties(height=280)
+
+
+def gain_loss(df: pd.DataFrame, value_title: str) -> alt.Chart:
+    """Regions per winners/losers bucket (df: bucket — the five labels in order from the largest loss to the
+    largest gain —, value = number of regions): horizontal bars, the bucket names on the axis (no overlap at any
+    width) and the count beside each bar, coloured from the map's diverging palette (BUCKET_COLOURS)."""
+    d = df.reset_index(drop=True).copy()
+    order = list(d["bucket"])
+    y = alt.Y("bucket:N", sort=order, title=None, axis=alt.Axis(labelOverlap=False, labelLimit=220, labelFontSize=12))
+    bar = alt.Chart(d).mark_bar(stroke="#999999", strokeWidth=0.5, height=20).encode(
+        y=y, x=alt.X("value:Q", title=value_title, axis=alt.Axis(format="d", tickMinStep=1), scale=alt.Scale(padding=24)),
+        color=alt.Color("bucket:N", sort=order, scale=alt.Scale(domain=order, range=BUCKET_COLOURS[:len(order)]),
+                        legend=None),
+        tooltip=[alt.Tooltip("bucket:N", title=" "), alt.Tooltip("value:Q", title=value_title)])
+    text = alt.Chart(d).mark_text(align="left", dx=4, fontSize=12, color="#333333").encode(
+        y=y, x="value:Q", text=alt.Text("value:Q", format="d"))
+    return (bar + text).properties(height=32 * len(d) + AXIS_ROOM)
 
 
 def bars(df: pd.DataFrame, x: str, x_title: str, value_title: str, fmt: str = ",.0f", color: str | None = None,
@@ -208,11 +406,28 @@ def flow(settlement: pd.DataFrame, value_title: str, fmt: str = ",.0f") -> alt.C
 
 def ranges(df: pd.DataFrame, value_title: str, fmt: str = ",.0f") -> alt.Chart:
     """Per-region ranges from a sweep (label, min, p25, median, p75, max): whisker min–max, box p25–p75."""
-    y = alt.Y("label:N", sort=alt.SortField("median", order="descending"), title=None)
+    y = alt.Y("label:N", sort=alt.SortField("median", order="descending"), title=None,
+              axis=alt.Axis(labelOverlap=False, labelLimit=200, labelFontSize=11))
     tip = [alt.Tooltip("label:N", title=t("map.region"))] + [
-        alt.Tooltip(f"{c}:Q", format=fmt, title=c) for c in ("min", "p25", "median", "p75", "max")]
+        alt.Tooltip(f"{c}:Q", format=fmt, title=t("col." + c)) for c in ("min", "p25", "median", "p75", "max")]
     whisker = alt.Chart(df).mark_rule(color="#888").encode(
         y=y, x=alt.X("min:Q", title=value_title, axis=alt.Axis(format=fmt)), x2="max:Q", tooltip=tip)
     box = alt.Chart(df).mark_bar(height=9, color="#4c78a8").encode(y=y, x="p25:Q", x2="p75:Q", tooltip=tip)
     mid = alt.Chart(df).mark_tick(color="white", thickness=2, size=9).encode(y=y, x="median:Q", tooltip=tip)
-    return (whisker + box + mid).properties(height=max(220, 16 * len(df)))
+    return (whisker + box + mid).properties(height=max(220, 20 * len(df) + AXIS_ROOM))
+
+
+def influence(df: pd.DataFrame, share_title: str, moved_title: str) -> alt.Chart:
+    """Which inputs move the amounts (df: label, variance_share, regions_most_moved): one bar per input, largest
+    first, its name on the axis and its share written beside the bar."""
+    d = df.reset_index(drop=True).copy()
+    d["variance_share"] = pd.to_numeric(d["variance_share"], errors="coerce").astype(float)
+    y = alt.Y("label:N", sort="-x", title=None, axis=alt.Axis(labelOverlap=False, labelLimit=260, labelFontSize=12))
+    bar = alt.Chart(d).mark_bar(color="#4c78a8", height=18).encode(
+        y=y, x=alt.X("variance_share:Q", title=share_title, axis=alt.Axis(format="%"),
+                     scale=alt.Scale(domain=[0, 1])),
+        tooltip=[alt.Tooltip("label:N", title=" "), alt.Tooltip("variance_share:Q", format=".1%", title=share_title),
+                 alt.Tooltip("regions_most_moved:Q", title=moved_title)])
+    text = alt.Chart(d).mark_text(align="left", dx=4, fontSize=11, color="#333333").encode(
+        y=y, x="variance_share:Q", text=alt.Text("variance_share:Q", format=".1%"))
+    return (bar + text).properties(height=34 * len(d) + AXIS_ROOM)

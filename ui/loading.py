@@ -73,7 +73,7 @@ def regions_in_use() -> tuple[pd.DataFrame, str, str]:
     """(table, label for people, reference for a scenario spec): the upload if one is in use, else the default."""
     up = st.session_state.get(Keys.UPLOAD)
     if up:
-        return uploaded_regions(up["path"], up["sha"]), up["name"], up["path"]
+        return uploaded_regions(up["path"], up["sha"]), up.get("label", up["name"]), up["path"]
     return default_regions(), t("data.default_label"), "default"
 
 
@@ -85,19 +85,30 @@ def upload_folder() -> Path:
     return folder
 
 
-def save_upload(data: bytes, name: str) -> dict:
+def upload_label(name: str, units: dict | None = None, source: str | None = None) -> str:
+    """How the data in use are named on the pages and in the provenance: the file, and where the user chose the
+    units of headers that stated none, the original file and those units."""
+    if not units:
+        return name
+    said = ", ".join(f"{h} {u}" for h, u in units.items())
+    return f"{name} ({source or name}; 表头单位 / header units: {said})"
+
+
+def save_upload(data: bytes, name: str, units: dict | None = None, source: str | None = None) -> dict:
     """Keep an upload on disk under its hash (so that its content is hashed with the run, and a reload or a
-    shared link finds it again by hash) and return its reference."""
+    shared link finds it again by hash) and return its reference. ``units`` ({header: unit}) and ``source``
+    (the user's file) are recorded when the kept file is the user's table with chosen units in its headers."""
     from compensation.uploads import UploadStore
 
     folder = upload_folder()
     sha, path = UploadStore(folder).put(data, name)  # mode 0700 folder; rewritten if changed on disk
     suffix = path.suffix
     meta = folder / f"{sha}.json"
+    info = {"name": Path(name).name, "suffix": suffix, **({"units": units, "source": source} if units else {})}
     if not meta.exists():
-        atomic_write_bytes(meta, json.dumps({"name": Path(name).name, "suffix": suffix},
-                                            ensure_ascii=False).encode("utf-8"))
-    return {"name": Path(name).name, "path": str(path), "sha": sha}
+        atomic_write_bytes(meta, json.dumps(info, ensure_ascii=False).encode("utf-8"))
+    return {"name": Path(name).name, "path": str(path), "sha": sha,
+            "label": upload_label(Path(name).name, units, source), **({"units": units} if units else {})}
 
 
 def find_upload(prefix: str) -> dict | None:
@@ -114,7 +125,11 @@ def find_upload(prefix: str) -> dict | None:
             continue
         sha = hashlib.sha256(data).hexdigest()
         if sha == meta.stem:
-            return {"name": str(info.get("name", path.name)), "path": str(path), "sha": sha}
+            name = str(info.get("name", path.name))
+            units = info.get("units") if isinstance(info.get("units"), dict) else None
+            return {"name": name, "path": str(path), "sha": sha,
+                    "label": upload_label(name, units, str(info.get("source", name))),
+                    **({"units": units} if units else {})}
     return None
 
 

@@ -156,12 +156,7 @@ def marginal(res) -> pd.DataFrame:
     t, reg = res.table, res.regions
     out = t[["adcode", "name_zh"]].copy()
     final = t["final"].to_numpy(dtype=float) if "final" in t else t["target"].to_numpy(dtype=float)
-    if "redline_total_km2" in reg:
-        red = pd.to_numeric(reg["redline_total_km2"], errors="coerce").to_numpy(dtype=float)
-        out[f"per_km2_redline_{res.unit}"] = np.where(red > 0, final / np.where(red > 0, red, 1), np.nan)
-    if "population_10k" in reg:
-        pop = pd.to_numeric(reg["population_10k"], errors="coerce").to_numpy(dtype=float) * 1e4
-        out["per_capita_yuan"] = np.where(pop > 0, final * UNITS[res.unit] / np.where(pop > 0, pop, 1), np.nan)
+    _per_unit(out, final, reg, res.unit)
     weights = _function_weights(res)
     cols = [schema.function_column(k) for k in weights]
     if weights and all(c in reg for c in cols):
@@ -171,6 +166,39 @@ def marginal(res) -> pd.DataFrame:
         per_weighted = np.where(weighted > 0, final / np.where(weighted > 0, weighted, 1), np.nan)
         for k, wk in weights.items():
             out[f"per_km2_{k}_{res.unit}"] = per_weighted * wk
+    return out
+
+
+def _per_unit(out: pd.DataFrame, final: np.ndarray, reg: pd.DataFrame, unit: str) -> None:
+    """Adds per km² of red line (in ``unit``) and per capita (元 per person) of ``final`` to ``out`` (NaN where the
+    area or the population is not positive)."""
+    if "redline_total_km2" in reg:
+        red = pd.to_numeric(reg["redline_total_km2"], errors="coerce").to_numpy(dtype=float)
+        out[f"per_km2_redline_{unit}"] = np.where(red > 0, final / np.where(red > 0, red, 1), np.nan)
+    if "population_10k" in reg:
+        pop = pd.to_numeric(reg["population_10k"], errors="coerce").to_numpy(dtype=float) * 1e4
+        out["per_capita_yuan"] = np.where(pop > 0, final * UNITS[unit] / np.where(pop > 0, pop, 1), np.nan)
+
+
+def is_province_table(table: pd.DataFrame) -> bool:
+    """Every row is a province-level code (``xx0000``)."""
+    return bool(table["adcode"].astype(str).str.fullmatch(r"\d{2}0000").all())
+
+
+def by_province(res) -> pd.DataFrame:
+    """The allocation at province level: rows below a province (counties, prefectures, separately listed cities)
+    summed to their province — the first two digits of the code + ``0000`` — with their red-line area and
+    population, and per km² and per capita of those sums (the definitions of :func:`marginal`: Σ final / Σ km²,
+    Σ final / Σ persons). Columns adcode, regions (rows summed), final, redline_total_km2, population_10k,
+    per_km2_redline_<unit>, per_capita_yuan. Amounts stay whole: a sum of integers."""
+    t, reg = res.table, res.regions
+    key = t["adcode"].astype(str).str[:2] + "0000"
+    parts = {"final": t["final"].astype("int64").to_numpy(),
+             **{c: pd.to_numeric(reg[c], errors="coerce").to_numpy(dtype=float)
+                for c in ("redline_total_km2", "population_10k") if c in reg}}
+    df = pd.DataFrame(parts).assign(adcode=key.to_numpy(), regions=1)
+    out = df.groupby("adcode", sort=True).agg({"regions": "sum", **{c: "sum" for c in parts}}).reset_index()
+    _per_unit(out, out["final"].to_numpy(dtype=float), out, res.unit)
     return out
 
 

@@ -132,8 +132,7 @@ with right:
     counts = d["bucket"].value_counts()
     bdf = pd.DataFrame({"bucket": [zh if lang() == "zh" else en for en, zh in BUCKETS],
                         "value": [int(counts.get(en, 0)) for en, _ in BUCKETS], "order": range(len(BUCKETS))})
-    st.altair_chart(charts.bars(bdf, "bucket", t("cmp.bucket"), t("cmp.regions"), color="bucket",
-                                sort=list(bdf["bucket"])), width="stretch")
+    st.altair_chart(charts.gain_loss(bdf, t("cmp.regions")), width="stretch")
     download_chart_data(bdf, f"buckets_{target}_{year}", "cmp_buckets")
     winners = d.nlargest(3, "difference")
     losers = d.nsmallest(3, "difference")

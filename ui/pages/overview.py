@@ -5,12 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from compensation.allocation.explain import by_province, is_province_table
 from compensation.run import RunResult
 from ui import charts
 from ui.downloads import download_chart_data, download_table
 from ui.format import num, yi_from_wan
 from ui.i18n import t
-from ui.loading import map_shapes, names
+from ui.loading import default_regions, map_shapes, names
 from ui.results import (
     caption_illustrative,
     provenance,
@@ -64,11 +65,18 @@ else:
     title, fmt = t("ov.m.payment") + f" ({res.unit})", ",.0f"
 df = pd.DataFrame({"adcode": res.table["adcode"].astype(str), "label": res.table["adcode"].astype(str).map(label),
                    "value": values.to_numpy()})
+if is_province_table(res.table):
+    mdf = df
+else:  # county (or other sub-province) data: the map shows the core's sums by province
+    prov = by_province(res)
+    col = {"payment": "final", "per_km2": f"per_km2_redline_{res.unit}", "per_capita": "per_capita_yuan"}[measure]
+    mdf = pd.DataFrame({"adcode": prov["adcode"], "label": prov["adcode"].map(names(default_regions())),
+                        "value": prov[col].to_numpy(), "regions": prov["regions"]})
 left, right = st.columns([3, 2])
 with left:
-    st.vega_lite_chart(charts.choropleth(df, title, map_shapes(), fmt=fmt), width="stretch")
-    st.caption(t("map.caption"))
-    download_chart_data(df, f"map_{measure}", "ov_map")
+    st.vega_lite_chart(charts.choropleth(mdf, title, map_shapes(), fmt=fmt), width="stretch")
+    st.caption(t("map.caption") + ("" if mdf is df else " " + t("map.counties_summed")))
+    download_chart_data(mdf, f"map_{measure}", "ov_map")
 with right:
     ranked = df.assign(binding=res.table["binding"].replace("", t("chart.unbound")).to_numpy())
     show_all = len(ranked) <= charts.ALL_UP_TO or st.toggle(t("chart.show_all", n=len(ranked)), key="ov_show_all_bars")

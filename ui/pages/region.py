@@ -50,11 +50,11 @@ with left:
     comps = component_labels(res.method)
     steps = [{"label": comps[c][0 if lang() == "zh" else 1], "amount": float(row[c]), "kind": "component"}
              for c in comps if c in row.index]
-    steps += [{"label": t("col.adj_constraints"), "amount": float(row["adj_constraints"]), "kind": "adjustment"},
-              {"label": t("col.adj_rounding"), "amount": float(row["adj_rounding"]), "kind": "adjustment"},
-              {"label": t("col.final"), "amount": float(row["final"]), "kind": "total"}]
+    steps += [{"label": t("wf.adj_constraints"), "amount": float(row["adj_constraints"]), "kind": "adjustment"},
+              {"label": t("wf.adj_rounding"), "amount": float(row["adj_rounding"]), "kind": "adjustment"},
+              {"label": t("wf.final"), "amount": float(row["final"]), "kind": "total"}]
     wf = pd.DataFrame(steps)
-    st.altair_chart(charts.waterfall(wf, res.unit), width="stretch")
+    st.altair_chart(charts.waterfall(wf, t("wf.amount", unit=res.unit), unit=res.unit), width="stretch")
     if row["binding"]:
         st.caption(t("reg.binding", kind=t("binding." + str(row["binding"]))))
     download_chart_data(wf, f"waterfall_{code}_{o.hash}", "reg_wf")

@@ -4,7 +4,6 @@ most. Every draw goes through the core's batched sweep (compensation.sweep), the
 
 from __future__ import annotations
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -18,6 +17,7 @@ from ui.loading import method, names, regions_in_use
 from ui.results import param_label, provenance, run_allocation, show_report, with_last_year
 from ui.settings import settings, widget
 from ui.state import Keys
+from ui.tables import column_label, show_table
 
 st.title(t("s.title"))
 st.caption(t("s.intro"))
@@ -25,6 +25,7 @@ s = settings()
 m = method(s.method)
 weights = [p for p in s.params if p.startswith("weights.") and p != "weights.redline"]
 MAX_SAMPLES = 5000
+STAT_COLUMNS = ("scenario", "min", "p05", "p25", "median", "p75", "p95", "max", "mean", "std")
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -68,39 +69,43 @@ try:
 except InputError as exc:
     show_report(exc.report)
     st.stop()
-st.caption(t("s.done", points=len(points), spec="; ".join(specs), mode=t("s.mode." + mode)))
+described = "; ".join(f"{param_label(m, x.split('=', 1)[0])} = {x.split('=', 1)[1]}" for x in specs)
+st.caption(t("s.done", points=len(points), spec=described, mode=t("s.mode." + mode)))
 if "min" not in summary:
     st.warning(t("s.no_feasible"))
     st.stop()
 if info["feasible_draws"] < info["draws"]:
     st.warning(t("s.infeasible", n=info["draws"] - info["feasible_draws"]))
+# --- display (labels in the reader's language; every region labelled, the top 30 at county scale) ---------
 label = names(summary)
-summary = summary.assign(label=summary["adcode"].astype(str).map(label))
+summary = charts.unique_labels(summary.assign(label=summary["adcode"].astype(str).map(label)))
 st.subheader(t("s.ranges"))
-st.altair_chart(charts.ranges(summary, t("col.final")), width="stretch")
-download_chart_data(summary, "sweep_ranges", "s_ranges")
+shown = summary
+if len(summary) > charts.ALL_UP_TO:
+    if not st.toggle(t("chart.show_all", n=len(summary)), key="s_show_all_ranges"):
+        shown = summary.nlargest(charts.TOP_N, "median")
+        st.caption(t("s.top_n", n=charts.TOP_N))
+st.altair_chart(charts.ranges(shown, t("col.final")), width="stretch")
+download_chart_data(summary.drop(columns=["label"]), "sweep_ranges", "s_ranges")
 if len(influence):
     st.subheader(t("s.influence"))
     st.caption(t("s.influence_help"))
     inf = influence.assign(label=influence["input"].map(lambda p: param_label(m, p) if p in s.params else p))
-    st.altair_chart(alt.Chart(inf).mark_bar(color="#4c78a8").encode(
-        x=alt.X("variance_share:Q", title=t("s.variance_share"), axis=alt.Axis(format="%")),
-        y=alt.Y("label:N", sort="-x", title=None),
-        tooltip=[alt.Tooltip("label:N"), alt.Tooltip("variance_share:Q", format=".1%"),
-                 alt.Tooltip("regions_most_moved:Q")]).properties(height=max(80, 28 * len(inf))), width="stretch")
+    st.altair_chart(charts.influence(inf, t("col.variance_share"), t("col.regions_most_moved")), width="stretch")
     download_table(influence, "sweep_input_influence", "s_influence")
 st.subheader(t("s.bounds"))
 if not (s.floor_ratio or s.cap_ratio or (s.bounds is not None)):
     st.caption(t("s.no_bounds"))
-st.dataframe(summary.drop(columns=["label"]), hide_index=True, width="stretch", column_config={
-    **{c: st.column_config.NumberColumn(c, format="localized") for c in ("scenario", "min", "p05", "p25", "median",
-                                                                          "p75", "p95", "max", "mean", "std")},
-    "at_floor": st.column_config.NumberColumn(t("col.at_floor"), format="percent"),
-    "at_cap": st.column_config.NumberColumn(t("col.at_cap"), format="percent"),
-    "rank_changed": st.column_config.NumberColumn(t("s.rank_changed"), format="percent"),
-    "top_input_r2": st.column_config.NumberColumn(t("s.top_input_r2"), format="%.2f")})
+view = summary.drop(columns=["label"])
+if "top_input" in view:
+    view = view.assign(top_input=view["top_input"].map(lambda p: param_label(m, p) if p in s.params else p))
+show_table(view, column_config={
+    **{c: st.column_config.NumberColumn(column_label(c), format="localized") for c in STAT_COLUMNS if c in view},
+    **{c: st.column_config.NumberColumn(column_label(c), format="percent") for c in (
+        "at_floor", "at_cap", "rank_changed") if c in view},
+    "top_input_r2": st.column_config.NumberColumn(column_label("top_input_r2"), format="%.2f")})
 download_table(summary.drop(columns=["label"]), "sweep_summary", "s_summary")
 with st.expander(t("s.points")):
-    st.dataframe(points, hide_index=True, width="stretch")
+    show_table(points.rename(columns={p: param_label(m, p) for p in points.columns if p in s.params}))
     download_table(points, "sweep_points", "s_points")
     st.caption(t("s.engine", seconds=info["seconds_chunks"], targets=info["targets"]))
