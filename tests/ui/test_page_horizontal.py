@@ -44,7 +44,15 @@ def test_bad_monitoring_value_is_a_message():
     bad.loc[0, "codmn_mg_l"] = -1.0
     at = page("horizontal", {Keys.PERSIST: {EDITOR: bad}}).run()
     no_exception(at)
-    assert any("为负" in e.value and "第 2 行" in e.value for e in at.error)
+    # named by the row as shown in the editor (row 1: the first row of the table, 街口 2020-01), not the CSV's row 2
+    first = f"{bad.loc[0, 'section']} 2020-{int(bad.loc[0, 'month']):02d}"
+    assert any("为负" in e.value and "第 1 行" in e.value and first in e.value for e in at.error), \
+        [e.value for e in at.error]
+    # the results stay visible, computed for the last valid values (here: the table as shipped)
+    assert any("最近一次有效" in i.value for i in at.info)
+    ledger = table_with(at, "payer", "payee", "amount", "basis")
+    good = ok(page("horizontal").run())
+    assert ledger.equals(table_with(good, "payer", "payee", "amount", "basis"))
 
 
 def test_agreement_out_of_force_is_said():
