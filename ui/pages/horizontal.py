@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import io
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -13,7 +14,7 @@ from compensation.data import DATA_DIR
 from compensation.horizontal import list_agreements, load_agreement, read_monitoring, run_horizontal
 from compensation.horizontal.agreements import RULE_TYPES
 from compensation.horizontal.monitoring import CLASS_NAMES
-from compensation.problems import InputError
+from compensation.problems import InputError, Report
 from compensation.run import net_positions
 from ui import charts
 from ui.downloads import download_chart_data, download_table
@@ -100,7 +101,10 @@ mon_config = {
     "year": st.column_config.NumberColumn(column_label("year"), format="%d"),
     "month": st.column_config.NumberColumn(column_label("month"), format="%d"),
     "water_class": st.column_config.SelectboxColumn(column_label("water_class"), options=["", *CLASS_NAMES]),
-    **{c: st.column_config.NumberColumn(column_label(c), min_value=0.0, max_value=hi, format="%.3f")
+    # no minus sign is accepted in the cell; a value above its ceiling is refused below with a message (a
+    # max_value in the cell would silently clamp a typed 150 to 100)
+    **{c: st.column_config.NumberColumn(column_label(c), min_value=0.0, format="%.3f",
+                                        help=t("h.ceiling", v=f"{hi:g}"))
        for c, hi in LIMITS.items() if c in subset.columns},
 }
 ed_key = f"{Keys.H_MONITORING}_{int(year)}_{'_'.join(sorted(chosen))}"
@@ -117,9 +121,24 @@ def _on_screen(p, table: pd.DataFrame):
     return dataclasses.replace(p, row=p.row - 1, file="", region=f"{r['section']} {int(r['year'])}-{int(r['month']):02d}")
 
 
+def _above_ceiling(table: pd.DataFrame) -> None:
+    """Values no monitoring can give (pH above 14, concentrations above LIMITS) are refused with the row and
+    column, as the core refuses negative values (rows numbered as in the CSV the core reads; header = row 1)."""
+    rep = Report()
+    for c, hi in LIMITS.items():
+        if c in table.columns:
+            v = pd.to_numeric(table[c], errors="coerce")
+            for i in np.flatnonzero((v > hi).to_numpy()):
+                rep.error(f"{v.iat[i]:g} is above the largest possible value {hi:g}",
+                          f"{v.iat[i]:g} 超过可能的最大值 {hi:g}", row=i + 2, column=c,
+                          region=str(table["section"].iat[i]), expected=f"≤ {hi:g}", found=f"{v.iat[i]:g}")
+    rep.raise_if_errors()
+
+
 LAST_GOOD = "_h_last_good"  # {editor key + objective: monitoring CSV} of the last edit that computed
 run_key = f"{ed_key}|{objective}"
 try:
+    _above_ceiling(edited)
     mon_csv = edited.to_csv(index=False)
     h = _run(tuple(chosen), mon_csv, int(year), objective)
     st.session_state.setdefault(LAST_GOOD, {})[run_key] = mon_csv
