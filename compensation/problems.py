@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -20,31 +22,50 @@ class Problem:
     key: str = ""  # key path in a scenario or model file, e.g. "budget.amounts.2024"
     year: int | None = None
 
-    def where(self) -> str:
+    def where(self, lang: str = "en", column_label=None, key_label=None) -> str:
+        """Where the problem is, in words: file, row, region, column, key, year.
+
+        In Chinese (``lang="zh"``) the whole phrase is Chinese; ``column_label`` / ``key_label`` map a column or a
+        key to its label (the front end passes its table labels), and the raw name follows a translated label."""
+        zh = lang == "zh"
         parts = []
         if self.file:
             parts.append(self.file)
         if self.row is not None:
-            parts.append(f"row {self.row}")
+            parts.append(f"第 {self.row} 行" if zh else f"row {self.row}")
         if self.region:
             parts.append(f"({self.region})")
         if self.column:
-            parts.append(f"column '{self.column}'")
+            if zh:
+                label = column_label(self.column) if column_label else self.column
+                parts.append(f"列“{label}”" if label == self.column else f"列“{label}”({self.column})")
+            else:
+                parts.append(f"column '{self.column}'")
         if self.key:
-            parts.append(f"key '{self.key}'")
+            label = key_label(self.key) if (zh and key_label) else None
+            parts.append(f"“{label}”" if label else (f"键 {self.key}" if zh else f"key '{self.key}'"))
         if self.year is not None:
-            parts.append(f"year {self.year}")
+            parts.append(f"{self.year} 年" if zh else f"year {self.year}")
+        if zh:
+            return "，".join(parts)
         return ", ".join(parts) if parts else "input"
 
-    def text(self, lang: str = "en") -> str:
-        msg = self.message_zh if (lang == "zh" and self.message_zh) else self.message_en
+    def text(self, lang: str = "en", column_label=None, key_label=None) -> str:
+        """One line: severity, where, message, expected/found — wholly Chinese when ``lang="zh"``."""
+        if lang == "zh":
+            where = self.where("zh", column_label, key_label)
+            msg = self.message_zh or self.message_en
+            tail = [x for x in (f"应为 {self.expected}" if self.expected else "",
+                                f"实际 {self.found}" if self.found else "") if x]
+            head = SEVERITY_ZH.get(self.severity, self.severity)
+            return f"{head}:{where + ':' if where else ''}{msg}{'(' + ';'.join(tail) + ')' if tail else ''}"
         tail = []
         if self.expected:
-            tail.append(("应为 " if lang == "zh" else "expected ") + self.expected)
+            tail.append("expected " + self.expected)
         if self.found:
-            tail.append(("实际 " if lang == "zh" else "found ") + self.found)
+            tail.append("found " + self.found)
         extra = f" ({'; '.join(tail)})" if tail else ""
-        return f"{self.severity.upper()}: {self.where()}: {msg}{extra}"
+        return f"{self.severity.upper()}: {self.where()}: {self.message_en}{extra}"
 
     def bilingual(self) -> str:
         line = self.text("en")

@@ -150,7 +150,7 @@ S: dict[str, tuple[str, str]] = {
     "map.caption": ("灰色:本次计算不含该地区(如台湾、香港、澳门)。虚线:南海诸岛断续线。右下角框内:南海诸岛。",
                     "Grey: region not in this calculation (e.g. Taiwan, Hong Kong, Macao). Dashed: South China Sea "
                     "line. Boxed at the lower right: the South China Sea islands."),
-    "map.inset": ("南海诸岛", "South China Sea Islands"),
+    "map.inset": ("南海诸岛", "South China Sea\nIslands"),  # \n: a line break in the inset's corner
     "map.no_change": ("无变化(全部为 0)", "no change (all 0)"),
     "map.all_equal": ("全部相等:{value}", "all equal: {value}"),
     "map.counties_summed": ("县级数据:地图按省汇总(各省所辖县之和);每km²红线补助、人均补助按汇总后的金额、面积与人口计算。",
@@ -288,7 +288,8 @@ S: dict[str, tuple[str, str]] = {
                   "{base}."),
     "cmp.diff_title": ("差额 ({unit})", "difference ({unit})"),
     "cmp.diff_map": ("{name} − {base}", "{name} − {base}"),
-    "cmp.no_map": ("该比较不是省级数据,不显示地图。", "Not province-level data: no map."),
+    "cmp.diff_summed": ("县级数据:地图上的差额为各省所辖县差额之和。",
+                        "County data: the map shows the counties' differences summed to their provinces."),
     "cmp.bucket": ("变化分组", "bucket"),
     "cmp.regions": ("地区数", "regions"),
     "cmp.winners": ("**增加最多**", "**Largest gains**"),

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from compensation.allocation import allocate
-from compensation.problems import InputError, Problem, Report
+from compensation.problems import SEVERITY_ZH, InputError, Problem, Report
 
 from .format import yi_from_wan
 from .i18n import lang, t
@@ -68,7 +68,6 @@ def run_allocation(s: Settings | None = None, regions: pd.DataFrame | None = Non
 
 # --- messages and provenance ----------------------------------------------------------------------------
 
-SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 # scenario keys named in messages, in words (the rest are shown as they are, in code font)
 KEY_ZH = {"budget.base": "预算基数", "budget.amounts": "各年预算", "budget.growth": "预算增长率", "budget.unit": "预算单位",
           "constraints.initial_last_year.scenario": "上年金额所取情景", "constraints.initial_last_year": "上年金额来源",
@@ -78,31 +77,17 @@ KEY_ZH = {"budget.base": "预算基数", "budget.amounts": "各年预算", "budg
           "objective": "优化目标", "scenario.extends": "所继承的情景"}
 
 
+def _key_label(key: str) -> str | None:
+    return KEY_ZH.get(key.split("[")[0])
+
+
 def problem_text(p: Problem) -> str:
     """A problem in the chosen language; in Chinese the whole line is Chinese (level, row, column, key)."""
     if lang() != "zh":
         return p.text("en")
     from .tables import column_label
 
-    where = []
-    if p.file:
-        where.append(p.file)
-    if p.row is not None:
-        where.append(f"第 {p.row} 行")
-    if p.region:
-        where.append(f"({p.region})")
-    if p.column:
-        label = column_label(p.column)
-        where.append(f"列“{label}”" if label == p.column else f"列“{label}”({p.column})")
-    if p.key:
-        base = p.key.split("[")[0]
-        where.append(f"“{KEY_ZH[base]}”" if base in KEY_ZH else f"键 {p.key}")
-    if p.year is not None:
-        where.append(f"{p.year} 年")
-    msg = p.message_zh or p.message_en
-    tail = [x for x in (f"应为 {p.expected}" if p.expected else "", f"实际 {p.found}" if p.found else "") if x]
-    head = SEVERITY_ZH.get(p.severity, p.severity)
-    return f"{head}:{'，'.join(where) + ':' if where else ''}{msg}{'(' + ';'.join(tail) + ')' if tail else ''}"
+    return p.text("zh", column_label=column_label, key_label=_key_label)
 
 
 def show_problems(problems, max_lines: int = 12, sort: bool = True) -> None:

@@ -10,12 +10,13 @@ A limit the user sets must hold, so two layers:
    (``highs.run``). A solve that yields returns its incumbent and gap itself.
 2. **A worker process** (:func:`call`): the parent sends the *inputs* (O(n) arrays, pickled through a pipe; the
    worker builds the model), receives each incumbent the moment it is found and then the result, and at
-   deadline + ``GRACE`` kills the worker (SIGKILL) and reaps it (``join``: no zombie). A solve that does not
-   yield (presolve) ends there, with the last incumbent received or with none. Nothing is written to files by
-   a worker, so a kill cannot leave a half-written output.
+   deadline + ``GRACE`` kills the worker (SIGKILL) and reaps it (``wait``, in a background thread: no
+   zombie). A solve that does not yield (presolve) ends there, with the last incumbent received or with none.
+   Nothing is written to files by a worker, so a kill cannot leave a half-written output.
 
-So a call returns by deadline + GRACE + the kill and reap (milliseconds); the worker's own start-up counts
-against the limit, not on top of it.
+So a call returns by deadline + GRACE + the kill (milliseconds); the worker's own start-up counts against the
+limit, not on top of it. GRACE is short because incumbents are already in the parent: waiting longer would only
+let HiGHS add its final gap.
 
 Process start: a fresh interpreter (``python -c``, talking through two pipes), i.e. the 'spawn' pattern, safe
 on any platform. ``fork`` would copy HiGHS's global thread pool (and Streamlit's threads) in an unknown state;
@@ -30,6 +31,7 @@ regions, where a solve takes hundreds of milliseconds or more."""
 
 from __future__ import annotations
 
+import atexit
 import os
 import subprocess
 import sys
@@ -39,7 +41,7 @@ import traceback
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
-GRACE = 0.5  # seconds the parent waits past the deadline for the worker's own (time-limited) answer
+GRACE = 0.25  # seconds the parent waits past the deadline for the worker's own (time-limited) answer
 MAX_IDLE = 2
 _idle: list[_Worker] = []
 _lock = threading.Lock()
@@ -86,13 +88,18 @@ class _Worker:
     def alive(self) -> bool:
         return self.proc.poll() is None
 
-    def kill(self) -> None:
-        """SIGKILL, then reap (wait), so that no zombie is left; the pipes are closed."""
+    def kill(self, wait: bool = True) -> None:
+        """SIGKILL, then reap (wait), so that no zombie is left; the pipes are closed. ``wait=False`` reaps in a
+        background thread: the kernel takes a moment to free a large solver's memory, and the caller need not
+        wait for that."""
         if self.proc.poll() is None:
             self.proc.kill()
-        self.proc.wait()
         self.tx.close()
         self.rx.close()
+        if wait:
+            self.proc.wait()
+        else:
+            threading.Thread(target=self.proc.wait, name="ecocomp-reaper", daemon=True).start()
 
 
 def _serve(rx, tx) -> None:
@@ -161,6 +168,9 @@ def shutdown() -> None:
         w.kill()
 
 
+atexit.register(shutdown)  # idle workers end with their parent (they would also end on their pipe's EOF)
+
+
 def call(fn, args=(), kwargs=None, deadline: float | None = None, grace: float = GRACE) -> Outcome:
     """Run ``fn(*args, **kwargs)`` in a worker; ``deadline`` is a ``time.monotonic()`` value (the same clock in
     every process on Linux). Waits until the result comes or until deadline + grace, then kills the worker.
@@ -206,7 +216,7 @@ def call(fn, args=(), kwargs=None, deadline: float | None = None, grace: float =
             return Outcome("done", payload, incumbent, time.monotonic() - t0, pid)
         else:
             break
-    w.kill()
+    w.kill(wait=False)
     return Outcome("killed", None, incumbent, time.monotonic() - t0, pid,
                    message=f"the solver did not stop at the time limit and its process was ended "
                            f"{grace:.1f}s after it")

@@ -102,7 +102,7 @@ def cmd_allocate(args) -> int:
     regions = load_regions(args.data)
     from ..allocation import deadline, solver
 
-    if args.objective != "proportional" and len(regions) > solver.WORKER_MIN_REGIONS:
+    if args.objective != "proportional" and solver.wants_worker(len(regions), args.time_limit):
         deadline.prestart()  # the solver process starts while the targets are computed (deadline.py)
     res = allocate(regions, method=args.method, budget=args.budget, budget_unit=args.budget_unit or args.unit,
                    unit=args.unit, year=args.year, constraints=constraints, objective=args.objective,
