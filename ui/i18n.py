@@ -332,6 +332,9 @@ S: dict[str, tuple[str, str]] = {
     "h.monitoring": ("监测数据(可编辑)", "Monitoring data (editable)"),
     "h.monitoring_help": ("浓度单位 mg/L;修改后立即按协议规则重新计算。", "Concentrations in mg/L; the amounts "
                           "are recomputed by the agreements' rules on every edit."),
+    "h.ceiling": ("不能为负;超过 {v} 的值将被拒绝", "no negative values; a value above {v} is refused"),
+    "h.last_valid": ("以下结果按最近一次有效的监测数据计算(上方的错误值未被采用)。",
+                     "The results below are for the last valid monitoring values (the value refused above is not used)."),
     "h.monitoring_name": ("监测数据(页面编辑)", "monitoring data (edited on the page)"),
     "h.owed": ("应付金额", "Amounts owed"),
     "h.status": ("结算求解状态:{status}", "Settlement status: {status}"),
