@@ -470,8 +470,8 @@ def group_moved(x, target, lo, hi, groups) -> np.ndarray:
 def _no_solution(table, status, diagnostics, unit, budget_int, params, info, m, regions, ctx, objective,
                  time_limit, runtime: float | None = None):
     if status == "time_limited":
-        after = "" if runtime is None else f", stopped after {runtime:.2f}s"
-        after_zh = "" if runtime is None else f",于 {runtime:.2f} 秒停止"
+        after = "" if runtime is None else f"; the solver stopped after {runtime:.2f}s"
+        after_zh = "" if runtime is None else f";求解器于 {runtime:.2f} 秒停止"
         diagnostics.append(Problem(
             "error", f"no solution within {time_limit}s (the time limit, model build included{after}): nothing is "
                      f"paid; raise the time limit or use the proportional objective",
