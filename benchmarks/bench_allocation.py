@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from compensation.allocation import Constraints, allocate, constrained, highs, solver
+from compensation.allocation import Constraints, allocate, constrained, feasibility, highs, solver
 from compensation.synth import synthetic_counties
 
 
@@ -70,9 +70,9 @@ def two_groups(keys: np.ndarray, free: np.ndarray, budget: int) -> list:
             ("west", west, int(np.ceil(1.01 * free[west].sum())), budget)]
 
 
-def run_groups(scale: int, time_limit: float, repeat: int, qp_regions: int) -> None:
+def run_groups(scale: int, time_limit: float, repeat: int, qp_regions: list[int]) -> None:
     """Issue #9's figures: the closed form with two groups against the PuLP MILP on the same problem, and
-    the QP path (nested/overlapping groups) on the first ``qp_regions`` regions."""
+    the general path (nested/overlapping groups) on the first n regions for each n in ``qp_regions``."""
     regions = synthetic_counties(scale=scale)
     last = regions["last_year_amount_10k_cny"].to_numpy(dtype=float)
     budget = int(round(last.sum() * 1.03))
@@ -92,16 +92,50 @@ def run_groups(scale: int, time_limit: float, repeat: int, qp_regions: int) -> N
                        time_limit=time_limit, backend="pulp")
     print(f"PuLP + {sol.solver} MILP (min_abs, same groups): {sol.runtime * 1000:10.1f} ms  status {sol.status}  "
           f"ratio to closed form {sol.runtime / t_closed:8.0f}×")
-    n = min(qp_regions, len(target))
-    sub = slice(0, n)
-    nested = [("all_east", groups[0][1][sub], 0, int(groups[0][3] * n / len(target))),
-              ("first_half", np.arange(n) < n // 2, 0, int(0.5 * budget * n / len(target)))]
+    for n in qp_regions:
+        general_path(target, lo, hi, keys, n, time_limit, repeat)
+
+
+def general_groups(free: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> list:
+    """Three groups that nest and overlap and bind, on n regions whose amounts without groups are ``free``:
+    A = the first 60% of regions, at most its amount without groups less 30% of the room A∖B has above its
+    floors; B = the first 30% (inside A), at least its amount plus 30% of the room A's maximum and B's caps leave;
+    C = every third region (across A, B and the rest), at most its amount less 20% of its room. Whole units."""
+    n = free.size
+    idx = np.arange(n)
+    A, B, C = idx < int(0.6 * n), idx < int(0.3 * n), idx % 3 == 0
+    a_max = np.floor(free[A].sum() - 0.3 * (free[A & ~B].sum() - lo[A & ~B].sum()))
+    room_b = min(hi[B].sum(), a_max - lo[A & ~B].sum()) - free[B].sum()
+    b_min = np.ceil(free[B].sum() + 0.3 * max(room_b, 0.0))
+    c_max = np.floor(free[C].sum() - 0.2 * (free[C].sum() - lo[C].sum()))
+    return [("A", A, 0.0, float(a_max)), ("B", B, float(b_min), float(hi.sum())), ("C", C, 0.0, float(c_max))]
+
+
+def general_path(target, lo, hi, keys, n: int, time_limit: float, repeat: int) -> None:
+    """The general path (nested and overlapping groups) on the first ``n`` regions: the dual active-set method
+    (constrained.proportional, settling included) against the well-scaled HiGHS QP on the same problem."""
+    n = min(n, len(target))
+    t, lo, hi, keys = target[:n], lo[:n], hi[:n], keys[:n]
+    budget = int(round(np.clip(t, lo, hi).sum()))
+    budget = int(min(max(budget, np.ceil(lo.sum())), np.floor(hi.sum())))
+    free = constrained.water_fill(t, lo, hi, budget)[0]
+    groups = general_groups(free, lo, hi)
+    problems = feasibility.diagnose(t, lo, hi, budget, groups, list(keys), "万元")
+    if problems:
+        print(f"general path, {n:,} regions: infeasible groups ({problems[0].message_en})")
+        return
+    (x, final, info), t_dual = timed(lambda: constrained.proportional(t, lo, hi, budget, groups, keys=keys), repeat)
+    sums = [int(final[m].sum()) for _, m, *_ in groups]
+    ok = all(g_lo <= s <= g_hi for (_, _, g_lo, g_hi), s in zip(groups, sums, strict=True))
+    binding = int(np.count_nonzero(info.get("multipliers", [])))
     t0 = time.perf_counter()
-    res = highs.qp_proportional(target[sub], lo[sub], hi[sub], float(lo[sub].sum() + 0.5 * (hi[sub].sum() - lo[sub].sum())
-                                if np.isfinite(hi[sub]).all() else budget * n / len(target)), nested,
-                                time_limit=time_limit)
-    print(f"QP path (HiGHS, overlapping groups) on {n:,} regions: {(time.perf_counter() - t0) * 1000:10.1f} ms  "
-          f"status {res.status}")
+    res = highs.qp_proportional(t, lo, hi, float(budget), groups, time_limit=time_limit)
+    t_qp = time.perf_counter() - t0
+    diff = "" if res.objective is None else \
+        f", objective vs QP {abs(info['objective'] - res.objective) / max(res.objective, 1e-300):.1e} relative"
+    print(f"general path ({info['path']}, {info.get('iterations')} steps, {binding}/3 groups binding) on "
+          f"{n:,} regions: {t_dual * 1000:8.2f} ms  [{check(final, lo, hi, budget)}; group bounds "
+          f"{'met' if ok else 'NOT MET'}]; HiGHS QP (scaled) {t_qp * 1000:8.1f} ms, status {res.status}{diff}")
 
 
 def main() -> None:
@@ -109,8 +143,8 @@ def main() -> None:
     ap.add_argument("--scales", type=int, nargs="+", default=[1, 10])
     ap.add_argument("--time-limit", type=float, default=300)
     ap.add_argument("--repeat", type=int, default=20)
-    ap.add_argument("--qp-regions", type=int, default=2848,
-                    help="regions in the QP-path measurement (default 2,848; see docs/allocation.md for sizes that stall)")
+    ap.add_argument("--qp-regions", type=int, nargs="+", default=[31, 200, 300, 2848],
+                    help="region counts for the general path (nested/overlapping groups), default 31 200 300 2848")
     ap.add_argument("--groups-only", action="store_true", help="only the two-group figures of issue #9")
     args = ap.parse_args()
     for scale in args.scales:

@@ -89,7 +89,33 @@ CASES = {
     "breakpoint": (np.array([0.0, 2.565496, 1.945341, 0.095456, 0.960589, 0.433119]),
                    np.array([0.0, 2.0, 0, 0, 0, 0]), np.array([0.0, 2.0, np.inf, np.inf, 1.0, 0.0]), 6.0,
                    [("g0", [0, 0, 0, 0, 1, 1], 0.0, 0.0), ("g1", [0, 0, 0, 1, 1, 0], 0.0, 6.0)]),
+    # nested groups fixed at the whole budget (three dependent equality rows) and a cap of 0 on a region with a
+    # target: 150 steps without a verified point, until cancelling shifts (ν_A − ν_B on A ∩ B) were made exactly 0
+    "equality chain": (np.array([0.10766005799672532, 0.3006787907706813, 2.0703181242421973, 2.9638683750908097,
+                                 0.04112533853254728, 1.4798709602855196, 0.0364783530815197]),
+                       np.array([0.0, 0, 0, 3, 0, 0, 0]), np.array([np.inf, 0, np.inf, np.inf, np.inf, 2, np.inf]),
+                       7.0, [("g0", [1] * 7, 7.0, 7.0), ("g1", [1, 1, 1, 1, 1, 1, 0], 7.0, 7.0),
+                             ("g2", [1, 1, 1, 1, 1, 0, 0], 7.0, 7.0), ("g3", [1, 1, 1, 1, 0, 0, 0], 0.0, 4.0)]),
+    # every amount fixed by the rows (x = [0, 2, 1, 1]): the line search met rounding noise in cancelling shifts
+    "fully determined": (np.array([0.5604893387867619, 0.7914780835473076, 1.5177451954034455, 1.130287382262485]),
+                         np.array([0.0, 0, 1, 0]), np.array([0.0, np.inf, np.inf, 1.0]), 4.0,
+                         [("g0", [1, 1, 1, 1], 0.0, 4.0), ("g1", [1, 1, 1, 0], 3.0, 3.0),
+                          ("g2", [1, 1, 0, 0], 2.0, 2.0)]),
 }
+
+
+def test_groups_infeasible_by_one_unit_are_named_exactly():
+    # seed 57064: the same region in g0 ≤ 475,111,835万元 and g1 ≥ 475,111,836万元 — one unit apart, which the
+    # feasibility LP's tolerance (relative to ~10⁹) did not see; the solver then failed. Now diagnosed exactly.
+    t = np.array([5.1650869857119805e+08, 0.0, 1.6069630763389838e+08, 1.5457341679490361e+08])
+    lo = np.array([0.0, 0.0, 145440013.0, 0.0])
+    hi = np.array([754873313.0, 0.0, 145440013.0, np.inf])
+    groups = [("g0", np.array([1, 0, 0, 0], bool), 0.0, 475111835.0),
+              ("g1", np.array([1, 0, 0, 0], bool), 475111836.0, 563529881.0)]
+    problems = diagnose(t, lo, hi, 831778423.0, groups, ["R0", "R1", "R2", "R3"], "万元")
+    assert len(problems) == 1 and problems[0].severity == "error"
+    assert "'g1' needs ≥ 475,111,836万元" in problems[0].message_en
+    assert "at most 475,111,835万元" in problems[0].message_en and "short by 1万元" in problems[0].message_en
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

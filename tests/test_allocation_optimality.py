@@ -22,22 +22,32 @@ from compensation.allocation import constrained, solver
 from compensation.allocation.api import _meets, group_bounds
 from compensation.allocation.feasibility import diagnose
 
-N_CI = 600
+N_CI = 10_000
 N = int(os.environ.get("ECOCOMP_PROPERTY_N", N_CI))
+MILP_EVERY = int(os.environ.get("ECOCOMP_PROPERTY_MILP_EVERY", 10))
 UNIT_YUAN = {"元": 1, "万元": 10_000, "亿元": 100_000_000}
 
 
 def instance(seed: int):
+    """One random problem from its own seed. Nasty cases on purpose: zero targets, locks, floors or caps placed
+    exactly on a breakpoint (whole targets with a bound equal to the target, where the no-group optimum pays
+    exactly the target), tiny budgets (a few units) and huge ones (up to 10¹³ 元), several groups that nest or
+    overlap, group bounds that leave no room, and infeasible combinations."""
     rng = np.random.default_rng(seed)
     n = int(rng.integers(2, 9))
     unit = ("元", "万元", "亿元")[seed % 3]
     budget_yuan = int(10 ** rng.uniform(3, 13))
     budget = max(budget_yuan // UNIT_YUAN[unit], n)
+    if seed % 17 == 0:
+        budget = int(rng.integers(n, 4 * n + 1))  # tiny: a few units to share
     t = rng.dirichlet(np.ones(n)) * budget
     t[rng.random(n) < 0.15] = 0.0
     if t.sum() == 0:
         t[0] = budget
     t *= budget / t.sum()
+    if seed % 7 == 0:  # whole targets adding up to the budget: bounds below can sit exactly on a breakpoint
+        t = np.floor(t)
+        t[int(np.argmax(t))] += budget - t.sum()
     lo = np.zeros(n)
     hi = np.full(n, np.inf)
     f = rng.random(n) < 0.3
@@ -46,6 +56,11 @@ def instance(seed: int):
     hi[c] = np.maximum(lo[c], np.floor(t[c] * rng.uniform(0.7, 1.5, c.sum())))
     k = rng.random(n) < 0.1
     lo[k] = hi[k] = np.floor(t[k] * rng.uniform(0.8, 1.2, k.sum()))
+    if seed % 7 == 0:
+        on = rng.random(n) < 0.4
+        side = rng.random(n) < 0.5
+        lo[on & side] = np.floor(t[on & side])  # floor = target: the breakpoint λ = 1
+        hi[on & ~side] = np.maximum(lo[on & ~side], np.floor(t[on & ~side]))  # cap = target
     groups = []
     kind = ("disjoint", "nested", "overlapping")[int(rng.integers(0, 3))]
     for g in range(int(rng.integers(0, 5))):
@@ -149,34 +164,53 @@ def check_whole(final, budget, lo, hi, groups, where):
         assert gmin <= s <= gmax, (where, name, gmin, s, gmax)
 
 
-@pytest.mark.parametrize("block", range(10))
+BLOCKS = 20
+
+
+@pytest.mark.parametrize("block", range(BLOCKS))
 def test_random_instances(block):
-    seeds = range(block, N, 10)
-    feasible = qp_checked = 0
+    """Seeds block, block + 20, … below N. Infeasible instances must be diagnosed with a named reason (never
+    raise); feasible ones are solved under every objective and checked in whole units; ``proportional``'s
+    objective is compared with the reference QP's. ``min_abs`` and ``minimax`` run as a MILP in whole units
+    (the default) on every MILP_EVERY-th instance and as an LP settled in whole units (``--lp``) on the others."""
+    seeds = range(block, N, BLOCKS)
+    feasible = infeasible = qp_checked = milp = 0
+    paths = set()
     for seed in seeds:
         t, lo, hi, budget, groups, unit = instance(seed)
-        if diagnose(t, lo, hi, float(budget), groups, [str(i) for i in range(t.size)], unit):
+        where = f"seed {seed}"
+        problems = diagnose(t, lo, hi, float(budget), groups, [str(i) for i in range(t.size)], unit)
+        if problems:
+            assert all(p.severity == "error" and p.message_en and p.message_zh for p in problems), where
+            infeasible += 1
             continue
         feasible += 1
-        where = f"seed {seed}"
         hi_eff = np.where(t > 0, hi, lo)
         x, final, info = constrained.proportional(t, lo, hi_eff, budget, groups, integer=True)
+        assert info["status"] == "optimal", (where, info)
+        paths.add(info["path"])
         check_whole(final, budget, lo, hi_eff, groups, where)
         ref = reference_qp(t, lo, hi_eff, budget, groups, where)
         obj = info["objective"]
         # relative 1e-9. When the optimum is nearly 0 (every target met to about 1e-7 of the budget) relative
-        # error is meaningless and the reference's own accuracy (shares to ~1e-9, so B·n·1e-18) dominates:
-        # there the two are compared absolutely at 1e-16 × budget.
+        # error is meaningless and the reference's own accuracy dominates: there the two are compared
+        # absolutely at 1e-16 × budget.
         assert abs(obj - ref) <= 1e-9 * max(ref, 1e-7 * budget), (where, info["path"], obj, ref)
         qp_checked += 1
-        if N > N_CI and seed % 5:
-            continue
+        integer = (seed // BLOCKS) % MILP_EVERY == 0
+        milp += integer
         for objective in ("min_abs", "minimax"):
-            sol = solver.solve(t, lo, hi_eff, float(budget), groups, objective, integer=True, time_limit=20)
+            sol = solver.solve(t, lo, hi_eff, float(budget), groups, objective, integer=integer, time_limit=20,
+                               backend="arrays")
             assert sol.status == "optimal", (where, objective, sol.status, sol.message)
-            final = sol.x.astype(np.int64)
-            if not _meets(final, budget, lo, hi_eff, groups):  # LP path for large amounts: settled as allocate()
-                assert budget > solver.MILP_MAX_AMOUNT, (where, objective)
+            final = sol.x.astype(np.int64) if integer else None
+            if final is None or not _meets(final, budget, lo, hi_eff, groups):  # settled as allocate() does
+                assert not integer or budget > solver.MILP_MAX_AMOUNT, (where, objective)
                 final = constrained.settle(sol.x, budget, lo, hi_eff, groups)
+                if final is None:
+                    final = constrained.settle_milp(sol.x, budget, lo, hi_eff, groups)
             check_whole(final, budget, lo, hi_eff, groups, (where, objective))
-    assert feasible >= len(seeds) // 3 and qp_checked == feasible
+    assert feasible >= len(seeds) // 3 and infeasible >= len(seeds) // 20 and qp_checked == feasible
+    assert milp >= feasible // MILP_EVERY // 2
+    if len(seeds) >= 200:  # every path is exercised in each block
+        assert {"closed form", "dual active set"} <= paths, paths

@@ -215,3 +215,16 @@ def test_batch_run_on_dask_writes_the_same_folders_as_the_local_engine(tmp_path,
     dist = sorted((tmp_path / "dask").glob("*/*.csv"))
     assert [p.relative_to(tmp_path / "local") for p in local] == [p.relative_to(tmp_path / "dask") for p in dist]
     assert len(local) >= 8 and all(a.read_bytes() == b.read_bytes() for a, b in zip(local, dist, strict=True))
+
+
+def test_sorted_quantiles_equal_numpy_quantile_bit_for_bit():
+    """The streaming statistics sort each region's draws and interpolate themselves; numpy's np.quantile
+    (linear method) is the reference, for sizes where γ falls below, at and above 0.5."""
+    from compensation.sweep.stats import QUANTILES, sorted_quantiles
+
+    rng = np.random.default_rng(12)
+    for N in (1, 2, 3, 7, 20, 21, 101, 240, 999, 1000):
+        x = rng.integers(-50, 10**7 if N % 2 else 40, (9, N)).astype(np.int32)
+        expected = np.quantile(x.astype(np.float64), QUANTILES, axis=1).T
+        got = sorted_quantiles(np.sort(x, axis=1))
+        assert np.array_equal(got, expected), N

@@ -70,17 +70,32 @@ def main_fit(topo: dict) -> tuple[dict, float]:
     return _FITS[key]
 
 
-def _in_main(aspect: float, fx: float, fy: float, pad: float = 0.0) -> tuple[str, str]:
+def frame_point(aspect: float, fx: float, fy: float, pad: float = 0.0) -> tuple[str, str]:
     """Pixel position (Vega expressions) of the point at fractions (fx, fy) of the main frame, moved by pad. The
     frame is as wide as the view allows at its aspect ratio, centred, at the top."""
     mw, mh = f"min(width, height / {aspect:.6f})", f"min(height, width * {aspect:.6f})"
     return f"(width - {mw}) / 2 + {mw} * {fx} + {pad}", f"{mh} * {fy} + {pad}"
 
 
-def _box(aspect: float, fractions: tuple[float, float, float, float], pad: float = 0.0) -> dict:
-    x0, y0 = _in_main(aspect, fractions[0], fractions[1], pad)
-    x1, y1 = _in_main(aspect, fractions[2], fractions[3], -pad)
+def frame_box(aspect: float, fractions: tuple[float, float, float, float], pad: float = 0.0) -> dict:
+    x0, y0 = frame_point(aspect, fractions[0], fractions[1], pad)
+    x1, y1 = frame_point(aspect, fractions[2], fractions[3], -pad)
     return {"expr": f"[[{x0}, {y0}], [{x1}, {y1}]]"}
+
+
+def inset_frame(aspect: float, box: tuple[float, float, float, float]) -> tuple[alt.Chart, alt.Chart]:
+    """The inset's white box with its border, and its caption (南海诸岛) in the lower right corner: two layers to
+    put between the main frame's layers and the inset's."""
+    (fx0, fy0), (fx1, fy1) = frame_point(aspect, *box[:2], 1), frame_point(aspect, *box[2:], -1)
+    pos = {"x": alt.XValue(alt.ExprRef(fx0)), "x2": alt.X2Value(alt.ExprRef(fx1)),
+           "y": alt.YValue(alt.ExprRef(fy0)), "y2": alt.Y2Value(alt.ExprRef(fy1))}
+    one = alt.InlineData(values=[{"inset": 1}])
+    frame = alt.Chart(one).mark_rect(fill="white", stroke="#555555", strokeWidth=0.8).encode(**pos)
+    tx, ty = frame_point(aspect, *box[2:], -4)
+    caption = alt.Chart(one).mark_text(align="right", baseline="bottom", fontSize=10, color="#333333",
+                                       lineBreak="\n").encode(
+        x=alt.XValue(alt.ExprRef(tx)), y=alt.YValue(alt.ExprRef(ty)), text=alt.TextValue(t("map.inset")))
+    return frame, caption
 
 
 def projections(topo: dict) -> tuple[dict, dict]:
@@ -88,9 +103,9 @@ def projections(topo: dict) -> tuple[dict, dict]:
     feature, aspect = main_fit(topo)
     x0, y0, x1, y1 = INSET_EXTENT
     inset = [[x0, y0], [x1, y0], [x0, y1], [x1, y1], [(x0 + x1) / 2, y0]]  # the southern edge bulges
-    main = {**PROJECTION, "fit": feature, "extent": _box(aspect, (0, 0, 1, 1), 2),
-            "clipExtent": _box(aspect, (0, 0, 1, 1))}
-    box = {**PROJECTION, "extent": _box(aspect, INSET_BOX, 6), "clipExtent": _box(aspect, INSET_BOX, 1),
+    main = {**PROJECTION, "fit": feature, "extent": frame_box(aspect, (0, 0, 1, 1), 2),
+            "clipExtent": frame_box(aspect, (0, 0, 1, 1))}
+    box = {**PROJECTION, "extent": frame_box(aspect, INSET_BOX, 6), "clipExtent": frame_box(aspect, INSET_BOX, 1),
            "fit": {"type": "Feature", "properties": {}, "geometry": {"type": "MultiPoint", "coordinates": inset}}}
     return main, box
 
@@ -182,15 +197,7 @@ def choropleth(values: pd.DataFrame, value_title: str, shapes: tuple[dict, dict]
         return [base, layer, line]
 
     main, inset = projections(topo)
-    aspect = main_fit(topo)[1]
-    (fx0, fy0), (fx1, fy1) = _in_main(aspect, *INSET_BOX[:2], 1), _in_main(aspect, *INSET_BOX[2:], -1)
-    pos = {"x": alt.XValue(alt.ExprRef(fx0)), "x2": alt.X2Value(alt.ExprRef(fx1)),
-           "y": alt.YValue(alt.ExprRef(fy0)), "y2": alt.Y2Value(alt.ExprRef(fy1))}
-    one = alt.InlineData(values=[{"inset": 1}])
-    frame = alt.Chart(one).mark_rect(fill="white", stroke="#555555", strokeWidth=0.8).encode(**pos)
-    tx, ty = _in_main(aspect, *INSET_BOX[2:], -4)
-    caption = alt.Chart(one).mark_text(align="right", baseline="bottom", fontSize=10, color="#333333").encode(
-        x=alt.XValue(alt.ExprRef(tx)), y=alt.YValue(alt.ExprRef(ty)), text=alt.TextValue(t("map.inset")))
+    frame, caption = inset_frame(main_fit(topo)[1], INSET_BOX)
     chart = alt.layer(*view(main), frame, *view(inset), caption).properties(
         width=MAP_WIDTH, height=height,
         title=alt.TitleParams(title or value_title, subtitle=[t("map.schematic"), t("map.attribution")],
@@ -329,7 +336,8 @@ def gain_loss(df: pd.DataFrame, value_title: str) -> alt.Chart:
     order = list(d["bucket"])
     y = alt.Y("bucket:N", sort=order, title=None, axis=alt.Axis(labelOverlap=False, labelLimit=220, labelFontSize=12))
     bar = alt.Chart(d).mark_bar(stroke="#999999", strokeWidth=0.5, height=20).encode(
-        y=y, x=alt.X("value:Q", title=value_title, axis=alt.Axis(format="d", tickMinStep=1), scale=alt.Scale(padding=24)),
+        y=y, x=alt.X("value:Q", title=value_title, axis=alt.Axis(format="d", tickMinStep=1),
+                     scale=alt.Scale(domain=[0, max(1, int(d["value"].max() or 0)) * 1.15])),
         color=alt.Color("bucket:N", sort=order, scale=alt.Scale(domain=order, range=BUCKET_COLOURS[:len(order)]),
                         legend=None),
         tooltip=[alt.Tooltip("bucket:N", title=" "), alt.Tooltip("value:Q", title=value_title)])

@@ -150,7 +150,7 @@ S: dict[str, tuple[str, str]] = {
     "map.caption": ("灰色:本次计算不含该地区(如台湾、香港、澳门)。虚线:南海诸岛断续线。右下角框内:南海诸岛。",
                     "Grey: region not in this calculation (e.g. Taiwan, Hong Kong, Macao). Dashed: South China Sea "
                     "line. Boxed at the lower right: the South China Sea islands."),
-    "map.inset": ("南海诸岛", "South China Sea Islands"),
+    "map.inset": ("南海诸岛", "South China Sea\nIslands"),  # \n: a line break in the inset's corner
     "map.no_change": ("无变化(全部为 0)", "no change (all 0)"),
     "map.all_equal": ("全部相等:{value}", "all equal: {value}"),
     "map.counties_summed": ("县级数据:地图按省汇总(各省所辖县之和);每km²红线补助、人均补助按汇总后的金额、面积与人口计算。",
@@ -288,7 +288,8 @@ S: dict[str, tuple[str, str]] = {
                   "{base}."),
     "cmp.diff_title": ("差额 ({unit})", "difference ({unit})"),
     "cmp.diff_map": ("{name} − {base}", "{name} − {base}"),
-    "cmp.no_map": ("该比较不是省级数据,不显示地图。", "Not province-level data: no map."),
+    "cmp.diff_summed": ("县级数据:地图上的差额为各省所辖县差额之和。",
+                        "County data: the map shows the counties' differences summed to their provinces."),
     "cmp.bucket": ("变化分组", "bucket"),
     "cmp.regions": ("地区数", "regions"),
     "cmp.winners": ("**增加最多**", "**Largest gains**"),
@@ -331,6 +332,9 @@ S: dict[str, tuple[str, str]] = {
     "h.monitoring": ("监测数据(可编辑)", "Monitoring data (editable)"),
     "h.monitoring_help": ("浓度单位 mg/L;修改后立即按协议规则重新计算。", "Concentrations in mg/L; the amounts "
                           "are recomputed by the agreements' rules on every edit."),
+    "h.ceiling": ("不能为负;超过 {v} 的值将被拒绝", "no negative values; a value above {v} is refused"),
+    "h.last_valid": ("以下结果按最近一次有效的监测数据计算(上方的错误值未被采用)。",
+                     "The results below are for the last valid monitoring values (the value refused above is not used)."),
     "h.monitoring_name": ("监测数据(页面编辑)", "monitoring data (edited on the page)"),
     "h.owed": ("应付金额", "Amounts owed"),
     "h.status": ("结算求解状态:{status}", "Settlement status: {status}"),

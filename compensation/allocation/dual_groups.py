@@ -58,6 +58,7 @@ import numpy as np
 from .constrained import water_fill
 
 EPS = np.finfo(float).eps
+_TRACE = None
 
 
 @dataclass
@@ -140,7 +141,10 @@ def solve(t, lo, hi, total: float, groups=(), max_iter: int | None = None) -> Du
         shrink = (v != 0) & (d * v < 0)
         alpha_max = float(np.min(-v[shrink] / d[shrink])) if shrink.any() else np.inf
         delta = Af.T @ d
+        delta[np.abs(delta) <= 1e-13 * np.abs(d).max()] = 0.0  # shifts that cancel (ν_A − ν_B on A ∩ B) are 0
         alpha = _line_search(u, delta, a, b, tp, float(d[d != 0] @ beta[d != 0]), alpha_max)
+        if _TRACE is not None:
+            _TRACE.append((it, v.copy(), side.copy(), (z - lower).copy(), (upper - z).copy(), d.copy(), alpha, alpha_max, free.sum()))
         if alpha is None:
             msg = "the dual is unbounded along the search direction (the groups cannot hold at this total)"
             break
@@ -170,7 +174,7 @@ def _direction(v, side, g, free, T, Af, tol_row) -> np.ndarray:
 
     def newton(F):
         d = np.zeros(m)
-        d[F] = _newton(T[F][:, free] @ Af[F][:, free].T, g[F])
+        d[F] = _newton(T[F][:, free] @ Af[F][:, free].T, g[F], tol_row)
         return d
 
     d = newton(np.flatnonzero(kept | opened))
@@ -186,7 +190,7 @@ def _direction(v, side, g, free, T, Af, tol_row) -> np.ndarray:
     return d
 
 
-def _newton(M: np.ndarray, g: np.ndarray) -> np.ndarray:
+def _newton(M: np.ndarray, g: np.ndarray, tol: float) -> np.ndarray:
     """The Newton step M⁻¹g; where M is singular, g's component in M's null space first (along it q is linear
     up to the next breakpoint, so the line search follows the gradient there until curvature appears)."""
     if M.size == 0:
@@ -195,7 +199,7 @@ def _newton(M: np.ndarray, g: np.ndarray) -> np.ndarray:
     big = w > 1e-13 * max(float(w.max()), 1e-300)
     c = Q.T @ g
     null = np.where(big, 0.0, c)
-    if np.linalg.norm(null) > 1e-12 * max(np.linalg.norm(g), 1e-300):
+    if np.linalg.norm(null) > max(1e-12 * np.linalg.norm(g), tol):  # not rounding noise
         return Q @ null
     return Q @ np.where(big, c / np.where(big, w, 1.0), 0.0)
 

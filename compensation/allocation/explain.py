@@ -185,19 +185,24 @@ def is_province_table(table: pd.DataFrame) -> bool:
     return bool(table["adcode"].astype(str).str.fullmatch(r"\d{2}0000").all())
 
 
+def province_sums(table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Rows below a province (counties, prefectures, separately listed cities) summed to their province — the first
+    two digits of ``adcode`` + ``0000`` —: columns adcode, regions (rows summed) and ``columns`` (sums; integer
+    columns stay integers, so whole amounts stay whole). Province rows pass through as themselves."""
+    key = table["adcode"].astype(str).str[:2] + "0000"
+    df = table[columns].assign(adcode=key.to_numpy(), regions=1)
+    return df.groupby("adcode", sort=True).agg({"regions": "sum", **{c: "sum" for c in columns}}).reset_index()
+
+
 def by_province(res) -> pd.DataFrame:
-    """The allocation at province level: rows below a province (counties, prefectures, separately listed cities)
-    summed to their province — the first two digits of the code + ``0000`` — with their red-line area and
-    population, and per km² and per capita of those sums (the definitions of :func:`marginal`: Σ final / Σ km²,
-    Σ final / Σ persons). Columns adcode, regions (rows summed), final, redline_total_km2, population_10k,
-    per_km2_redline_<unit>, per_capita_yuan. Amounts stay whole: a sum of integers."""
+    """The allocation at province level (:func:`province_sums` of final, red-line area and population), with per
+    km² and per capita of those sums (the definitions of :func:`marginal`: Σ final / Σ km², Σ final / Σ persons).
+    Columns adcode, regions, final, redline_total_km2, population_10k, per_km2_redline_<unit>, per_capita_yuan."""
     t, reg = res.table, res.regions
-    key = t["adcode"].astype(str).str[:2] + "0000"
-    parts = {"final": t["final"].astype("int64").to_numpy(),
-             **{c: pd.to_numeric(reg[c], errors="coerce").to_numpy(dtype=float)
-                for c in ("redline_total_km2", "population_10k") if c in reg}}
-    df = pd.DataFrame(parts).assign(adcode=key.to_numpy(), regions=1)
-    out = df.groupby("adcode", sort=True).agg({"regions": "sum", **{c: "sum" for c in parts}}).reset_index()
+    parts = pd.DataFrame({"adcode": t["adcode"].to_numpy(), "final": t["final"].astype("int64").to_numpy(),
+                          **{c: pd.to_numeric(reg[c], errors="coerce").to_numpy(dtype=float)
+                             for c in ("redline_total_km2", "population_10k") if c in reg}})
+    out = province_sums(parts, [c for c in parts.columns if c != "adcode"])
     _per_unit(out, out["final"].to_numpy(dtype=float), out, res.unit)
     return out
 

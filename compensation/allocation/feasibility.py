@@ -113,6 +113,9 @@ def diagnose(t, lo, hi, budget: float, groups, labels, unit: str) -> list[Proble
     else:
         # no amount can exceed the pool (floors are ≥ 0): capping at the pool keeps both LPs bounded
         capped = np.minimum(movable, max(float(budget), float(lo.max())))
+        pairs = _nested_pairs(lo, capped, groups, budget, unit)  # exact: an LP's tolerance can hide one unit
+        if pairs:
+            return pairs
         t_min, t_max = highs.feasible_range(lo, capped, groups)
         if t_min is None:
             return [_conflict(lo, capped, groups, budget, unit)]
@@ -202,6 +205,51 @@ def largest_floor_ratio(t, lo, last, hi, budget: float, groups, exact=None, uppe
         else:
             bad = mid
     return round(good * step, 10)
+
+
+def _whole(amount: float, unit: str) -> str:
+    """An amount in whole output units, every digit shown: '4,751,118,360万元' (a one-unit gap stays visible)."""
+    return f"{round(float(amount)):,}{unit}"
+
+
+def _nested_pairs(lo, movable, groups, budget: float, unit: str) -> list[Problem]:
+    """Exact checks for each pair of groups g ⊆ h (identical member sets included): g's minimum plus the floors
+    of h's other members must fit under h's maximum, and h's minimum must be reachable with g at its maximum and
+    h's other members at their caps. Whole units in floats (exact below 2⁵³), so a conflict of one unit that
+    the feasibility LP's tolerance would hide is named."""
+    out = []
+    for j, (name_g, mg, gmin_g, gmax_g) in enumerate(groups):
+        for k, (name_h, mh, gmin_h, gmax_h) in enumerate(groups):
+            if j == k or not mg.any() or (mg & ~mh).any() or (k < j and not (mh & ~mg).any()):
+                continue  # g ⊆ h only (an identical pair once)
+            rest = mh & ~mg
+            floor_rest, cap_rest = float(lo[rest].sum()), float(movable[rest].sum())
+            if gmin_g + floor_rest > gmax_h:
+                need, allowed = gmin_g + floor_rest, gmax_h
+                what = (f"group '{name_g}' needs ≥ {_whole(gmin_g, unit)}" +
+                        (f" and the other members of '{name_h}' have floors of {_whole(floor_rest, unit)}"
+                         if floor_rest else "") + f", together {_whole(need, unit)}, but '{name_h}' may take "
+                        f"at most {_whole(allowed, unit)}")
+                what_zh = (f"组 '{name_g}' 需要 ≥ {_whole(gmin_g, unit)}" +
+                           (f",'{name_h}' 其余成员下限合计 {_whole(floor_rest, unit)}" if floor_rest else "") +
+                           f",共 {_whole(need, unit)},但 '{name_h}' 最多 {_whole(allowed, unit)}")
+            elif gmax_g + cap_rest < gmin_h:
+                need, allowed = gmin_h, gmax_g + cap_rest
+                what = (f"group '{name_h}' needs ≥ {_whole(need, unit)} but '{name_g}' may take at most "
+                        f"{_whole(gmax_g, unit)}" + (f" and the other members' caps allow {_whole(cap_rest, unit)}"
+                                                    if (mh & ~mg).any() else "") +
+                        f", together {_whole(allowed, unit)}")
+                what_zh = (f"组 '{name_h}' 需要 ≥ {_whole(need, unit)},但 '{name_g}' 最多 {_whole(gmax_g, unit)}" +
+                           (f",其余成员上限合计 {_whole(cap_rest, unit)}" if (mh & ~mg).any() else "") +
+                           f",共 {_whole(allowed, unit)}")
+            else:
+                continue
+            short = need - allowed
+            out.append(Problem(
+                "error", f"{what} (short by {_whole(short, unit)}): lower one of these minimums or raise one of these "
+                         f"maximums by {_whole(short, unit)}",
+                f"{what_zh}(缺口 {_whole(short, unit)}):需降低一个组的最低额或提高另一个组的最高额 {_whole(short, unit)}"))
+    return out
 
 
 def _conflict(lo, movable, groups, budget: float, unit: str) -> Problem:

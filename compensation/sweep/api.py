@@ -41,7 +41,7 @@ class SweepResult:
 def run_sweep(sc: Scenario, spec: SweepSpec, year: int | None = None, max_points: int = MAX_POINTS,
               engine: str = "local", scheduler: str | None = None, workers: int | None = None, progress=None,
               keep_draws: bool = False, client=None, regions: pd.DataFrame | None = None,
-              chunk: int | None = None) -> SweepResult:
+              chunk: int | None = None, pool: str = "threads") -> SweepResult:
     """Draw the points, prepare the problem, run the chunks on ``engine`` and merge their statistics.
 
     The result keeps the spilled draws (for :func:`write_draws`) until ``close()`` when ``keep_draws``."""
@@ -80,7 +80,7 @@ def run_sweep(sc: Scenario, spec: SweepSpec, year: int | None = None, max_points
         if engine == "dask":
             info = E.run_dask(problem, plan, base_final, on_result, scheduler, workers, client)
         else:
-            info = E.run_local(problem, plan, base_final, on_result, workers)
+            info = E.run_local(problem, plan, base_final, on_result, workers, pool)
         wall = time.perf_counter() - t1
         tables = acc.finish()
     except BaseException:

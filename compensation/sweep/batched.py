@@ -253,19 +253,26 @@ def _select_rows(score, k, eligible) -> np.ndarray:
     return chosen
 
 
-def round_rows(x, total, lo, hi, member=None) -> tuple[np.ndarray, np.ndarray]:
+def round_rows(x, total, lo, hi, member=None, within: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Row-wise largest remainder: integers adding up to ``total`` (m,) over the ``member`` columns, each
     within its whole-unit bounds. Columns must already be in adcode order (ties go to the earlier column).
     Returns (int64 array, ok per row); a row that cannot reach its total within the bounds has ok False.
 
-    Whole numbers are kept in float64 (exact below 2⁵³) until the end, so the sums are exact."""
+    ``within``: the bounds are whole already and every x lies within them (the water-filling's output), so
+    making the bounds whole and clipping x to them are skipped (no-ops then). Whole numbers are kept in
+    float64 (exact below 2⁵³) until the end, so the sums are exact."""
     x = np.asarray(x, dtype=float)
     m, n = x.shape
     total = np.asarray(total, dtype=np.int64).reshape(m)
-    lo_i, hi_i = integer_bounds(np.broadcast_to(lo, (m, n)), np.broadcast_to(hi, (m, n)), total.astype(float))
-    lo_i = np.broadcast_to(lo_i, (m, n))
-    hi_i = np.broadcast_to(hi_i, (m, n))
-    xc = np.clip(x, lo_i, hi_i)
+    hi_a = np.asarray(hi, dtype=float)
+    if within and np.isfinite(hi_a).all():
+        lo_i, hi_i = np.broadcast_to(lo, (m, n)), np.broadcast_to(hi_a, (m, n))
+        xc = x.copy()
+    else:
+        lo_i, hi_i = integer_bounds(np.broadcast_to(lo, (m, n)), np.broadcast_to(hi, (m, n)), total.astype(float))
+        lo_i = np.broadcast_to(lo_i, (m, n))
+        hi_i = np.broadcast_to(hi_i, (m, n))
+        xc = np.clip(x, lo_i, hi_i)
     base = xc + 1e-9
     np.floor(base, out=base)
     np.clip(base, lo_i, hi_i, out=base)  # 2.9999999999 from float noise is 3
@@ -323,13 +330,15 @@ def feasible_rows(t, lo, hi, budget, groups=()) -> np.ndarray:
     return ok
 
 
-def proportional_rows(t, lo, hi, budget, groups=()):
+def proportional_rows(t, lo, hi, budget, groups=(), whole: bool = False):
     """Row-wise :func:`constrained.proportional` with ``integer=True`` (disjoint groups), columns in adcode
     order.
 
     ``t``: (m, n) targets; ``lo``/``hi``: (m, n) or (n,) whole-unit bounds; ``budget``: (m,) integer
     totals; ``groups``: (name, member mask (n,), whole min totals (m,), whole max totals (m,)). Returns (x,
-    final int64, common scale λ (m,), ok (m,)); rows with ok False could not be settled within their bounds."""
+    final int64, common scale λ (m,), ok (m,)); rows with ok False could not be settled within their bounds.
+    ``whole``: the bounds are whole units already (as the sweep's bounds are), which spares the rounding two
+    passes."""
     from ..allocation.constrained import settle
 
     t = np.asarray(t, dtype=float)
@@ -356,7 +365,7 @@ def proportional_rows(t, lo, hi, budget, groups=()):
     x, scale = water_fill_rows(t, lo2, hi2, budget)
     total = np.round(budget).astype(np.int64)
     if not groups:
-        final, ok = round_rows(x, total, lo, hi)
+        final, ok = round_rows(x, total, lo, hi, within=whole)
         return x, final, scale, ok
     final = np.zeros((m, n), dtype=np.int64)
     ok = np.ones(m, dtype=bool)

@@ -174,7 +174,7 @@ def evaluate(problem: SweepProblem, rows: pd.DataFrame, start: int = 0, as_is: b
             sub_groups = [(name, mask, gmin[r], gmax[r]) for name, mask, gmin, gmax in groups]
             tr, lr, hr = t[r], lo[r], hi[r]
             if problem.objective == "proportional":
-                x, f, scale, rounded = proportional_rows(tr, lr, hr, budget[r], sub_groups)
+                x, f, scale, rounded = proportional_rows(tr, lr, hr, budget[r], sub_groups, whole=True)
             else:
                 x, f, scale, rounded = _solve_rows(problem, tr, lr, hr, budget[r], sub_groups)
             final[r] = f
@@ -276,30 +276,59 @@ def inputs_of(problem: SweepProblem, rows: pd.DataFrame, start: int) -> dict:
 
 # --- engines ---------------------------------------------------------------------------------------------
 
-def run_local(problem: SweepProblem, plan, base_final, on_result, workers: int | None = None) -> dict:
-    """Chunks on this machine's cores, in threads (numpy's sorts and arithmetic release the GIL)."""
+_PROCESS_PROBLEM: dict = {}  # the problem of the process pool's workers (set once per worker by the initializer)
+
+
+def _process_init(problem: SweepProblem, base_final) -> None:
+    _PROCESS_PROBLEM["p"] = (problem, base_final)
+
+
+def _process_chunk(index: int, start: int, stop: int) -> dict:
+    problem, base_final = _PROCESS_PROBLEM["p"]
+    return run_chunk(problem, index, start, stop, base_final)
+
+
+def run_local(problem: SweepProblem, plan, base_final, on_result, workers: int | None = None,
+              pool: str = "threads") -> dict:
+    """Chunks on this machine's cores: in threads (the default: numpy's sorts and arithmetic release the
+    GIL, and nothing is copied), or in worker processes (``pool="processes"``: the problem is sent to each
+    worker once, each chunk's amounts come back pickled). benchmarks/bench_sweep.py measures both."""
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
     workers = max(1, int(workers or os.cpu_count() or 1))
-    info = {"engine": "local", "workers": workers}
+    info = {"engine": "local", "workers": workers, "pool": pool if workers > 1 and len(plan) > 1 else "none"}
     if workers == 1 or len(plan) == 1:
         for i, a, b in plan:
             on_result(run_chunk(problem, i, a, b, base_final))
         return info
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    if pool == "processes":
+        import multiprocessing as mp
+
+        ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+        executor = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_process_init,
+                                       initargs=(problem, base_final))
+
+        def submit(args):
+            return executor.submit(_process_chunk, *args)
+    else:
+        executor = ThreadPoolExecutor(max_workers=workers)
+
+        def submit(args):
+            return executor.submit(run_chunk, problem, *args, base_final)
+    with executor:
         pending = set()
         it = iter(plan)
         for _ in range(2 * workers):
             nxt = next(it, None)
             if nxt is not None:
-                pending.add(pool.submit(run_chunk, problem, *nxt, base_final))
-        from concurrent.futures import FIRST_COMPLETED, wait
-
+                pending.add(submit(nxt))
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for f in done:
                 on_result(f.result())
                 nxt = next(it, None)
                 if nxt is not None:
-                    pending.add(pool.submit(run_chunk, problem, *nxt, base_final))
+                    pending.add(submit(nxt))
     return info
 
 

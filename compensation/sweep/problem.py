@@ -224,11 +224,28 @@ def build_problem(sc: Scenario, spec: SweepSpec, points: pd.DataFrame, year: int
 
 
 def _check_draws(problem: SweepProblem) -> None:
-    """Every draw's parameters must be acceptable to the method (e.g. weights that must add up to 1)."""
+    """Every draw's parameters must be acceptable to the method (e.g. weights that must add up to 1).
+
+    The method's checks of a single override (a finite number, a weight not negative) look at each value on
+    its own, so when no varied parameter is in a sum-to-one group, the draw made of every column's minimum
+    and the draw made of every column's maximum pass exactly when all draws do (NaN reaches both); only then
+    is the per-draw loop skipped. When one of them fails, the loop finds the first failing draw."""
     if not problem.param_cols:
         return
+    pts = problem.points[problem.param_cols]
+    grouped = {p for group in problem.method.sum_to_one for p in group}
+    if len(pts) > 2 and not grouped & set(problem.param_cols):
+        extremes = [{p: float(pts[p].to_numpy(dtype=float).min()) for p in problem.param_cols},
+                    {p: float(pts[p].to_numpy(dtype=float).max()) for p in problem.param_cols}]
+        try:
+            for ym in problem.years:
+                for row in extremes:
+                    problem.method.values(ym.year, year_overrides(ym, row, problem.param_cols))
+            return
+        except InputError:
+            pass  # the loop below names the first failing draw
     for ym in problem.years:
-        for i, row in enumerate(problem.points[problem.param_cols].to_dict("records")):
+        for i, row in enumerate(pts.to_dict("records")):
             try:
                 problem.method.values(ym.year, year_overrides(ym, row, problem.param_cols))
             except InputError as exc:

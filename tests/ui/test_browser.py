@@ -263,3 +263,122 @@ def test_drilldown_jiangxi_county_amount_equals_the_cli(server, browser, tmp_pat
         _screenshot(page, "page_drilldown_jiangxi.png")
     finally:
         page.close()
+
+
+def _chinese_header_xlsx() -> bytes:
+    """An XLSX with Chinese headers only (the schema's Chinese labels and short forms), population in 人 and
+    land area in km² stated in the headers — a different file from the GBK CSV and from the template."""
+    import io
+
+    import pandas as pd
+
+    from compensation.data import load_regions
+    from compensation.schema import COLUMNS
+
+    base = load_regions()
+    df = pd.DataFrame({"区划代码": base["adcode"], "地区名称": base["name_zh"], "行政级别": base["level"],
+                       "陆域面积(km²)": base["land_area_km2"], "红线面积(平方公里)": base["redline_total_km2"],
+                       "年末常住人口(人)": base["population_10k"] * 10_000})
+    for c in [c for c in base.columns if c.startswith("redline_") and c != "redline_total_km2"]:
+        df[f"{COLUMNS[c].label_zh}(km²)"] = base[c]
+    buf = io.BytesIO()
+    df.to_excel(buf, index=False)
+    return buf.getvalue()
+
+
+def _bilingual_header_csv() -> bytes:
+    """A UTF-8 CSV (with BOM) whose headers give Chinese and English at once with units in either part
+    (`陆域面积(公顷) / land area`), unlike the template's `中文 / name` headers."""
+    import pandas as pd
+
+    from compensation.data import load_regions
+    from compensation.schema import COLUMNS
+
+    base = load_regions()
+    df = pd.DataFrame({"行政区划代码 / adcode": base["adcode"], "地区 / name": base["name_zh"],
+                       "级别 / level": base["level"], "陆域面积(公顷) / land area": base["land_area_km2"] * 100,
+                       "生态保护红线面积(km²) / red-line area": base["redline_total_km2"],
+                       "常住人口(万人) / population": base["population_10k"]})
+    for c in [c for c in base.columns if c.startswith("redline_") and c != "redline_total_km2"]:
+        df[f"{COLUMNS[c].label_zh} / {COLUMNS[c].label_en} (km²)"] = base[c]
+    return df.to_csv(index=False).encode("utf-8-sig")
+
+
+def test_chinese_and_bilingual_header_uploads_and_page_numbers_equal_the_cli(server, browser, tmp_path):
+    """Two more real files, each uploaded and valid: an XLSX with Chinese headers (units 人, 平方公里) and a CSV
+    with bilingual headers (units in either part). Then Allocate's numbers against the CLI: the settings saved
+    from the page as a scenario YAML, run by `ecocomp run`, give the same final amounts as the page's table
+    download and the same total as the metric on the page."""
+    import pandas as pd
+
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    try:
+        for name, data, mime in (
+                ("省级数据_中文表头.xlsx", _chinese_header_xlsx(),
+                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+                ("regions_bilingual.csv", _bilingual_header_csv(), "text/csv")):
+            page.goto(f"{server}/data", wait_until="domcontentloaded")
+            _settle(page, charts=False)
+            _upload(page, name, data, mime)
+            assert page.locator('[data-testid="stAlertContentSuccess"]').filter(has_text=name).count() == 1, \
+                (name, _visible_text(page)[:800])
+            assert page.locator(ERROR_SELECTORS).count() == 0, name
+
+        page.goto(f"{server}/allocate", wait_until="domcontentloaded")
+        _settle(page, charts=False)
+        yaml_path = _download(page, "保存为情景", tmp_path / "page_settings.yaml")
+        with page.expect_download(timeout=60_000) as d:  # the table's own CSV button (not the chart data's)
+            page.locator('[data-testid="stDownloadButton"] button').filter(has_text=re.compile(r"CSV$")).filter(
+                has_not_text="图表").first.click()
+        d.value.save_as(str(tmp_path / "page_table.csv"))
+        table = pd.read_csv(tmp_path / "page_table.csv", dtype={"行政区划代码": str}, encoding="utf-8-sig")
+        shown_total = page.locator('[data-testid="stMetric"]').filter(has_text="已分配合计").first.inner_text()
+        out = subprocess.run([sys.executable, "-m", "compensation.cli", "run", str(yaml_path), "--out",
+                              str(tmp_path / "runs"), "--formats", "csv", "--quiet"], cwd=ROOT,
+                             capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+        cli = pd.read_csv(next((tmp_path / "runs").glob("*/allocation_2023.csv")), dtype={"adcode": str},
+                          encoding="utf-8-sig").set_index("adcode")["final"]
+        page_final = table.set_index("行政区划代码")["最终金额 (万元)"]
+        assert len(page_final) == 31 and page_final.to_dict() == cli.to_dict()
+        assert f"{cli.sum() / 10_000:,.2f} 亿元" in shown_total
+    finally:
+        page.close()
+
+
+def test_horizontal_negative_or_impossible_value_refused_in_the_cell(server, browser):
+    """Typed into the monitoring editor's first row, permanganate index: '-7' is refused by the cell itself (it
+    accepts no minus sign), so nothing reaches the core and no error shows; '150' (above the 100 mg/L ceiling)
+    is refused with a message naming the row as shown on screen (row 1, 街口 2020-01) while the amounts owed and
+    the settlement stay on the page, computed for the last valid values."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{server}/horizontal", wait_until="domcontentloaded")
+        _settle(page)
+        grid = page.locator('[data-testid="stDataFrame"]').filter(visible=True).first
+        box = grid.bounding_box()
+
+        def type_in_first_row(text: str) -> None:
+            page.mouse.click(box["x"] + 410, box["y"] + 53)  # 高锰酸盐指数 (mg/L), row 1: select the cell
+            page.wait_for_timeout(300)
+            page.keyboard.press("Enter")  # opens the cell's editor with its value
+            page.wait_for_selector("input.gdg-input", timeout=10_000)
+            page.keyboard.press("Control+a")
+            page.keyboard.type(text, delay=50)
+            page.keyboard.press("Enter")
+            page.wait_for_timeout(2000)
+            _settle(page)
+
+        type_in_first_row("-7")
+        assert page.locator(ERROR_SELECTORS).count() == 0, _visible_text(page)[:600]
+        assert page.get_by_text("最近一次有效").count() == 0
+        type_in_first_row("150")
+        page.wait_for_selector('[data-testid="stAlertContentError"]', timeout=20_000)
+        _settle(page)
+        errors = " ".join(page.locator('[data-testid="stAlertContentError"]').all_inner_texts())
+        assert "第 1 行" in errors and "街口 2020-01" in errors and "超过可能的最大值 100" in errors, errors
+        assert page.get_by_text("最近一次有效").count() == 1
+        assert page.get_by_text("应付金额").count() >= 1 and page.get_by_text("结算方案").count() >= 1
+        _screenshot(page, "horizontal_refused_value.png")
+    finally:
+        page.close()

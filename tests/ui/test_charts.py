@@ -136,7 +136,7 @@ def test_choropleth_has_main_frame_and_boxed_inset_with_the_dashed_line(shapes, 
 def test_inset_caption_in_english(shapes, provinces, english):
     spec = charts.choropleth(provinces.assign(value=np.arange(31)), "x", shapes)
     assert [v["encoding"]["text"]["value"] for v in spec["layer"] if v.get("mark", {}).get("type") == "text"] == \
-        ["South China Sea Islands"]
+        ["South China Sea\nIslands"]
 
 
 # --- one colour definition for differences; zero-width ranges -------------------------------------------------
@@ -166,6 +166,7 @@ def test_gain_loss_labels_are_on_the_axis_and_every_bar_has_its_count():
     assert bar["encoding"]["y"]["field"] == "bucket"  # names down the axis: no overlap however narrow
     assert bar["encoding"]["y"]["axis"]["labelOverlap"] is False
     assert bar["encoding"]["y"]["sort"] == [zh for _, zh in BUCKETS]
+    assert bar["encoding"]["x"]["scale"]["domain"][0] == 0  # counts: the axis starts at 0, room right for the text
     assert text["mark"]["type"] == "text" and text["encoding"]["text"]["field"] == "value"
     data = next(iter(spec["datasets"].values()))
     assert [r["value"] for r in data] == [13, 5, 0, 8, 5]  # five labelled marks, the empty bucket included
@@ -355,3 +356,82 @@ def test_sensitivity_with_county_data_draws_the_top_30_unless_all_are_asked_for(
     at.toggle(key="s_show_all_ranges").set_value(True).run(timeout=120)
     rng = json.loads(at.get("vega_lite_chart")[0].proto.spec)
     assert rng["height"] == 20 * 2848 + charts.AXIS_ROOM
+
+
+def test_normalised_weights_draw_one_labelled_bar_per_weight():
+    df = pd.DataFrame({"label": ["红线面积因素权重", "水源涵养功能权重", "海岸生态稳定功能权重"], "share": [0.5, 0.3, 0.2]})
+    spec = charts.weight_shares(df).to_dict()
+    bar, text = spec["layer"]
+    assert bar["encoding"]["y"]["field"] == "label" and bar["encoding"]["y"]["sort"] == list(df["label"])
+    assert bar["encoding"]["x"]["field"] == "share" and bar["encoding"]["x"]["scale"]["domain"] == [0, 1]
+    assert text["mark"]["type"] == "text" and text["encoding"]["text"] == {"field": "share", "format": ".0%",
+                                                                          "type": "quantitative"}
+    assert [r["share"] for r in next(iter(spec["datasets"].values()))] == [0.5, 0.3, 0.2]
+
+
+# --- county maps (Province drill-down) ----------------------------------------------------------------------------
+
+def test_county_rings_are_wound_as_d3_draws_them_in_every_province():
+    from ui import county_map as cm
+
+    whole = cm.county_shapes()
+    provinces = sorted({g["properties"]["province"] for g in whole["objects"]["counties"]["geometries"]})
+    assert len(provinces) == 31
+    bad_before = counties = 0
+    coords_all = [cm._decode(a, whole["transform"]) for a in whole["arcs"]]
+    for g in whole["objects"]["counties"]["geometries"]:
+        for poly in (g["arcs"] if g["type"] == "MultiPolygon" else [g["arcs"]]):
+            bad_before += cm.ring_area(cm._ring(poly[0], coords_all)) >= 0
+    assert bad_before == 126  # 125 exterior rings anticlockwise + 1 without area in the shipped file
+    for p in provinces:
+        topo = cm.province_shapes(p)
+        coords = [cm._decode(a, topo["transform"]) for a in topo["arcs"]]
+        for obj in topo["objects"].values():
+            for g in obj["geometries"]:
+                counties += 1
+                for poly in g["arcs"]:
+                    areas = [cm.ring_area(cm._ring(r, coords)) for r in poly]
+                    assert areas[0] < 0 and all(a > 0 for a in areas[1:]), (p, g["properties"]["name"])
+    assert counties == 2848  # no county lost
+
+
+def test_hainan_county_map_puts_xisha_and_nansha_in_an_inset():
+    from ui import county_map as cm
+
+    topo = cm.province_shapes("460000")
+    far = [g["properties"]["name"] for g in topo["objects"]["far"]["geometries"]]
+    assert far == ["西沙区", "南沙区"] and len(topo["objects"]["counties"]["geometries"]) == 24
+    main_fit, aspect, inset_fit = cm.county_frames(topo)
+    lats = [c[1] for c in main_fit["geometry"]["coordinates"]]
+    assert min(lats) == pytest.approx(18.14, abs=0.05) and max(lats) == pytest.approx(20.16, abs=0.05)  # the island
+    assert min(c[1] for c in inset_fit["geometry"]["coordinates"]) < 4  # 南沙 down to ~3.8°N
+    g = topo["objects"]["counties"]["geometries"] + topo["objects"]["far"]["geometries"]
+    values = pd.DataFrame({"adcode": [x["properties"]["adcode"] for x in g], "label": [x["properties"]["name"] for x in g],
+                           "value": range(len(g))})
+    spec = cm.county_choropleth(values, "460000", "海南")
+    lay = spec["layer"]
+    projs = {json.dumps(v["projection"], sort_keys=True) for v in lay if "projection" in v}
+    assert len(projs) == 2
+    assert [v["data"]["name"] for v in lay if "projection" in v] == \
+        ["china_counties_topo_460000_counties"] * 2 + ["china_counties_topo_460000_far"] * 2 + [charts.SEA_NAME]
+    assert [v["encoding"]["text"]["value"] for v in lay if v.get("mark", {}).get("type") == "text"] == ["南海诸岛"]
+    assert spec["height"] == round(560 * aspect) + 20
+    # 江西: one view fitted to its counties, nothing else
+    spec = cm.county_choropleth(values.iloc[:0], "360000", "江西")
+    assert len(spec["layer"]) == 2 and spec["layer"][0]["projection"] == {"type": "mercator"}
+
+
+def test_compare_with_county_data_maps_the_differences_summed_to_provinces(county_upload):
+    state = {Keys.UPLOAD: county_upload, Keys.PERSIST: {Keys.CMP_BASE: "county_2023", Keys.CMP_SCENARIOS: []}}
+    at = ok(page("compare", state).run(timeout=180))
+    elements = at.get("vega_lite_chart")
+    specs = [json.loads(e.proto.spec) for e in elements]
+    k = next(i for i, s in enumerate(specs) if "layer" in s and "projection" in s["layer"][0])
+    lookup = colour_layers(specs[k])[0]["transform"][0]
+    mapped = page_chart_data(elements[k], lookup["from"]["data"]["name"])
+    diff = next(d.value for d in at.dataframe if {"adcode", "baseline", "scenario", "difference"} <= set(d.value.columns))
+    sums = diff.assign(p=diff["adcode"].astype(str).str[:2] + "0000").groupby("p")["difference"].sum()
+    assert len(diff) == 2848 and len(mapped) == 31
+    assert dict(zip(mapped["adcode"], mapped["value"].astype("int64"), strict=True)) == sums.to_dict()
+    assert int(mapped["value"].sum()) == 0  # the same pool (1,091亿元) in both: money only moves
+    assert any("各省所辖县差额之和" in c.value for c in at.caption)

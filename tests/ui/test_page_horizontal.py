@@ -44,7 +44,15 @@ def test_bad_monitoring_value_is_a_message():
     bad.loc[0, "codmn_mg_l"] = -1.0
     at = page("horizontal", {Keys.PERSIST: {EDITOR: bad}}).run()
     no_exception(at)
-    assert any("为负" in e.value and "第 2 行" in e.value for e in at.error)
+    # named by the row as shown in the editor (row 1: the first row of the table, 街口 2020-01), not the CSV's row 2
+    first = f"{bad.loc[0, 'section']} 2020-{int(bad.loc[0, 'month']):02d}"
+    assert any("为负" in e.value and "第 1 行" in e.value and first in e.value for e in at.error), \
+        [e.value for e in at.error]
+    # the results stay visible, computed for the last valid values (here: the table as shipped)
+    assert any("最近一次有效" in i.value for i in at.info)
+    ledger = table_with(at, "payer", "payee", "amount", "basis")
+    good = ok(page("horizontal").run())
+    assert ledger.equals(table_with(good, "payer", "payee", "amount", "basis"))
 
 
 def test_agreement_out_of_force_is_said():
@@ -56,3 +64,17 @@ def test_agreement_out_of_force_is_said():
 
 def test_english():
     english(page("horizontal", {Keys.LANG: "en"}).run(), "h.title")
+
+
+def test_impossible_value_is_refused_with_the_row_and_results_stay():
+    """pH 15 in the 3rd row (街口, March) — above the physical ceiling of 14 — is refused by the page with the row
+    as shown in the editor; the ledger stays, for the last valid values."""
+    bad = monitoring_2020()
+    bad.loc[2, "ph"] = 15.0
+    at = page("horizontal", {Keys.PERSIST: {EDITOR: bad}}).run()
+    no_exception(at)
+    row = f"{bad.loc[2, 'section']} 2020-{int(bad.loc[2, 'month']):02d}"
+    assert any("第 3 行" in e.value and row in e.value and "超过可能的最大值 14" in e.value for e in at.error), \
+        [e.value for e in at.error]
+    assert any("最近一次有效" in i.value for i in at.info)
+    table_with(at, "payer", "payee", "amount", "basis")

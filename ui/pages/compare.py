@@ -6,13 +6,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from compensation.allocation.explain import is_province_table, province_sums
 from compensation.compare import BUCKETS, compare_runs, region_diff
 from compensation.run import RunResult
 from ui import charts
 from ui.downloads import download_chart_data, download_table
 from ui.format import md_text, pct, signed_wan, yi_from_wan
 from ui.i18n import lang, t
-from ui.loading import map_shapes, names, scenario, scenario_names, scenario_run
+from ui.loading import default_regions, map_shapes, names, scenario, scenario_names, scenario_run
 from ui.results import provenance, run_allocation, show_report
 from ui.settings import BASELINE, widget
 from ui.state import Keys
@@ -119,15 +120,18 @@ tot = int(d["difference"].abs().sum()) // 2
 st.caption(t("cmp.moved", amount=yi_from_wan(tot), name=short(target), base=short(base_name)))
 left, right = st.columns([3, 2])
 with left:
-    provinces = d[d["adcode"].astype(str).str.endswith("0000")]
-    if len(provinces):
-        mdf = pd.DataFrame({"adcode": provinces["adcode"], "label": provinces["label"], "value": provinces["difference"]})
-        st.vega_lite_chart(charts.choropleth(mdf, t("cmp.diff_title", unit="万元"), map_shapes(), diverging=True,
-                                          title=t("cmp.diff_map", name=short(target), base=short(base_name))),
-                        width="stretch")
-        download_chart_data(mdf, f"difference_map_{target}_{year}", "cmp_map")
-    else:
-        st.info(t("cmp.no_map"))
+    if is_province_table(d):
+        mdf = pd.DataFrame({"adcode": d["adcode"].astype(str), "label": d["label"], "value": d["difference"]})
+    else:  # county (or other sub-province) data: the differences summed to provinces by the core
+        prov = province_sums(d, ["baseline", "scenario", "difference"])
+        mdf = pd.DataFrame({"adcode": prov["adcode"], "label": prov["adcode"].map(names(default_regions())),
+                            "value": prov["difference"], "regions": prov["regions"]})
+    st.vega_lite_chart(charts.choropleth(mdf, t("cmp.diff_title", unit="万元"), map_shapes(), diverging=True,
+                                         title=t("cmp.diff_map", name=short(target), base=short(base_name))),
+                       width="stretch")
+    if not is_province_table(d):
+        st.caption(t("cmp.diff_summed"))
+    download_chart_data(mdf, f"difference_map_{target}_{year}", "cmp_map")
 with right:
     counts = d["bucket"].value_counts()
     bdf = pd.DataFrame({"bucket": [zh if lang() == "zh" else en for en, zh in BUCKETS],

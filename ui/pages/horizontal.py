@@ -3,8 +3,10 @@ chart and a table, and net positions on the map (central pool of the 2020 scenar
 
 from __future__ import annotations
 
+import dataclasses
 import io
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -12,14 +14,14 @@ from compensation.data import DATA_DIR
 from compensation.horizontal import list_agreements, load_agreement, read_monitoring, run_horizontal
 from compensation.horizontal.agreements import RULE_TYPES
 from compensation.horizontal.monitoring import CLASS_NAMES
-from compensation.problems import InputError
+from compensation.problems import InputError, Report
 from compensation.run import net_positions
 from ui import charts
 from ui.downloads import download_chart_data, download_table
 from ui.format import wan
 from ui.i18n import lang, t
 from ui.loading import default_regions, map_shapes, scenario, scenario_run
-from ui.results import problem_text, show_report
+from ui.results import problem_text, show_problems
 from ui.settings import editor, widget
 from ui.state import Keys
 from ui.tables import column_label, show_table
@@ -88,6 +90,7 @@ if not chosen:
 sections = [s["id"] for a in chosen for s in _agreement(a).sections]
 raw = _monitoring_raw()
 subset = raw[raw["section"].isin(sections) & (raw["year"] == int(year))].reset_index(drop=True)
+subset.index = pd.RangeIndex(1, len(subset) + 1, name=t("col.row"))  # the row numbers shown in the editor
 st.subheader(t("h.monitoring"))
 st.caption(t("h.monitoring_help"))
 # bounds in the cells: a negative or impossible value is refused where it is typed (the core checks again)
@@ -98,16 +101,56 @@ mon_config = {
     "year": st.column_config.NumberColumn(column_label("year"), format="%d"),
     "month": st.column_config.NumberColumn(column_label("month"), format="%d"),
     "water_class": st.column_config.SelectboxColumn(column_label("water_class"), options=["", *CLASS_NAMES]),
-    **{c: st.column_config.NumberColumn(column_label(c), min_value=0.0, max_value=hi, format="%.3f")
+    # no minus sign is accepted in the cell; a value above its ceiling is refused below with a message (a
+    # max_value in the cell would silently clamp a typed 150 to 100)
+    **{c: st.column_config.NumberColumn(column_label(c), min_value=0.0, format="%.3f",
+                                        help=t("h.ceiling", v=f"{hi:g}"))
        for c, hi in LIMITS.items() if c in subset.columns},
 }
-edited = editor(f"{Keys.H_MONITORING}_{int(year)}_{'_'.join(sorted(chosen))}", subset, hide_index=True,
-                num_rows="fixed", disabled=["section", "year", "month"], column_config=mon_config)
+ed_key = f"{Keys.H_MONITORING}_{int(year)}_{'_'.join(sorted(chosen))}"
+edited = editor(ed_key, subset, hide_index=False, num_rows="fixed", disabled=["section", "year", "month"],
+                column_config=mon_config)
+
+
+def _on_screen(p, table: pd.DataFrame):
+    """A problem of the edited table named by the row as shown in the editor (its row number, section and
+    month), not the spreadsheet row of the CSV the core reads (header = row 1)."""
+    if p.row is None or not 0 <= p.row - 2 < len(table):
+        return p
+    r = table.iloc[p.row - 2]
+    return dataclasses.replace(p, row=p.row - 1, file="", region=f"{r['section']} {int(r['year'])}-{int(r['month']):02d}")
+
+
+def _above_ceiling(table: pd.DataFrame) -> None:
+    """Values no monitoring can give (pH above 14, concentrations above LIMITS) are refused with the row and
+    column, as the core refuses negative values (rows numbered as in the CSV the core reads; header = row 1)."""
+    rep = Report()
+    for c, hi in LIMITS.items():
+        if c in table.columns:
+            v = pd.to_numeric(table[c], errors="coerce")
+            for i in np.flatnonzero((v > hi).to_numpy()):
+                rep.error(f"{v.iat[i]:g} is above the largest possible value {hi:g}",
+                          f"{v.iat[i]:g} 超过可能的最大值 {hi:g}", row=i + 2, column=c,
+                          region=str(table["section"].iat[i]), expected=f"≤ {hi:g}", found=f"{v.iat[i]:g}")
+    rep.raise_if_errors()
+
+
+LAST_GOOD = "_h_last_good"  # {editor key + objective: monitoring CSV} of the last edit that computed
+run_key = f"{ed_key}|{objective}"
 try:
-    h = _run(tuple(chosen), edited.to_csv(index=False), int(year), objective)
-except InputError as exc:
-    show_report(exc.report)
-    st.stop()
+    _above_ceiling(edited)
+    mon_csv = edited.to_csv(index=False)
+    h = _run(tuple(chosen), mon_csv, int(year), objective)
+    st.session_state.setdefault(LAST_GOOD, {})[run_key] = mon_csv
+except InputError as exc:  # refused with the row as shown; the results of the last valid values stay visible
+    st.error(t("msg.input_error"), icon=":material/error:")
+    show_problems([_on_screen(p, edited) for p in exc.report.problems])
+    good = st.session_state.get(LAST_GOOD, {}).get(run_key, subset.to_csv(index=False))
+    try:
+        h = _run(tuple(chosen), good, int(year), objective)
+    except InputError:
+        st.stop()
+    st.info(t("h.last_valid"), icon=":material/history:")
 
 st.subheader(t("h.owed"))
 if h.status != "optimal":
