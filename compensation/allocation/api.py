@@ -356,6 +356,8 @@ def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget=0
         path = pinfo["path"]
         info.update(name=PROPORTIONAL_SOLVERS.get(path, path), path=path, runtime=time.perf_counter() - t0,
                     scale=pinfo.get("scale"), objective_value=pinfo.get("objective"))
+        if pinfo.get("iterations") is not None:  # steps of the dual active-set method (general path)
+            info["iterations"] = pinfo["iterations"]
         if pinfo.get("fallback"):  # the dual method could not verify its optimum: say that the QP solved it
             info["fallback"] = pinfo["fallback"]
             diagnostics.append(Problem("warning", pinfo["fallback"],
