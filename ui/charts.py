@@ -243,11 +243,16 @@ def ranked_bars(df: pd.DataFrame, value_title: str, fmt: str = ",.0f", color: st
 
 
 def unique_labels(df: pd.DataFrame) -> pd.DataFrame:
-    """``label`` made unique: a label that occurs more than once gets the row's code, "城关区 (620102)"."""
-    if "adcode" not in df or not df["label"].duplicated(keep=False).any():
+    """``label`` made unique per region: a label shared by two or more codes gets the code, "城关区 (620102)" (a
+    region repeated in long form — one row per scenario — keeps its label)."""
+    if "adcode" not in df or not len(df):
         return df
-    dup = df["label"].duplicated(keep=False)
-    return df.assign(label=df["label"].where(~dup, df["label"].astype(str) + " (" + df["adcode"].astype(str) + ")"))
+    codes = df["adcode"].astype(str)
+    per = codes.groupby(df["label"].to_numpy()).nunique()
+    clash = df["label"].isin(set(per[per > 1].index))
+    if not clash.any():
+        return df
+    return df.assign(label=df["label"].where(~clash, df["label"].astype(str) + " (" + codes + ")"))
 
 
 # Streamlit draws charts with autosize "fit" (contains: padding): the height given is the whole chart's, axis and
@@ -265,7 +270,8 @@ def top(df: pd.DataFrame, show_all: bool, n: int = TOP_N) -> pd.DataFrame:
 
 
 def grouped_bars(df: pd.DataFrame, value_title: str, fmt: str = ",.0f") -> alt.Chart:
-    """Per-region bars side by side, one per scenario (df: label, scenario, value)."""
+    """Per-region bars side by side, one per scenario (df: label, scenario, value, optionally adcode)."""
+    df = unique_labels(df)
     order = list(dict.fromkeys(df["scenario"]))
     return alt.Chart(df).mark_bar().encode(
         y=alt.Y("label:N", title=None, sort=None),
