@@ -366,6 +366,8 @@ def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget=0
         path = pinfo["path"]
         info.update(name=PROPORTIONAL_SOLVERS.get(path, path), path=path, runtime=time.perf_counter() - t0,
                     scale=pinfo.get("scale"), objective_value=pinfo.get("objective"))
+        if pinfo.get("iterations") is not None:  # steps of the dual active-set method (general path)
+            info["iterations"] = pinfo["iterations"]
         if pinfo.get("fallback"):  # the dual method could not verify its optimum: say that the QP solved it
             info["fallback"] = pinfo["fallback"]
             diagnostics.append(Problem("warning", pinfo["fallback"],
@@ -482,8 +484,8 @@ def group_moved(x, target, lo, hi, groups) -> np.ndarray:
 def _no_solution(table, status, diagnostics, unit, budget_int, params, info, m, regions, ctx, objective,
                  time_limit, runtime: float | None = None):
     if status == "time_limited":
-        after = "" if runtime is None else f", stopped after {runtime:.2f}s"
-        after_zh = "" if runtime is None else f",于 {runtime:.2f} 秒停止"
+        after = "" if runtime is None else f"; the solver stopped after {runtime:.2f}s"
+        after_zh = "" if runtime is None else f";求解器于 {runtime:.2f} 秒停止"
         diagnostics.append(Problem(
             "error", f"no solution within {time_limit}s (the time limit, model build included{after}): nothing is "
                      f"paid; raise the time limit or use the proportional objective",

@@ -121,7 +121,7 @@ def solve(t, lo, hi, total: float, groups=(), max_iter: int | None = None) -> Du
     msg = ""
     it = 0
     for it in range(1, max_iter + 1):
-        u = Af.T @ v
+        u = v @ Af
         s = _scales(u, a, b)
         z = T @ s
         side = np.zeros(m)  # +1 at the minimum, −1 at the maximum, 0 pinned; row 0 is an equality (+1)
@@ -140,7 +140,7 @@ def solve(t, lo, hi, total: float, groups=(), max_iter: int | None = None) -> Du
         # the step length at which an open multiplier reaches 0 (it is then pinned)
         shrink = (v != 0) & (d * v < 0)
         alpha_max = float(np.min(-v[shrink] / d[shrink])) if shrink.any() else np.inf
-        delta = Af.T @ d
+        delta = d @ Af
         delta[np.abs(delta) <= 1e-13 * np.abs(d).max()] = 0.0  # shifts that cancel (ν_A − ν_B on A ∩ B) are 0
         alpha = _line_search(u, delta, a, b, tp, float(d[d != 0] @ beta[d != 0]), alpha_max)
         if _TRACE is not None:
@@ -174,7 +174,7 @@ def _direction(v, side, g, free, T, Af, tol_row) -> np.ndarray:
 
     def newton(F):
         d = np.zeros(m)
-        d[F] = _newton(T[F][:, free] @ Af[F][:, free].T, g[F], tol_row)
+        d[F] = _newton((T[F] * free) @ Af[F].T, g[F], tol_row)  # M_F: sums of t over free members
         return d
 
     d = newton(np.flatnonzero(kept | opened))
@@ -235,7 +235,7 @@ def _line_search(u, delta, a, b, tp, c_beta: float, alpha_max: float) -> float |
 def _polish(v, side, a, b, Af, T, lower, upper, tol_row):
     """Solve the active set read off v exactly and check KKT; (v*, s*) when it holds, else None."""
     m = v.size
-    u = Af.T @ v
+    u = v @ Af
     at_lo = u <= a
     at_hi = ~at_lo & (u >= b)
     free = ~at_lo & ~at_hi
@@ -244,19 +244,19 @@ def _polish(v, side, a, b, Af, T, lower, upper, tol_row):
     if not np.isfinite(beta[E]).all():
         return None
     fixed_s = np.where(at_lo, a, np.where(at_hi, b, 0.0))
-    AE = Af[E]
-    M = T[E][:, free] @ AE[:, free].T
+    AE, TE = Af[E], T[E]
+    M = (TE * free) @ AE.T
     vE = v[E].copy()
     for _ in range(2):  # solve, then one refinement step on the residual
-        s = np.where(free, AE.T @ vE, fixed_s)
-        r = beta[E] - T[E] @ s
+        s = np.where(free, vE @ AE, fixed_s)
+        r = beta[E] - TE @ s
         # the smallest correction: when rows are dependent (say a group and its complement) the multipliers
         # are not unique, and the ascent's own ones (with their signs) are kept
         vE = vE + np.linalg.lstsq(M, r, rcond=1e-13)[0]
     v2 = np.zeros(m)
     v2[E] = vE
     v2[1:][np.abs(v2[1:]) <= 1e-13 * max(1.0, abs(v2[0]))] = 0.0  # rounding noise is not a binding group
-    u2 = Af.T @ v2
+    u2 = v2 @ Af
     s = np.where(free, u2, fixed_s)
     tol_s_a = 1e-9 * np.maximum(1.0, np.abs(a))
     tol_s_b = 1e-9 * np.maximum(1.0, np.where(np.isfinite(b), np.abs(b), 1.0))
