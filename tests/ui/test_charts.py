@@ -435,3 +435,36 @@ def test_compare_with_county_data_maps_the_differences_summed_to_provinces(count
     assert dict(zip(mapped["adcode"], mapped["value"].astype("int64"), strict=True)) == sums.to_dict()
     assert int(mapped["value"].sum()) == 0  # the same pool (1,091亿元) in both: money only moves
     assert any("各省所辖县差额之和" in c.value for c in at.caption)
+
+
+def test_repeated_names_in_long_form_keep_one_label_per_region():
+    df = pd.DataFrame({"adcode": ["620102", "630102", "620102", "630102", "110101", "110101"],
+                       "label": ["城关区"] * 4 + ["东城区"] * 2, "scenario": ["a", "a", "b", "b", "a", "b"],
+                       "value": [1, 2, 3, 4, 5, 6]})
+    out = charts.unique_labels(df)
+    assert list(out["label"]) == ["城关区 (620102)", "城关区 (630102)"] * 2 + ["东城区"] * 2
+    spec = charts.grouped_bars(df, "x").to_dict()
+    assert len({r["label"] for r in next(iter(spec["datasets"].values()))}) == 3
+
+
+def test_compare_multi_year_chart_of_one_year_scenarios_is_labelled_bars():
+    for lang, axis in (("zh", "年份 2023"), ("en", "year 2023")):
+        at = ok(page("compare", {Keys.LANG: lang}).run())
+        specs = [json.loads(e.proto.spec) for e in at.get("vega_lite_chart")]
+        multi = specs[-1]  # the last chart of the page: totals over years
+        bar, text = multi["layer"]
+        assert bar["mark"]["type"] == "bar" and bar["encoding"]["x"]["field"] == "scenario"
+        assert bar["encoding"]["x"]["title"] == axis and text["encoding"]["text"]["field"] == "value"
+
+
+def test_region_history_of_a_one_year_scenario_is_labelled_bars():
+    at = page("region").run()
+    at.selectbox(key=Keys.REGION_HISTORY).set_value("baseline_2023").run()
+    ok(at)
+    elements = at.get("vega_lite_chart")
+    specs = [json.loads(e.proto.spec) for e in elements]
+    k = next(i for i, s in enumerate(specs) if s.get("layer") and s["layer"][0]["encoding"]["x"]["field"] == "series")
+    hist = page_chart_data(elements[k], specs[k]["data"]["name"])
+    assert list(hist["year"]) == [2023, 2023] and specs[k]["layer"][0]["mark"]["type"] == "bar"
+    # the baseline's 2023 amount for 青海 and the current settings' (the defaults: the same scenario) agree
+    assert hist["value"].nunique() == 1

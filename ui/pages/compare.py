@@ -96,15 +96,16 @@ for d in diffs.values():
 
 # --- grouped bars -------------------------------------------------------------------------------------
 st.subheader(t("cmp.bars", year=year))
-long = [pd.DataFrame({"label": base_table["adcode"].astype(str).map(label), "scenario": short(base_name),
-                      "value": base_table["final"]})]
+long = [pd.DataFrame({"adcode": base_table["adcode"].astype(str), "label": base_table["adcode"].astype(str).map(label),
+                      "scenario": short(base_name), "value": base_table["final"]})]
 for n, tab in tables.items():
-    long.append(pd.DataFrame({"label": tab["adcode"].astype(str).map(label).fillna(tab["name_zh"]),
+    long.append(pd.DataFrame({"adcode": tab["adcode"].astype(str),
+                              "label": tab["adcode"].astype(str).map(label).fillna(tab["name_zh"]),
                               "scenario": short(n), "value": tab["final"]}))
 long_df = pd.concat(long, ignore_index=True)
-if long_df["label"].nunique() > 40:
-    keep = base_table.nlargest(30, "final")["adcode"].astype(str).map(label)
-    long_df = long_df[long_df["label"].isin(set(keep))]
+if long_df["adcode"].nunique() > 40:
+    keep = set(base_table.nlargest(30, "final")["adcode"].astype(str))
+    long_df = long_df[long_df["adcode"].isin(keep)]
     st.caption(t("cmp.top30"))
 st.altair_chart(charts.grouped_bars(long_df, t("col.final")), width="stretch")
 download_chart_data(long_df, f"compare_bars_{year}", "cmp_bars")
