@@ -95,6 +95,17 @@ def test_which_solves_use_the_worker():
     assert res.status == "optimal" and "solver process" not in res.solver_info["solver_message"]
 
 
+def test_a_forked_child_does_not_share_the_parents_worker():
+    deadline.prestart()
+    assert deadline._idle
+    pid = os.fork()
+    if pid == 0:  # the child: the parent's idle worker is not its own
+        os._exit(0 if not deadline._idle else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert deadline._idle and deadline._idle[0].alive()  # the parent's worker is untouched
+
+
 def test_a_limit_already_used_up_starts_nothing():
     out = deadline.call(time.sleep, (60,), deadline=time.monotonic() - 1)
     assert out.status == "killed" and out.pid is None and out.elapsed < 0.1
@@ -121,17 +132,19 @@ def test_worker_and_in_process_give_the_same_optimum_without_time_pressure():
     assert np.array_equal(a.x, b.x) and int(a.x.sum()) == budget
 
 
-def _synthetic_csv(tmp_path, scale=2):
+@pytest.fixture(scope="module")
+def synth(tmp_path_factory):
+    """5,696 synthetic regions (scale 2), as a CSV file and as the validated table."""
     from compensation.synth import build_synthetic
 
-    raw, table = build_synthetic(scale=scale)
-    path = tmp_path / "synth.csv"
+    raw, table = build_synthetic(scale=2)
+    path = tmp_path_factory.mktemp("synth") / "synth.csv"
     raw.to_csv(path, index=False)
     return path, table
 
 
-def test_allocate_with_no_solution_in_time_pays_nothing(tmp_path):
-    _, regions = _synthetic_csv(tmp_path)
+def test_allocate_with_no_solution_in_time_pays_nothing(synth):
+    _, regions = synth
     assert len(regions) > solver.WORKER_MIN_REGIONS
     budget = int(round(regions["last_year_amount_10k_cny"].sum() * 1.03))
     t0 = time.perf_counter()
@@ -144,8 +157,8 @@ def test_allocate_with_no_solution_in_time_pays_nothing(tmp_path):
     assert "不支付任何金额" in err[-1].message_zh
 
 
-def test_cli_time_limited_without_solution_writes_nothing(tmp_path, capsys):
-    data, regions = _synthetic_csv(tmp_path)
+def test_cli_time_limited_without_solution_writes_nothing(synth, tmp_path, capsys):
+    data, regions = synth
     budget = int(round(regions["last_year_amount_10k_cny"].sum() * 1.03))
     out_dir = tmp_path / "out"
     out_dir.mkdir()

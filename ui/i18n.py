@@ -42,6 +42,9 @@ S: dict[str, tuple[str, str]] = {
     "status.time_limited": ("求解状态:达到时间上限。解可行但未证明最优({solver},{seconds} 秒)。",
                             "Solver status: time limit reached. The solution is feasible but not proven optimal "
                             "({solver}, {seconds} s)."),
+    "status.time_limited_none": ("求解状态:达到时间上限,未找到解,不支付任何金额({solver},{seconds} 秒)。",
+                                 "Solver status: time limit reached with no solution; nothing is paid "
+                                 "({solver}, {seconds} s)."),
     "status.infeasible": ("求解状态:不可行。现有的下限、上限、锁定和分组约束无法同时满足,原因见下文。",
                           "Solver status: infeasible. The floors, caps, locks and groups cannot all hold at once; "
                           "the reasons follow."),

@@ -144,11 +144,13 @@ STATUS_TEXT = {
 def status_line(res) -> None:
     """Solver status in words."""
     key = STATUS_TEXT.get(res.status, "status.other")
+    if res.status == "time_limited" and not res.ok:  # stopped with no solution: nothing is paid
+        key = "status.time_limited_none"
     info = res.solver_info
     text = t(key, solver=info.get("name", ""), seconds=f"{info.get('runtime', 0.0):.3f}")
     if res.status == "optimal":
         st.success(text, icon=":material/check_circle:")
-    elif res.status == "time_limited":
+    elif res.status == "time_limited" and res.ok:
         st.warning(text, icon=":material/timer:")
     else:
         st.error(text, icon=":material/error:")

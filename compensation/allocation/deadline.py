@@ -168,7 +168,16 @@ def shutdown() -> None:
         w.kill()
 
 
+def _forget_after_fork() -> None:
+    """In a forked child (e.g. a ProcessPoolExecutor worker): the parent's idle workers are the parent's; the
+    child starts its own when it needs one (two processes on one pipe would garble it)."""
+    global _lock
+    _idle.clear()
+    _lock = threading.Lock()
+
+
 atexit.register(shutdown)  # idle workers end with their parent (they would also end on their pipe's EOF)
+os.register_at_fork(after_in_child=_forget_after_fork)
 
 
 def call(fn, args=(), kwargs=None, deadline: float | None = None, grace: float = GRACE) -> Outcome:
