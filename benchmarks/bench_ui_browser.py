@@ -13,6 +13,7 @@ Run: .venv/bin/python benchmarks/bench_ui_browser.py [--repeat 10]   (about a mi
 from __future__ import annotations
 
 import argparse
+import os
 import socket
 import statistics
 import subprocess
@@ -60,6 +61,7 @@ def main() -> None:
     args = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
+    load_before = os.getloadavg()
     port = _port()
     proc = subprocess.Popen([sys.executable, "-m", "streamlit", "run", "app_streamlit.py", "--server.headless",
                              "true", "--server.port", str(port), "--server.address", "127.0.0.1",
@@ -109,7 +111,11 @@ def main() -> None:
     finally:
         proc.terminate()
         proc.wait(10)
+    load_after = os.getloadavg()
     core = core_baseline(args.repeat * 3)
+    print(f"machine load (1/5/15-min averages, {os.cpu_count()} cores): before {load_before[0]:.2f}/"
+          f"{load_before[1]:.2f}/{load_before[2]:.2f}, after {load_after[0]:.2f}/{load_after[1]:.2f}/"
+          f"{load_after[2]:.2f}")
     med, p90 = _stats(edits)
     print(f"baseline: core allocate() of the same settings, median {core * 1000:.1f} ms")
     print(f"{'interaction':<44} {'median':>8} {'p90':>8} {'budget':>7} {'ratio to budget':>16} {'ratio to core':>14}")

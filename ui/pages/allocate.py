@@ -184,6 +184,41 @@ with left:
         st.code(sc_yaml, language="yaml")
     sync_url()
 
+@st.fragment
+def _outputs(res, s, o) -> None:
+    """The notice (with its 亿元/万元 switch), the parameter table and the run bundle: a fragment, so that these
+    controls rerun only this part — the results above depend on none of them."""
+    nrow = st.container(horizontal=True, vertical_alignment="bottom")
+    with nrow:
+        unit_view = widget(st.segmented_control, Keys.UNIT_VIEW, "亿元", t("alloc.unit_view"), ["亿元", "万元"],
+                           required=True)
+        up = st.session_state.get(Keys.UPLOAD)
+        download_notice(res, s.spec(), o.hash, "alloc", unit_view or "亿元",
+                        {"数据 / data": s.data_label, **({"数据哈希 / data sha256": up["sha"]} if up else {})})
+    if st.toggle(t("alloc.parameters"), key="alloc_show_params"):
+        params = res.parameters_table().astype({"value": str})
+        show_table(params, hide_index=True, width="stretch")
+        download_table(params, f"parameters_{s.year}_{o.hash}", "alloc_params")
+    st.subheader(t("alloc.bundle"))
+    st.caption(t("alloc.bundle_help"))
+    bundle = st.session_state.get(Keys.BUNDLE)
+    if st.button(t("alloc.bundle_make"), key="alloc_bundle_make"):
+        try:
+            data, folder = bundle_zip(s.spec(), None if s.data_ref == "default" else regions)
+            st.session_state[Keys.BUNDLE] = bundle = {"hash": o.hash, "zip": data, "name": folder}
+        except Exception as exc:  # an InputError from the core, or a write failure: say it on the page
+            if isinstance(exc, InputError):
+                show_report(exc.report)
+            else:
+                st.error(t("msg.bundle_failed", err=str(exc)))
+    if bundle and bundle["hash"] == o.hash:
+        st.download_button(t("alloc.bundle_download", name=bundle["name"]), bundle["zip"], f"{bundle['name']}.zip",
+                           "application/zip", key="alloc_bundle_dl")
+    elif bundle:
+        st.caption(t("alloc.bundle_stale"))
+    sync_url()  # the unit switch is in the address too
+
+
 with right:
     s = settings()
     o = run_allocation(s, regions)
@@ -233,31 +268,4 @@ with right:
         "share": st.column_config.NumberColumn(t("col.share"), format="percent"),
         "binding": st.column_config.TextColumn(t("col.binding"))})
     download_table(table, f"allocation_{s.year}_{o.hash}", "alloc_table", provenance=provenance_items(o))
-    nrow = st.container(horizontal=True, vertical_alignment="bottom")
-    with nrow:
-        unit_view = widget(st.segmented_control, Keys.UNIT_VIEW, "亿元", t("alloc.unit_view"), ["亿元", "万元"],
-                           required=True)
-        up = st.session_state.get(Keys.UPLOAD)
-        download_notice(res, s.spec(), o.hash, "alloc", unit_view or "亿元",
-                        {"数据 / data": s.data_label, **({"数据哈希 / data sha256": up["sha"]} if up else {})})
-    if st.toggle(t("alloc.parameters"), key="alloc_show_params"):
-        params = res.parameters_table().astype({"value": str})
-        show_table(params, hide_index=True, width="stretch")
-        download_table(params, f"parameters_{s.year}_{o.hash}", "alloc_params")
-    st.subheader(t("alloc.bundle"))
-    st.caption(t("alloc.bundle_help"))
-    bundle = st.session_state.get(Keys.BUNDLE)
-    if st.button(t("alloc.bundle_make"), key="alloc_bundle_make"):
-        try:
-            data, folder = bundle_zip(s.spec(), None if s.data_ref == "default" else regions)
-            st.session_state[Keys.BUNDLE] = bundle = {"hash": o.hash, "zip": data, "name": folder}
-        except Exception as exc:  # an InputError from the core, or a write failure: say it on the page
-            if isinstance(exc, InputError):
-                show_report(exc.report)
-            else:
-                st.error(t("msg.bundle_failed", err=str(exc)))
-    if bundle and bundle["hash"] == o.hash:
-        st.download_button(t("alloc.bundle_download", name=bundle["name"]), bundle["zip"], f"{bundle['name']}.zip",
-                           "application/zip", key="alloc_bundle_dl")
-    elif bundle:
-        st.caption(t("alloc.bundle_stale"))
+    _outputs(res, s, o)

@@ -105,8 +105,10 @@ def _problem_table(data: bytes, name: str, units: tuple, lang_: str) -> pd.DataF
     return problems_table(_check(data, name, units)[1].problems)
 
 
+@st.fragment
 def _show_problems(key: tuple, report, raw: pd.DataFrame, frame: pd.DataFrame) -> None:
-    """Problems beside the offending cells: a count per column, at most PER_PAGE problems listed at a time
+    """A fragment: its filters, page number and toggle rerun only this part, not the page (templates, sources,
+    the data in use). Problems beside the offending cells: a count per column, at most PER_PAGE problems listed at a time
     (filter by severity and column, page through), the whole problem table as CSV/XLSX with headers in the
     chosen language; the rows concerned with the problem columns first and the offending cells coloured."""
     probs = report.problems
