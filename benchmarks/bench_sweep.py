@@ -59,7 +59,7 @@ if mode == "per_draw":
                                                                                "weights.water_conservation")})
         t = res.results[2023].allocation.table[["adcode", "name_zh", "final", "binding"]].copy()
 else:
-    engine, pool = ("local", "processes") if mode == "processes" else (mode, "threads")
+    engine, pool = ("local", "processes") if mode == "processes" else (mode, "threads" if mode == "local" else None)
     res = run_sweep(sc, spec, regions=regions, engine=engine, workers=2, pool=pool)
     out["info"] = res.info
     out["summary_sha"] = __import__("hashlib").sha256(

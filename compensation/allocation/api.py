@@ -107,15 +107,24 @@ class _Labels:
     about 40 % of allocate() at county scale, for messages that are rarely written)."""
 
     def __init__(self, regions: pd.DataFrame):
-        self.codes = regions["adcode"].to_numpy()
-        self.names = regions["name_zh"].to_numpy() if "name_zh" in regions else None
+        self.regions = regions  # the columns are read on the first label asked for (converting two string
+        self.codes = self.names = None  # columns to arrays cost about 1 ms at county scale on every call)
+        self.n = len(regions)
 
     def __len__(self) -> int:
-        return len(self.codes)
+        return self.n
 
     def __getitem__(self, i) -> str:
+        if self.codes is None:
+            self.codes = self.regions["adcode"].to_numpy()
+            self.names = self.regions["name_zh"].to_numpy() if "name_zh" in self.regions else None
         name = "" if self.names is None else str(self.names[int(i)])
         return f"{self.codes[int(i)]} {name}".strip()
+
+
+def _table_of(cols: dict) -> pd.DataFrame:
+    """The result table from its columns (numpy arrays in order), in one DataFrame construction."""
+    return pd.DataFrame(cols)
 
 
 def _labels(regions: pd.DataFrame) -> _Labels:
@@ -316,18 +325,19 @@ def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget=0
     groups = build_groups(c, regions, pool_int)
     labels = _labels(regions)
     keys = regions["adcode"].to_numpy(dtype=str)
-    base = {"adcode": regions["adcode"]}
+    # the result table's columns, collected in order and made into one DataFrame at the end (assigning ~20
+    # columns one by one to a DataFrame cost more than the allocation itself at county scale)
+    cols: dict = {"adcode": regions["adcode"]}  # Series already of the string dtype (index 0 … n − 1)
     for col in ("name_zh", "name_en"):
-        base[col] = regions[col] if col in regions else ""
-    table = pd.DataFrame(base)
+        cols[col] = regions[col] if col in regions else pd.Series("", index=regions.index, dtype="str")
     for name in comp_unit.columns:
-        table[name] = comp_unit[name].to_numpy()
-    table["target"] = target
+        cols[name] = comp_unit[name].to_numpy()
+    cols["target"] = np.asarray(target)
     if LAST_YEAR in regions:
-        table["last_year"] = pd.to_numeric(regions[LAST_YEAR], errors="coerce").to_numpy() \
+        cols["last_year"] = pd.to_numeric(regions[LAST_YEAR], errors="coerce").to_numpy() \
             * UNITS[LAST_YEAR_UNIT] / UNITS[unit]
-    table["lower"] = lo
-    table["upper"] = hi
+    cols["lower"] = lo
+    cols["upper"] = hi
     params = ctx.params
     info = {"name": "closed-form water-filling", "path": "closed form", "runtime": 0.0, "gap": 0.0,
             "objective": objective}
@@ -342,7 +352,7 @@ def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget=0
         problems.append(_floor_ratio_fix(c, regions, unit, target_formula, hi, pool_int, groups, exact.amounts, info))
     if problems:
         info["runtime"] = time.perf_counter() - t_start
-        return AllocationResult(table, "infeasible", diagnostics + problems, unit, budget_int, params, info, m,
+        return AllocationResult(_table_of(cols), "infeasible", diagnostics + problems, unit, budget_int, params, info, m,
                                 regions, ctx.trace, objective)
     # a region whose formula target is zero stays at its floor, under every objective
     hi_eff = np.where(target_formula > 0, hi_f, lo_f)
@@ -367,7 +377,7 @@ def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget=0
         status = pinfo["status"]
         moved = pinfo.get("moved_by")
         if x is None or final is None:
-            return _no_solution(table, status, diagnostics, unit, budget_int, params, info, m, regions, ctx,
+            return _no_solution(_table_of(cols), status, diagnostics, unit, budget_int, params, info, m, regions, ctx,
                                 objective, time_limit)
         ref = target_formula * pinfo["scale"] if pinfo.get("scale") is not None else target_formula
     else:
@@ -388,13 +398,13 @@ def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget=0
         if sol.x is None:
             if sol.status == "time_limited":  # nothing is paid: no feasible point was found in time
                 info["path"] = f"{path} (time-limited, no solution)"
-                return _no_solution(table, "time_limited", diagnostics, unit, budget_int, params, info, m,
+                return _no_solution(_table_of(cols), "time_limited", diagnostics, unit, budget_int, params, info, m,
                                     regions, ctx, objective, time_limit, sol.runtime)
             diagnostics.append(Problem(
                 "error", f"the solver reported the problem {sol.status} ({sol.message}) although the bounds and "
                          f"groups passed the feasibility check",
                 f"求解器报告问题{sol.status}({sol.message}),但上下限与分组已通过可行性检查"))
-            return AllocationResult(table, "infeasible" if sol.status == "infeasible" else "error",
+            return AllocationResult(_table_of(cols), "infeasible" if sol.status == "infeasible" else "error",
                                     diagnostics, unit, budget_int, params, info, m, regions, ctx.trace, objective)
         else:
             x = sol.x
@@ -404,7 +414,7 @@ def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget=0
                 if final is None:
                     final = constrained.settle_milp(x, flex_int, lo_f, hi_eff, groups_f)
                 if final is None:
-                    return _no_solution(table, "infeasible_integer", diagnostics, unit, budget_int, params, info,
+                    return _no_solution(_table_of(cols), "infeasible_integer", diagnostics, unit, budget_int, params, info,
                                         m, regions, ctx, objective, time_limit)
         ref = target_formula
     if moved is None or objective != "proportional":
@@ -419,7 +429,7 @@ def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget=0
     x = x + exact.amounts  # the formula part plus the amounts paid exactly
     final = np.asarray(final, dtype=np.int64) + exact.amounts
     if exact.total:
-        table["exact"] = exact.amounts  # paid at published rates or declared amounts
+        cols["exact"] = exact.amounts  # paid at published rates or declared amounts
     carried = np.zeros(len(final), dtype=np.int64)
     for name in ctx.carry:  # deductions carried to next year's pool, on the allocated amount
         spec = next(s for s in m.components if s["name"] == name)
@@ -428,20 +438,22 @@ def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget=0
         share = rate * np.divide(base_amount, target, out=np.zeros(len(final)), where=target > 0)
         d = exact_parts.carried_deductions(final - carried, share)
         comp_unit[name] = -d
-        table[name] = -d.astype(float)
+        cols[name] = -d.astype(float)
         carried += d
     final = final - carried
-    table["allocated"] = x
-    table["adj_constraints"] = x - target
-    table["adj_rounding"] = final + carried - x
-    table["final"] = final.astype(np.int64)
-    table["share"] = table["final"] / pool_int
-    table["binding"] = binding
-    table["binding_groups"] = np.where(binding == "", moved, "").astype(str)  # e.g. "min:west" (group bounds)
+    cols["allocated"] = x
+    cols["adj_constraints"] = x - target
+    cols["adj_rounding"] = final + carried - x
+    cols["final"] = final.astype(np.int64)
+    cols["share"] = cols["final"] / pool_int
+    cols["binding"] = binding
+    cols["binding_groups"] = np.where(binding == "", moved, "").astype(str)  # e.g. "min:west" (group bounds)
     if ctx.carry:
-        table["carried_out"] = carried
-    floats = table.select_dtypes("float").columns
-    table[floats] = table[floats] + 0.0  # −0.0 + 0.0 = 0.0: no "-0.0" in exported tables
+        cols["carried_out"] = carried
+    for name, v in cols.items():  # −0.0 + 0.0 = 0.0: no "-0.0" in exported tables
+        if isinstance(v, np.ndarray) and v.dtype.kind == "f":
+            cols[name] = v + 0.0
+    table = _table_of(cols)
     assert int(table["final"].sum()) == pool_int - int(carried.sum())
     return AllocationResult(table, status, diagnostics, unit, budget_int, params, info, m, regions, ctx.trace,
                             objective, carried_in, int(carried.sum()))

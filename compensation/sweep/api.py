@@ -41,7 +41,7 @@ class SweepResult:
 def run_sweep(sc: Scenario, spec: SweepSpec, year: int | None = None, max_points: int = MAX_POINTS,
               engine: str = "local", scheduler: str | None = None, workers: int | None = None, progress=None,
               keep_draws: bool = False, client=None, regions: pd.DataFrame | None = None,
-              chunk: int | None = None, pool: str = "threads") -> SweepResult:
+              chunk: int | None = None, pool: str | None = None) -> SweepResult:
     """Draw the points, prepare the problem, run the chunks on ``engine`` and merge their statistics.
 
     The result keeps the spilled draws (for :func:`write_draws`) until ``close()`` when ``keep_draws``."""

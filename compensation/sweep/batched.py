@@ -287,6 +287,8 @@ def round_rows(x, total, lo, hi, member=None, within: bool = False) -> tuple[np.
     for sign, rows in ((1, np.flatnonzero(missing > 0)), (-1, np.flatnonzero(missing < 0))):
         if not rows.size:
             continue
+        if rows.size == m:  # every row (the usual case for one side): views, no row copies
+            rows = slice(None)
         b = base[rows]
         room = b < hi_i[rows] if sign > 0 else b > lo_i[rows]
         if member is not None:
@@ -294,7 +296,10 @@ def round_rows(x, total, lo, hi, member=None, within: bool = False) -> tuple[np.
         k = np.abs(missing[rows])
         pick = _select_rows(frac[rows] if sign > 0 else -frac[rows], k, room)
         ok[rows] = np.count_nonzero(pick, axis=1) == k
-        b += pick if sign > 0 else -pick.astype(float)
+        if sign > 0:
+            b += pick
+        else:
+            b -= pick
         base[rows] = b
     out = base.astype(np.int64)
     if member is not None:
