@@ -178,6 +178,30 @@ def test_cli_time_limited_without_solution_writes_nothing(synth, tmp_path, capsy
     assert wall <= 0.3 + deadline.GRACE + OVERHEAD + 3.0  # + reading and validating 5,696 rows of CSV
 
 
+def test_a_real_milp_stopped_at_the_limit_returns_its_incumbent_with_the_gap():
+    # 2,000 regions, minimax in whole units, three overlapping groups: HiGHS finds incumbents within ~0.2 s but
+    # needs more than 20 s to prove optimality (measured: gap 2.5% at 20 s), so 3 s is certain to stop it with
+    # a feasible point: paid whole, total exact, every bound and group bound met, the gap reported
+    t, lo, hi, budget = _county_like(2_000)
+    lo, hi = np.ceil(t / 1.03 * 0.90), np.floor(t / 1.03 * 1.20)
+    rng = np.random.default_rng(1)
+    m1, m2 = rng.random(2_000) < 0.5, rng.random(2_000) < 0.5
+    groups = [("A", m1, float(np.ceil(t[m1].sum() * 1.02)), float(budget)),
+              ("B", m2, 0.0, float(np.floor(t[m2].sum() * 0.98))),
+              ("C", m1 & m2, float(np.ceil(t[m1 & m2].sum() * 1.01)), float(budget))]
+    assert deadline.call(divmod, (1, 1), deadline=time.monotonic() + 60).status == "done"  # a warm worker
+    t0 = time.perf_counter()
+    sol = solver.solve(t, lo, hi, budget, groups, objective="minimax", integer=True, time_limit=3, isolate=True)
+    assert time.perf_counter() - t0 <= 3 + deadline.GRACE + OVERHEAD
+    assert sol.status == "time_limited" and sol.x is not None
+    x = sol.x
+    assert np.array_equal(x, np.rint(x)) and int(x.sum()) == budget and (x >= lo).all() and (x <= hi).all()
+    assert all(gmin <= x[m].sum() <= gmax for _, m, gmin, gmax in groups)
+    assert sol.gap is not None and 0 < sol.gap < 1
+    pos = t > 0
+    assert sol.objective == pytest.approx(np.max(np.abs(x[pos] - t[pos]) / t[pos]), rel=1e-9)
+
+
 def test_a_killed_solve_returns_its_incumbent_and_gap(monkeypatch):
     # the worker streamed an incumbent and was then killed: the solution is that incumbent, time-limited, with
     # the gap HiGHS reported when it found it

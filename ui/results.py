@@ -3,6 +3,8 @@ results are shown (problems beside their rows, solver status in words, the prove
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -81,12 +83,31 @@ def _key_label(key: str) -> str | None:
     return KEY_ZH.get(key.split("[")[0])
 
 
+# the core's "expected" phrases in Chinese (the rest are numbers and codes, the same in both languages)
+EXPECTED_ZH = [(re.compile(r"^a number in units$"), "数字"), (re.compile(r"^a number in (.+)$"), r"以 \1 计的数字"),
+               (re.compile(r"^one of (.+)$"), r"以下之一:\1"),
+               (re.compile(r"^6 digits \(GB/T 2260\), e\.g\. (\d+)$"), r"6 位数字(GB/T 2260),如 \1"),
+               (re.compile(r"^1 or 0 \(是/否\)$"), "1 或 0(是/否)"), (re.compile(r"^months 1–12$"), "1–12 月"),
+               (re.compile(r"^the code of its province or prefecture$"), "所属省或地市的代码"),
+               (re.compile(r"^a column named '(\w+)' \((.+)\)$"), r"名为 '\1'(\2)的列")]
+
+
+def expected_zh(text: str) -> str:
+    """The core's English "expected" phrase of a problem in Chinese where it is one of the known phrases."""
+    for pattern, repl in EXPECTED_ZH:
+        if pattern.match(text or ""):
+            return pattern.sub(repl, text)
+    return text
+
+
 def problem_text(p: Problem) -> str:
     """A problem in the chosen language; in Chinese the whole line is Chinese (level, row, column, key)."""
     if lang() != "zh":
         return p.text("en")
     from .tables import column_label
 
+    if p.expected:
+        p = dataclasses.replace(p, expected=expected_zh(p.expected))
     return p.text("zh", column_label=column_label, key_label=_key_label)
 
 
@@ -125,7 +146,7 @@ def problems_table(problems) -> pd.DataFrame:
         t("col.column"): [names[c] for c in cols],
         t("col.region"): [p.region for p in problems],
         t("col.message"): [(p.message_zh or p.message_en) if zh else p.message_en for p in problems],
-        t("col.expected"): [p.expected for p in problems],
+        t("col.expected"): [expected_zh(p.expected) if zh else p.expected for p in problems],
         t("col.found"): [p.found for p in problems]})
 
 

@@ -276,8 +276,7 @@ def lp_deviation(t, lo, hi, total: float, groups=(), objective: str = "min_abs",
         res.x = res.x * s
         if integer:
             res.x = np.rint(res.x)
-        if res.objective is not None and objective == "min_abs":
-            res.objective = res.objective * s
+        res.objective = deviation(res.x, t, objective)  # of the amounts returned (z may sit above it)
     return res
 
 
