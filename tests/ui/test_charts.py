@@ -486,3 +486,16 @@ def test_english_labels_fall_back_to_chinese_names_where_the_data_have_none(coun
     spec = json.loads(element.proto.spec)
     labels = set(page_chart_data(element, spec["data"]["name"])["label"])
     assert len(labels) == 31 and "Qinghai" in labels and "青海省" not in labels
+
+
+def test_compare_page_current_settings_equal_to_baseline_shows_the_no_change_legend():
+    # the defaults are baseline_2023 itself: every difference is 0, a zero-width range (the English legend text
+    # is checked on the chart function: test_equal_values_have_a_one_colour_legend_with_the_value)
+    at = page("compare").run()
+    at.selectbox(key="cmp_diff_target").set_value("__current__").run()
+    ok(at)
+    specs = [json.loads(e.proto.spec) for e in at.get("vega_lite_chart")]
+    geo = next(s for s in specs if "layer" in s and "projection" in s["layer"][0])
+    colours = [lay["encoding"]["color"] for lay in colour_layers(geo)]
+    assert len(colours) == 2
+    assert all(c["scale"] == {"domain": ["无变化(全部为 0)"], "range": [charts.ZERO_COLOUR]} for c in colours)
