@@ -215,3 +215,18 @@ def test_many_overlapping_groups_match_the_qp():
     assert ref.status == "optimal"
     assert _obj(res.x, t) == pytest.approx(ref.objective, rel=1e-9)
     assert np.count_nonzero(res.nu) >= 8
+
+
+def test_the_time_limit_covers_the_dual_steps_and_the_fallback():
+    # the nested example needs more than one step (its first point, the water-fill without groups, breaks both
+    # maximums): with a limit already used up after the first step the ascent stops, says so, and the QP
+    # fallback gets no time left — the result is time-limited with nothing paid, never an unverified amount
+    t, lo, hi, budget, groups = _nested()
+    res = dual_groups.solve(t, lo, hi, budget, groups, deadline=0.0)
+    assert not res.verified and res.iterations == 1 and "time limit" in res.message
+    x, final, info = constrained.proportional(t, lo, hi, budget, groups, time_limit=1e-9)
+    assert x is None and final is None
+    assert info["status"] == "time_limited" and info["path"] == "QP" and "time limit" in info["fallback"]
+    # with time to spare the same call is exact
+    x, final, info = constrained.proportional(t, lo, hi, budget, groups, time_limit=60)
+    assert info["path"] == "dual active set" and final.tolist() == [40, 110, 150]

@@ -37,6 +37,8 @@ the closest feasible integers, or proves there are none."""
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from . import highs
@@ -251,13 +253,15 @@ def proportional(t, lo, hi, budget: float, groups=(), integer: bool = True, keys
     else:
         from . import dual_groups  # imports this module (water_fill): imported here, not at the top
 
-        res = dual_groups.solve(t, lo, hi, float(budget), groups)
+        t0 = time.perf_counter()
+        res = dual_groups.solve(t, lo, hi, float(budget), groups,
+                                deadline=None if time_limit is None else t0 + float(time_limit))
         info.update(iterations=res.iterations)
         if res.verified:
             x, lam, nu = res.x, res.lam, res.nu
             info.update(path="dual active set", scale=lam, multipliers=nu)
         else:
-            qp = highs.qp_proportional(t, lo, hi, float(budget), groups, time_limit=time_limit)
+            qp = highs.qp_proportional(t, lo, hi, float(budget), groups, time_limit=time_limit, t_start=t0)
             info.update(path="QP", runtime_qp=qp.runtime, solver_message=qp.message,
                         fallback=f"the dual active-set method found no verified optimum ({res.message}): "
                                  f"solved as a HiGHS QP")

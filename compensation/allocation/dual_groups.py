@@ -51,6 +51,7 @@ Cost: O(n·m) per step plus one sort per line search; a handful of steps in prac
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -95,9 +96,11 @@ def _scales(u, a, b):
     return np.minimum(np.maximum(u, a), b)
 
 
-def solve(t, lo, hi, total: float, groups=(), max_iter: int | None = None) -> DualResult:
+def solve(t, lo, hi, total: float, groups=(), max_iter: int | None = None,
+          deadline: float | None = None) -> DualResult:
     """The minimiser of Σ_{t>0} (x − t)²/t under the bounds, the total and the groups, verified by KKT.
-    ``hi`` must already hold zero-target regions at their floor (as constrained.proportional does)."""
+    ``hi`` must already hold zero-target regions at their floor (as constrained.proportional does).
+    ``deadline`` (a time.perf_counter() value) stops the ascent after the step that passes it."""
     t = np.asarray(t, dtype=float)
     lo = np.asarray(lo, dtype=float)
     hi = np.asarray(hi, dtype=float)
@@ -157,6 +160,9 @@ def solve(t, lo, hi, total: float, groups=(), max_iter: int | None = None) -> Du
             v[hit] = 0.0
         else:
             v = v + alpha * d
+        if deadline is not None and time.perf_counter() > deadline:
+            msg = f"the time limit was reached after {it} steps"
+            break
     else:
         msg = f"no verified optimum after {max_iter} steps"
     return DualResult(None, None, np.zeros(m - 1), False, it, msg)

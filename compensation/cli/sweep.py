@@ -123,7 +123,7 @@ def register(sub) -> None:
     s.add_argument("--engine", choices=("local", "dask"), default="local",
                    help="local: this machine's cores (threads); dask: a Dask cluster (LocalCluster by default)")
     s.add_argument("--scheduler", default=None, help="address of a running Dask scheduler, e.g. tcp://host:8786")
-    s.add_argument("--workers", type=cli_args.positive_int, default=None, help="worker processes (local; threads where fork is unavailable) or LocalCluster workers (dask); default: cores")
+    s.add_argument("--workers", type=cli_args.positive_int, default=None, help="threads (local) or LocalCluster workers (dask); default: cores")
     s.add_argument("--keep-draws", action="store_true",
                    help="also write every draw of every region to sweep_draws.parquet (never XLSX)")
     s.add_argument("--no-data-uncertainty", action="store_true", help="ignore the scenario's sweep.data section")

@@ -315,20 +315,19 @@ def _process_chunk(index: int, start: int, stop: int) -> dict:
 
 
 def default_pool() -> str:
-    """Worker processes where they can be forked (Linux), else threads. Measured on this 2-core machine
-    (bench_sweep.py --processes, 10,000 county draws): the processes' chunks took 10–25 % less time summed
-    over workers than the threads' (the threads wait on the GIL for the many small per-row steps), and the
-    sweep about 10 % less wall time; forking costs no copy of the problem."""
-    import multiprocessing as mp
-
-    return "processes" if "fork" in mp.get_all_start_methods() else "threads"
+    """Threads. Measured on this 2-core machine (bench_sweep.py --processes, 10,000 county draws, 8 alternating
+    pairs): at load ≈ 2.8 threads won every pair (4.80/5.66, 5.24/5.59, 5.81/6.41 s), at load 4.4–5.5
+    processes won 4 of 5 (the threads then wait on the GIL for the many small per-row steps while other
+    jobs hold the cores). An idle machine is the first case, so threads are the default; ``pool="processes"``
+    forks workers instead (statistics bit-identical)."""
+    return "threads"
 
 
 def run_local(problem: SweepProblem, plan, base_final, on_result, workers: int | None = None,
               pool: str | None = None) -> dict:
-    """Chunks on this machine's cores: in worker processes (``pool="processes"``, the default where fork
-    exists: the problem is inherited by each worker, each chunk's amounts come back pickled) or in threads
-    (``pool="threads"``: numpy's sorts and arithmetic release the GIL, nothing is copied).
+    """Chunks on this machine's cores: in threads (``pool="threads"``, the default: numpy's sorts and
+    arithmetic release the GIL, nothing is copied) or in worker processes (``pool="processes"``: forked where
+    fork exists, so the problem is inherited by each worker; each chunk's amounts come back pickled).
     benchmarks/bench_sweep.py measures both; the statistics are the same bit for bit."""
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
