@@ -134,5 +134,10 @@ def find_upload(prefix: str) -> dict | None:
 
 
 def names(regions: pd.DataFrame) -> dict[str, str]:
-    col = "name_zh" if lang() == "zh" or "name_en" not in regions else "name_en"
-    return dict(zip(regions["adcode"].astype(str), regions[col].astype(str), strict=True))
+    """adcode → name in the language chosen; in English the Chinese name where the data have no English one
+    (synthetic counties: an empty name_en would give empty, merged chart labels)."""
+    zh = regions["name_zh"].astype(str)
+    if lang() == "zh" or "name_en" not in regions:
+        return dict(zip(regions["adcode"].astype(str), zh, strict=True))
+    en = regions["name_en"].fillna("").astype(str).str.strip()
+    return dict(zip(regions["adcode"].astype(str), en.where(en != "", zh), strict=True))

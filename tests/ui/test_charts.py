@@ -468,3 +468,21 @@ def test_region_history_of_a_one_year_scenario_is_labelled_bars():
     assert list(hist["year"]) == [2023, 2023] and specs[k]["layer"][0]["mark"]["type"] == "bar"
     # the baseline's 2023 amount for 青海 and the current settings' (the defaults: the same scenario) agree
     assert hist["value"].nunique() == 1
+
+
+def test_english_labels_fall_back_to_chinese_names_where_the_data_have_none(county_upload):
+    # synthetic counties have an empty name_en: the English ranked bars must still name every county (an empty
+    # label would merge all 30 bars into one)
+    at = ok(page("overview", {Keys.UPLOAD: county_upload, Keys.LANG: "en"}).run())
+    elements = at.get("vega_lite_chart")
+    specs = [json.loads(e.proto.spec) for e in elements]
+    k = next(i for i, s in enumerate(specs) if s.get("mark", {}).get("type") == "bar")
+    bars = page_chart_data(elements[k], specs[k]["data"]["name"])
+    assert len(bars) == 30 and bars["label"].nunique() == 30
+    assert bars["label"].str.fullmatch(r"[\u4e00-\u9fff]+").all(), list(bars["label"])  # 双湖县, not "nan (540126)"
+    # provinces with English names get them on the sensitivity chart
+    at = ok(page("sensitivity", {Keys.LANG: "en"}).run())
+    element = at.get("vega_lite_chart")[0]
+    spec = json.loads(element.proto.spec)
+    labels = set(page_chart_data(element, spec["data"]["name"])["label"])
+    assert len(labels) == 31 and "Qinghai" in labels and "青海省" not in labels

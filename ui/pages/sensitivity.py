@@ -77,8 +77,9 @@ if "min" not in summary:
 if info["feasible_draws"] < info["draws"]:
     st.warning(t("s.infeasible", n=info["draws"] - info["feasible_draws"]))
 # --- display (labels in the reader's language; every region labelled, the top 30 at county scale) ---------
-label = names(summary)
-summary = charts.unique_labels(summary.assign(label=summary["adcode"].astype(str).map(label)))
+label = names(regions_in_use()[0])  # the data's names: English ones in English mode where the data have them
+codes = summary["adcode"].astype(str)
+summary = charts.unique_labels(summary.assign(label=codes.map(label).fillna(summary["name_zh"].astype(str))))
 st.subheader(t("s.ranges"))
 shown = summary
 if len(summary) > charts.ALL_UP_TO:
