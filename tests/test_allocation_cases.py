@@ -3,6 +3,7 @@ bounds that moved a region. Every expected number is worked by hand in the comme
 
 import numpy as np
 import pytest
+from instances import county_like
 from test_allocation_constrained import _regions
 
 from compensation.allocation import Constraints, allocate, constrained, highs
@@ -152,19 +153,10 @@ def test_item5_water_fill_has_no_budget_relative_tolerance():
     assert x[0] == t[0] - 40
 
 
-def _county_like(n, seed=5):
-    rng = np.random.default_rng(seed)
-    last = rng.lognormal(6, 1, n).round()
-    t = last * rng.uniform(0.85, 1.2, n)
-    budget = int(round(last.sum() * 1.03))
-    t *= budget / t.sum()
-    return t, np.ceil(last * 0.95), np.floor(last * 1.10), budget
-
-
 def test_item9_a_build_that_uses_up_the_limit_is_time_limited():
     from compensation.allocation import solver
 
-    t, lo, hi, budget = _county_like(20_000)
+    t, lo, hi, budget = county_like(20_000)
     for backend in ("pulp", "arrays"):
         sol = solver.solve(t, lo, hi, budget, objective="minimax", integer=True, time_limit=1e-6, backend=backend)
         assert sol.status == "time_limited" and sol.x is None

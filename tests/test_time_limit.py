@@ -12,6 +12,7 @@ import time
 
 import numpy as np
 import pytest
+from instances import county_like
 
 from compensation.allocation import Constraints, allocate, deadline, solver
 from compensation.cli import main
@@ -34,15 +35,6 @@ def _report_then_hang(x):
     """Run in the worker: one incumbent, then no answer for a minute (a solve that does not yield)."""
     deadline.report((np.asarray(x, dtype=float), 0.25, 7.0))
     time.sleep(60)
-
-
-def _county_like(n, seed=5):
-    rng = np.random.default_rng(seed)
-    last = rng.lognormal(6, 1, n).round()
-    t = last * rng.uniform(0.85, 1.2, n)
-    budget = int(round(last.sum() * 1.03))
-    t *= budget / t.sum()
-    return t, np.ceil(last * 0.95), np.floor(last * 1.10), budget
 
 
 def test_a_worker_that_does_not_yield_is_killed_at_the_deadline_and_reaped():
@@ -113,7 +105,7 @@ def test_a_limit_already_used_up_starts_nothing():
 
 
 def test_minimax_lp_on_28480_regions_stops_at_half_a_second():
-    t, lo, hi, budget = _county_like(28_480)
+    t, lo, hi, budget = county_like(28_480)
     t0 = time.perf_counter()
     sol = solver.solve(t, lo, hi, budget, objective="minimax", integer=False, time_limit=0.5)
     wall = time.perf_counter() - t0
@@ -124,7 +116,7 @@ def test_minimax_lp_on_28480_regions_stops_at_half_a_second():
 
 def test_worker_and_in_process_give_the_same_optimum_without_time_pressure():
     # results with no time pressure are unchanged by the worker: the same MILP, the same amounts
-    t, lo, hi, budget = _county_like(6_000, seed=11)
+    t, lo, hi, budget = county_like(6_000, seed=11)
     a = solver.solve(t, lo, hi, budget, objective="min_abs", integer=True, time_limit=60, isolate=True)
     b = solver.solve(t, lo, hi, budget, objective="min_abs", integer=True, time_limit=60, isolate=False)
     assert a.status == b.status == "optimal"
@@ -182,7 +174,7 @@ def test_a_real_milp_stopped_at_the_limit_returns_its_incumbent_with_the_gap():
     # 2,000 regions, minimax in whole units, three overlapping groups: HiGHS finds incumbents within ~0.2 s but
     # needs more than 20 s to prove optimality (measured: gap 2.5% at 20 s), so 3 s is certain to stop it with
     # a feasible point: paid whole, total exact, every bound and group bound met, the gap reported
-    t, lo, hi, budget = _county_like(2_000)
+    t, lo, hi, budget = county_like(2_000)
     lo, hi = np.ceil(t / 1.03 * 0.90), np.floor(t / 1.03 * 1.20)
     rng = np.random.default_rng(1)
     m1, m2 = rng.random(2_000) < 0.5, rng.random(2_000) < 0.5

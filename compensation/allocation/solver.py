@@ -20,6 +20,7 @@ never."""
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass
 
@@ -60,8 +61,14 @@ class Solution:
     backend: str = "pulp"  # "pulp" | "arrays"
 
 
+@functools.lru_cache(maxsize=1)
+def available_solvers() -> tuple[str, ...]:
+    """PuLP's available solvers, asked once per process (each ask probes every solver: ~7 ms)."""
+    return tuple(pulp.listSolvers(onlyAvailable=True))
+
+
 def pick_solver(integer: bool, time_limit: float | None):
-    available = pulp.listSolvers(onlyAvailable=True)
+    available = available_solvers()
     if "HiGHS" in available:
         return "HiGHS", pulp.HiGHS(msg=False, mip=integer, timeLimit=time_limit)
     if "HiGHS_CMD" in available:

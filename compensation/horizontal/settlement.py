@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 import pulp
 
+from ..allocation.solver import available_solvers
 from ..money import unit_name
 from ..problems import InputError, Problem
 from .ledger import net_obligations
@@ -45,7 +46,7 @@ class Settlement:
 
 def solver(time_limit: float | None, mip: bool = True):
     """HiGHS through highspy; CBC only if PuLP lists it as available."""
-    available = pulp.listSolvers(onlyAvailable=True)
+    available = available_solvers()
     if "HiGHS" in available:
         return pulp.HiGHS(msg=False, timeLimit=time_limit, mip=mip)
     if "PULP_CBC_CMD" in available:
@@ -249,7 +250,7 @@ def _solve_lp(nodes, arcs, d, c, cap, time_limit):
     build = time.perf_counter() - t0
     info = {f"lp_{k}": v for k, v in _solve(prob, time_limit, mip=False).items()}
     info["lp_build_s"] = round(build, 4)
-    info["solver"] = "HiGHS" if "HiGHS" in pulp.listSolvers(onlyAvailable=True) else "CBC"
+    info["solver"] = "HiGHS" if "HiGHS" in available_solvers() else "CBC"
     info["variables"], info["constraints"] = prob.numVariables(), prob.numConstraints()
     if prob.status != pulp.LpStatusOptimal or prob.sol_status != pulp.LpSolutionOptimal:
         status = "time_limited" if "time" in str(info.get("lp_highs_status", "")).lower() else "infeasible"
