@@ -141,55 +141,39 @@ def settle(x, total: int, lo, hi, groups=(), keys=None) -> np.ndarray | None:
     def gsum(v):
         return np.array([int(v[G[k]].sum()) for k in range(len(groups))], dtype=object)
 
-    def add(y, count: int, members) -> int:
-        """Add up to ``count`` units, one per region per pass, largest remainder first; returns units added."""
-        added = 0
-        while added < count:
-            room_g = gmax - gsum(y)
-            ok = members & (y < hi_i)
+    def move(y, count: int, members, sign: int) -> int:
+        """Add (``sign`` = +1) or remove (−1) up to ``count`` units, one per region per pass, the region furthest
+        from its float amount in that direction first; group bounds and region bounds respected. Returns units
+        moved."""
+        moved = 0
+        while moved < count:
+            room_g = gmax - gsum(y) if sign > 0 else gsum(y) - gmin
+            ok = members & ((y < hi_i) if sign > 0 else (y > lo_i))
             for k in range(len(groups)):
                 if room_g[k] <= 0:
                     ok &= ~G[k]
             cand = np.flatnonzero(ok)
             if cand.size == 0:
                 break
-            cand = cand[np.lexsort((rank[cand], -(xc[cand] - y[cand])))]
-            take = _take(cand, count - added, G, room_g)
+            gap = xc[cand] - y[cand]
+            cand = cand[np.lexsort((rank[cand], -gap if sign > 0 else gap))]
+            take = _take(cand, count - moved, G, room_g)
             if take.size == 0:
                 break
-            y[take] += 1
-            added += int(take.size)
-        return added
-
-    def remove(y, count: int, members) -> int:
-        removed = 0
-        while removed < count:
-            room_g = gsum(y) - gmin
-            ok = members & (y > lo_i)
-            for k in range(len(groups)):
-                if room_g[k] <= 0:
-                    ok &= ~G[k]
-            cand = np.flatnonzero(ok)
-            if cand.size == 0:
-                break
-            cand = cand[np.lexsort((rank[cand], xc[cand] - y[cand]))]
-            take = _take(cand, count - removed, G, room_g)
-            if take.size == 0:
-                break
-            y[take] -= 1
-            removed += int(take.size)
-        return removed
+            y[take] += sign
+            moved += int(take.size)
+        return moved
 
     everyone = np.ones(n, dtype=bool)
     for k in sorted(range(len(groups)), key=lambda k: int(G[k].sum())):  # inner groups first
         deficit = int(gmin[k] - int(y[G[k]].sum()))
         if deficit > 0:
-            add(y, deficit, G[k])
+            move(y, deficit, G[k], +1)
     missing = total - int(y.sum())
     if missing > 0:
-        add(y, missing, everyone)
+        move(y, missing, everyone, +1)
     elif missing < 0:
-        remove(y, -missing, everyone)
+        move(y, -missing, everyone, -1)
     if int(y.sum()) != total or (y < lo_i).any() or (y > hi_i).any():
         return None
     sums = gsum(y)
