@@ -7,6 +7,7 @@ import math
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -124,19 +125,36 @@ class _Labels:
 
 
 def _table_of(cols: dict, n: int) -> pd.DataFrame:
-    """The result table from its columns (numpy and pandas arrays in order), in one DataFrame construction
-    (arrays, not Series: no index to align)."""
-    return pd.DataFrame(cols, index=pd.RangeIndex(n))
+    """The result table from its columns (numpy and pandas arrays in order, each made for the table and held
+    by nothing else, so not copied again), in one DataFrame construction (arrays, not Series: no index to
+    align)."""
+    return pd.DataFrame(cols, index=pd.RangeIndex(n), copy=False)
 
 
 BINDING_CODES = ("", "floor", "cap", "zero_target", "locked", "excluded")  # binding text by code
 FIXED_CODES = {"locked": 4, "excluded": 5}
 
 
-def _text(values, codes: np.ndarray):
+def _text(values: tuple, codes: np.ndarray):
     """A text column ``values[codes]`` of the dtype pandas gives text (``str``), made by one take over the few
     distinct values (converting an object array of 2,848 strings cost about 0.3 ms per column)."""
-    return pd.Index(list(values), dtype="str").take(codes).array
+    return _text_values(values).take(codes)
+
+
+@lru_cache(maxsize=16)
+def _text_values(values: tuple):
+    """The distinct values of a text column as a pandas array (never written to: made once)."""
+    return pd.Index(list(values), dtype="str").array
+
+
+def _blank(n: int):
+    """A text column of n empty strings: a copy (a new array object, no data copied) of one made once per n."""
+    return _blank_made(n).copy()
+
+
+@lru_cache(maxsize=8)
+def _blank_made(n: int):
+    return _text(("",), np.zeros(n, dtype=np.intp))
 
 
 def _labels(regions: pd.DataFrame) -> _Labels:
@@ -306,28 +324,27 @@ def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget=0
     budget_int, budget_note = whole_amount(budget, unit_name(budget_unit), unit, "budget", budget_rounding)
     if "adcode" not in regions:
         raise InputError("region data has no 'adcode' column", "地区数据缺少 'adcode' 列", column="adcode")
-    regions, keys = _prepared(regions)
-    t_prepared = time.perf_counter()
+    regions = regions.reset_index(drop=True)  # the frame the result keeps (pandas copies data only on a write)
     # pandas deep-copies a frame's attrs (sources, problems) into every column it hands out: set aside while
     # the columns are read, given back to the frame the result keeps
     attrs, regions.attrs = regions.attrs, {}
     try:
+        keys = _adcode_rank(regions)
         return _allocate(regions, keys, m, budget_int, budget_note, unit, year, constraints, objective, overrides,
-                         integer, time_limit, carried_in, (t_start, t_prepared))
+                         integer, time_limit, carried_in, (t_start, time.perf_counter()))
     finally:
         regions.attrs = attrs
 
 
-def _prepared(regions: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
-    """The regions as the result keeps them — a new frame (pandas copies data only when one side writes) with
-    rows numbered 0 … n − 1 and adcodes as text — and the rank of each adcode (ties in rounding go by adcode);
-    InputError on a duplicate adcode.
+def _adcode_rank(regions: pd.DataFrame) -> np.ndarray:
+    """Makes ``regions['adcode']`` text (in place: ``regions`` is allocate()'s own frame) and returns the rank of
+    each adcode (ties in rounding go by adcode); InputError on a duplicate adcode.
 
     The rank is what ``constrained.settle`` makes of the adcodes (a stable argsort of argsort), computed by
     Arrow on its string array when the adcodes are Arrow strings without nulls: Arrow orders by UTF-8 bytes,
     which is code-point order, numpy's order for ``str`` arrays (converting 2,848 adcodes to a numpy ``str``
-    array cost 0.3 ms, more than half the allocation itself)."""
-    regions = regions.reset_index(drop=True)
+    array cost 0.3 ms, more than half the allocation itself). Otherwise the adcodes as a numpy ``str`` array
+    (the same rank)."""
     codes = regions["adcode"]
     if codes.dtype != "str":
         regions["adcode"] = codes = codes.astype(str)
@@ -342,11 +359,11 @@ def _prepared(regions: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
             if n < 2 or not pc.any(pc.equal(ordered.slice(1), ordered.slice(0, n - 1))).as_py():
                 rank = np.empty(n, dtype=np.int64)
                 rank[order] = np.arange(n)
-                return regions, rank
+                return rank
     if codes.duplicated().any():
         dup = codes[codes.duplicated()].iloc[0]
         raise InputError(f"adcode {dup} appears more than once", f"行政区划代码 {dup} 重复", column="adcode")
-    return regions, codes.to_numpy(dtype=str)
+    return codes.to_numpy(dtype=str)
 
 
 def _allocate(regions, keys, m, budget_int, budget_note, unit, year, constraints, objective, overrides, integer,
@@ -393,9 +410,11 @@ def _allocate(regions, keys, m, budget_int, budget_note, unit, year, constraints
     labels = _labels(regions)
     # the result table's columns, collected in order and made into one DataFrame at the end (assigning ~20
     # columns one by one to a DataFrame cost more than the allocation itself at county scale)
-    cols: dict = {"adcode": columns.series("adcode").array}  # already text (_prepared)
+    # text columns: copies of the regions' arrays (new array objects over the same immutable Arrow data: the
+    # table is built without copying, and a write to one frame must not reach the other)
+    cols: dict = {"adcode": columns.series("adcode").array.copy()}  # already text (_adcode_rank)
     for col in ("name_zh", "name_en"):
-        cols[col] = columns.series(col).array if col in columns else _text([""], np.zeros(n, dtype=np.intp))
+        cols[col] = columns.series(col).array.copy() if col in columns else _blank(n)
     for name, v in comp_unit.items():
         cols[name] = v
     cols["target"] = np.asarray(target)
@@ -516,7 +535,7 @@ def _allocate(regions, keys, m, budget_int, budget_note, unit, year, constraints
     cols["share"] = cols["final"] / pool_int
     cols["binding"] = _text(BINDING_CODES, binding)
     # group bounds that moved a region held by no bound of its own, e.g. "min:west"
-    cols["binding_groups"] = _text([""], np.zeros(n, dtype=np.intp)) if not groups_f else \
+    cols["binding_groups"] = _blank(n) if not groups_f else \
         np.where(binding == 0, moved, "").astype(str)
     if ctx.carry:
         cols["carried_out"] = carried
@@ -525,7 +544,7 @@ def _allocate(regions, keys, m, budget_int, budget_note, unit, year, constraints
             cols[name] = v + 0.0
     t_table = time.perf_counter()
     table = _table_of(cols, n)
-    assert int(table["final"].sum()) == pool_int - int(carried.sum())
+    assert int(cols["final"].sum()) == pool_int - int(carried.sum())  # the table's column
     t_end = time.perf_counter()
     # seconds by phase: regions prepared, method evaluated and scaled, bounds built and checked (feasibility
     # diagnosis included), solved and rounded, result columns and table (the last two: the "table")

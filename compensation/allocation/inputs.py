@@ -83,7 +83,7 @@ class RegionColumns:
     ``floats(c)``: ``pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype=float)`` (no conversion when the
     column is numeric already), empty values NaN. ``present(c)``: ``c`` is a column with at least one value,
     exactly ``not frame[c].isna().all()`` (a NaN scan of the float array when the column is a numpy float
-    column, the pandas test otherwise)."""
+    column, ``count() > 0`` otherwise)."""
 
     def __init__(self, frame: pd.DataFrame):
         self.frame = frame
@@ -121,8 +121,8 @@ class RegionColumns:
                     p = self.n > 0 and not bool(np.isnan(self.floats(col)).all())
                 elif isinstance(dtype, np.dtype) and dtype.kind in "iub":  # no empty value
                     p = self.n > 0
-                else:
-                    p = not bool(self.series(col).isna().all())
+                else:  # count(): the number of values that are not empty, i.e. isna().all() ⇔ count() == 0
+                    p = int(self.series(col).count()) > 0
             self._present[col] = p
         return p
 
