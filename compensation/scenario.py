@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, localcontext
 from pathlib import Path
 
+from .cache import code_fingerprint
+from .cache import file_sha256 as sha256_file
 from .cascade import SECTION_SPEC as CASCADE_SPEC
 from .cascade import Tier2
 from .cascade import check_section as check_cascade
@@ -578,10 +580,6 @@ def _check_files(sc, file, rep):
 
 # --- hashing: what makes a run -------------------------------------------------------------------------
 
-def sha256_file(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
 def input_files(sc: Scenario) -> dict[str, Path]:
     """Every file whose content decides the result, by a stable label."""
     files = {f"scenario:{_rel(p)}": p for p in sc.files}
@@ -619,16 +617,6 @@ def input_files(sc: Scenario) -> dict[str, Path]:
     if (cas.get("tier1_amounts") or {}).get("file"):
         files[f"tier1_amounts:{cas['tier1_amounts']['file']}"] = resolve_path(cas["tier1_amounts"]["file"], sc)
     return files
-
-
-def code_fingerprint() -> str:
-    """SHA-256 over the package's own source files: a changed calculation never reuses an old run folder."""
-    h = hashlib.sha256()
-    pkg = Path(__file__).resolve().parent
-    for f in sorted(pkg.rglob("*.py")):
-        h.update(str(f.relative_to(pkg)).encode())
-        h.update(f.read_bytes())
-    return h.hexdigest()
 
 
 def input_hash(sc: Scenario, years: list[int], extra: dict | None = None) -> tuple[str, dict]:

@@ -181,5 +181,13 @@ def build_synthetic(seed: int = 2023, scale: int = 1) -> tuple[pd.DataFrame, pd.
 
 
 def synthetic_counties(seed: int = 2023, scale: int = 1) -> pd.DataFrame:
-    """The validated synthetic county table (2,848 counties; ``scale`` × as many units)."""
-    return build_synthetic(seed, scale)[1]
+    """The validated synthetic county table (2,848 counties; ``scale`` × as many units).
+
+    Read from the content-addressed cache (``compensation/cache.py``) when this code, these data files and
+    these library versions built it before; otherwise built by ``build_synthetic`` and stored. Either way the
+    same table (tests/test_cache.py compares the two exactly)."""
+    from .cache import cached_table
+    from .data import COUNTY_SKELETON, DEFAULT_REGIONS
+
+    return cached_table("synthetic_counties", {"seed": int(seed), "scale": int(scale)},
+                        [DEFAULT_REGIONS, COUNTY_SKELETON], lambda: build_synthetic(seed, scale)[1])

@@ -230,3 +230,54 @@ def test_the_time_limit_covers_the_dual_steps_and_the_fallback():
     # with time to spare the same call is exact
     x, final, info = constrained.proportional(t, lo, hi, budget, groups, time_limit=60)
     assert info["path"] == "dual active set" and final.tolist() == [40, 110, 150]
+
+
+# Found by benchmarks/bench_allocation.py (the first 31 of the 28,480 scale-10 units, bounds 95%–110% of last
+# year in whole 万元): the budget equals the floors' sum exactly (2,119), and three overlapping groups (A = first
+# 18, B = first 9 ⊂ A, C = every third) sit at their members' floors (A ≤ 1,069 = Σ floors of A, B ≥ 524 = Σ
+# floors of B, C ≤ 740 = Σ floors of C). The only allocation is every region at its floor. HiGHS's feasibility LP
+# returned a least total of 2,119.0000000000005 and the problem was declared infeasible ("short by 0元").
+_EDGE_T = [2.7229027816573566, 2.2749038197180056, 1.652359807672413, 3.23490159530233, 4.3403535793085215,
+           3.8574456073479224, 4.607989322804757, 2.472721543171745, 6.260349130477172, 2.8916296634267233,
+           3.752718577284178, 7.854527254780837, 2.7636299600154794, 5.928713535275313, 4.823261551269121,
+           7.6276186896427225, 4.735989026216002, 3.6072643688623103, 2.164358621317386, 9.256705823967637,
+           50.98460913603295, 32.168652734580185, 45.934439019625714, 36.2122797287081, 18.193412389407168,
+           69.24783954548259, 38.3475475083411, 63.674034278756636, 37.090823147576174, 38.20791146825612,
+           23.07485562404504]
+_EDGE_LO = [59, 57, 57, 57, 59, 58, 59, 57, 61, 58, 58, 66, 58, 61, 62, 62, 62, 58, 57, 66, 78, 71, 73, 75, 64, 132,
+            76, 130, 92, 71, 65]
+_EDGE_HI = [67, 65, 65, 65, 67, 66, 67, 65, 70, 66, 66, 75, 66, 69, 70, 70, 70, 66, 65, 75, 89, 81, 83, 86, 73, 151,
+            87, 150, 106, 81, 74]
+
+
+def _edge():
+    t, lo, hi = np.array(_EDGE_T), np.array(_EDGE_LO, dtype=float), np.array(_EDGE_HI, dtype=float)
+    idx = np.arange(31)
+    groups = [("A", idx < 18, 0.0, 1069.0), ("B", idx < 9, 524.0, 2416.0), ("C", idx % 3 == 0, 0.0, 740.0)]
+    return t, lo, hi, 2119, groups
+
+
+def test_budget_equal_to_floors_with_overlapping_groups_is_feasible():
+    t, lo, hi, budget, groups = _edge()
+    assert lo.sum() == budget  # by construction: every region at its floor is the one allocation
+    assert diagnose(t, lo, hi, budget, groups, [str(i) for i in range(31)], "万元") == []
+    x, final, info = constrained.proportional(t, lo, hi, budget, groups, keys=np.array([f"{i:02d}" for i in range(31)]))
+    assert info["status"] == "optimal"
+    assert final.tolist() == _EDGE_LO  # worked out above: all at floor, Σ = 2,119 exactly
+
+
+def test_feasibility_lp_slack_is_float_noise_only(monkeypatch):
+    # the LP's least total a hair above the budget (float noise) counts as reachable; one whole unit above is a
+    # real shortfall and is still reported, with the amount
+    t, lo, hi, budget, groups = _edge()
+    labels = [str(i) for i in range(31)]
+    monkeypatch.setattr(highs, "feasible_range", lambda *a: (budget + 5e-13, budget + 95.0))
+    assert diagnose(t, lo, hi, budget, groups, labels, "万元") == []
+    monkeypatch.setattr(highs, "feasible_range", lambda *a: (budget + 1.0, budget + 95.0))
+    (p,) = diagnose(t, lo, hi, budget, groups, labels, "万元")
+    assert "short by" in p.message_en and "2,120万元" in p.message_en
+    monkeypatch.setattr(highs, "feasible_range", lambda *a: (budget - 50.0, budget - 5e-13))
+    assert diagnose(t, lo, hi, budget, groups, labels, "万元") == []
+    monkeypatch.setattr(highs, "feasible_range", lambda *a: (budget - 50.0, budget - 1.0))
+    (p,) = diagnose(t, lo, hi, budget, groups, labels, "万元")
+    assert "2,118万元" in p.message_en

@@ -1,7 +1,9 @@
 """Property test over random allocation problems (issue #9): for every objective the final amounts add up to the
 budget exactly and meet every bound and group bound in whole units; for ``proportional`` the objective before
 rounding equals that of an independent convex QP (HiGHS, built here in amounts rather than the production
-model's scale factors) within 1e-9 relative.
+model's scale factors) within 1e-9 relative. An instance diagnosed infeasible must have no whole-unit allocation
+(``whole_witness``: a HiGHS LP point settled to whole units and checked in integers); one in eleven instances puts
+the budget exactly on the floors' sum with every group bound on its members' floors (feasible only at the floors).
 
 Instances: 2–8 regions, targets with zeros, floors, caps, locks, 0–4 groups (disjoint, nested or overlapping)
 with minimum/maximum shares, budgets in 元, 万元 and 亿元 up to 10¹³ 元. Each instance is generated from its
@@ -63,6 +65,18 @@ def instance(seed: int):
         hi[on & ~side] = np.maximum(lo[on & ~side], np.floor(t[on & ~side]))  # cap = target
     groups = []
     kind = ("disjoint", "nested", "overlapping")[int(rng.integers(0, 3))]
+    if seed % 11 == 5:  # the budget is exactly the floors' sum and every group bound sits on its members' floors:
+        lo = np.maximum(lo, np.floor(t * rng.uniform(0.3, 1.0, n)))  # the one allocation is all at floor
+        hi = np.maximum(hi, lo)
+        budget = max(int(lo.sum()), 1)
+        lo[0] += budget - lo.sum()
+        hi[0] = max(hi[0], lo[0])
+        for g in range(int(rng.integers(1, 5))):
+            m = rng.random(n) < 0.6 if kind != "nested" else np.arange(n) < max(1, n - g)
+            if m.any():
+                at = float(lo[m].sum())
+                groups.append((f"g{g}", m, *((at, float(budget)) if rng.random() < 0.5 else (0.0, at))))
+        return t, lo, hi, budget, groups, unit
     for g in range(int(rng.integers(0, 5))):
         if kind == "disjoint":
             m = (np.arange(n) % 4) == g
@@ -157,6 +171,34 @@ def _highs_qp(member, coef, cost, hess, col_lo, col_hi, row_lo, row_hi, errors, 
     return None
 
 
+def whole_witness(t, lo, hi, budget: int, groups):
+    """An allocation in whole units meeting the total, every bound and every group bound (checked in integers),
+    searched independently of ``diagnose``: a HiGHS LP for a fractional point, then the production settling
+    to whole units; None when none is found. A diagnosed-infeasible instance with a witness is a false verdict
+    (the LP tolerance once declared floors adding up to exactly the budget short by 0元)."""
+    hi_eff = np.where(t > 0, hi, lo)
+    n = t.size
+    member = np.array([np.ones(n, dtype=bool)] + [np.asarray(m) for _, m, _, _ in groups])
+    start = np.concatenate([[0], np.cumsum(member.sum(axis=0))]).astype(np.int32)
+    index = np.concatenate([np.flatnonzero(member[:, j]) for j in range(n)]).astype(np.int32)
+    inf = highspy.kHighsInf
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.passModel(n, member.shape[0], int(index.size), int(highspy.MatrixFormat.kColwise),
+                int(highspy.ObjSense.kMinimize), 0.0, np.zeros(n), np.ceil(lo - 1e-9),
+                np.where(np.isfinite(hi_eff), hi_eff, inf),
+                np.array([budget] + [g[2] for g in groups], dtype=float),
+                np.array([budget] + [g[3] for g in groups], dtype=float), start, index, np.ones(index.size),
+                np.zeros(n, dtype=np.int32))
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    x = np.clip(np.asarray(h.getSolution().col_value), lo, hi_eff)
+    y = constrained.settle(x, budget, lo, hi_eff, groups)
+    y = constrained.settle_milp(x, budget, lo, hi_eff, groups) if y is None else y
+    return y if y is not None and _meets(np.asarray(y, dtype=np.int64), budget, lo, hi_eff, groups) else None
+
+
 def check_float(x, budget, lo, hi, groups, where):
     """The unrounded amounts meet the total, the bounds and the group bounds (to 10⁻⁹ of the budget)."""
     tol = 1e-9 * max(budget, 1)
@@ -193,6 +235,9 @@ def test_random_instances(block):
         problems = diagnose(t, lo, hi, float(budget), groups, [str(i) for i in range(t.size)], unit)
         if problems:
             assert all(p.severity == "error" and p.message_en and p.message_zh for p in problems), where
+            witness = whole_witness(t, lo, hi, budget, groups)
+            assert witness is None, (where, "diagnosed infeasible, but this allocation meets every bound in whole "
+                                            "units", witness.tolist(), [p.message_en for p in problems])
             infeasible += 1
             continue
         feasible += 1

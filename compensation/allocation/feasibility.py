@@ -32,6 +32,8 @@ from ..problems import Problem
 from . import highs
 from .constrained import disjoint, human
 
+LP_SLACK = 1e-11  # relative float error allowed in the feasibility LP's optimal sums (see diagnose)
+
 
 def _pct(v: float, budget: float) -> str:
     """A share of the budget: '60%', or '50.004%' when a whole percent would hide the difference."""
@@ -119,6 +121,12 @@ def diagnose(t, lo, hi, budget: float, groups, labels, unit: str) -> list[Proble
         t_min, t_max = highs.feasible_range(lo, capped, groups)
         if t_min is None:
             return [_conflict(lo, capped, groups, budget, unit)]
+        # the LP's optimal sums carry float error (2,119.0000000000005 for floors adding up to exactly the
+        # budget): within LP_SLACK of the budget the budget counts as reachable, and the exact whole-unit steps
+        # after the solve (settling, the group sums checked in integers) decide
+        slack = LP_SLACK * max(1.0, abs(float(budget)), float(lo.sum()))
+        t_min = float(budget) if budget < t_min <= budget + slack else t_min
+        t_max = float(budget) if budget - slack <= t_max < budget else t_max
         raised = [(n, gmin) for n, m, gmin, _ in groups if gmin > float(lo[m].sum())]
         held = [(n, gmax) for n, m, _, gmax in groups if gmax < float(movable[m].sum())]
     if t_min > budget:

@@ -1,0 +1,158 @@
+"""Benchmark: wall time of ``ecocomp run county_2023 --formats csv,xlsx,parquet,notice`` in a fresh process,
+with a phase breakdown, against a baseline measured in the same run.
+
+Run:  PYTHONPATH=. .venv/bin/python benchmarks/bench_run.py [--repeat 7] [--scenario county_2023]
+
+- **Baseline** (the floor no ecocomp command can go below): a fresh interpreter that only does
+  ``import pandas, numpy``. Every figure is also printed as a ratio to it.
+- **CLI, warm cache**: the real command (``python -m compensation.cli run … --quiet``) in a fresh process, a new
+  output folder each time (an existing run folder would be reused, not written), the synthetic-data cache
+  (``compensation/cache.py``) filled by the warm-up run. **Cold cache**: the same with an empty cache folder
+  each time (the synthetic county set built and validated).
+- **Phases**: a fresh process that does what ``ecocomp run`` does step by step, timing each step with
+  ``time.perf_counter``: imports, scenario loading and input hash, region data, compute, output tables, and each
+  format written on its own (``write_run`` with one format, so each includes building the output tables).
+  The interpreter's own start is ``python -c pass``.
+
+Each figure is the median of ``--repeat`` runs after one warm-up run; the machine load (``os.getloadavg()``) is
+printed before and after, since the machine may be shared. Python's bytecode is cached in a temporary
+``PYTHONPYCACHEPREFIX`` (as for an installed package, whose ``.pyc`` files pip writes at install time), even
+if ``PYTHONDONTWRITEBYTECODE`` is set in the calling environment; ``--no-bytecode`` measures without it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FORMATS = "csv,xlsx,parquet,notice"
+
+PHASES = r"""
+import json, sys, time
+t0 = time.perf_counter()
+import numpy, pandas  # noqa: E401,F401
+t1 = time.perf_counter()
+from pathlib import Path
+import compensation.cli.main  # noqa: F401  (what the command imports before it runs)
+from compensation import run as R
+from compensation.scenario import input_hash, load_scenario
+t2 = time.perf_counter()
+ref, out, formats = sys.argv[1], Path(sys.argv[2]), sys.argv[3].split(",")
+sc = load_scenario(ref)
+input_hash(sc, sc.years)
+t3 = time.perf_counter()
+regions = R.scenario_regions(sc)
+t4 = time.perf_counter()
+res = R.compute(sc, sc.years, regions=regions)
+t5 = time.perf_counter()
+res.tables()
+t6 = time.perf_counter()
+times = {"import pandas, numpy": t1 - t0, "import ecocomp (cli, run)": t2 - t1,
+         "load scenario + input hash": t3 - t2, "region data": t4 - t3, "compute": t5 - t4,
+         "output tables": t6 - t5}
+for f in formats:
+    s = time.perf_counter()
+    R.write_run(res, out / f, (f,))
+    times[f"write {f} (incl. tables)"] = time.perf_counter() - s
+print(json.dumps(times))
+"""
+
+
+def env_for(cache: Path, pycache: Path | None) -> dict:
+    env = dict(os.environ, ECOCOMP_CACHE_DIR=str(cache), PYTHONPATH=str(ROOT))
+    env.pop("ECOCOMP_CACHE", None)
+    if pycache is not None:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env["PYTHONPYCACHEPREFIX"] = str(pycache)
+    return env
+
+
+def wall(cmd: list[str], env: dict, before=None) -> float:
+    if before:
+        before()
+    t0 = time.perf_counter()
+    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    return time.perf_counter() - t0
+
+
+def median_of(repeat: int, fn) -> float:
+    fn()  # warm-up
+    return statistics.median(fn() for _ in range(repeat))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--repeat", type=int, default=7)
+    ap.add_argument("--scenario", default="county_2023")
+    ap.add_argument("--no-bytecode", action="store_true", help="keep PYTHONDONTWRITEBYTECODE as it is")
+    a = ap.parse_args()
+    py = sys.executable
+    with tempfile.TemporaryDirectory(prefix="ecocomp-bench-run-") as tmp:
+        tmp = Path(tmp)
+        pycache = None if a.no_bytecode else tmp / "pycache"
+        warm_cache = tmp / "cache-warm"
+        env = env_for(warm_cache, pycache)
+        counter = iter(range(10**6))
+        print(f"machine load (1, 5, 15 min) before: {os.getloadavg()}; {os.cpu_count()} cores; python {sys.version.split()[0]}")
+        print("bytecode: " + ("not cached (PYTHONDONTWRITEBYTECODE as in the environment)" if pycache is None else
+                              "cached in a temporary PYTHONPYCACHEPREFIX (as an installed package)"))
+
+        base = median_of(a.repeat, lambda: wall([py, "-c", "import pandas, numpy"], env))
+        interp = median_of(a.repeat, lambda: wall([py, "-c", "pass"], env))
+
+        def cli(cache: Path):
+            out = tmp / f"out-{next(counter)}"
+            return [py, "-m", "compensation.cli", "run", a.scenario, "--out", str(out), "--formats", FORMATS,
+                    "--quiet"], env_for(cache, pycache)
+
+        def warm():
+            cmd, e = cli(warm_cache)
+            return wall(cmd, e)
+
+        def cold():
+            cache = tmp / f"cache-cold-{next(counter)}"
+            cmd, e = cli(cache)
+            return wall(cmd, e)
+
+        t_warm = median_of(a.repeat, warm)
+        t_cold = median_of(a.repeat, cold)
+        t_help = median_of(a.repeat, lambda: wall([py, "-m", "compensation.cli", "--version"], env))
+
+        def phases():
+            out = tmp / f"phases-{next(counter)}"
+            r = subprocess.run([py, "-c", PHASES, a.scenario, str(out), FORMATS], env=env, check=True, cwd=ROOT,
+                               capture_output=True, text=True)
+            return json.loads(r.stdout.strip().splitlines()[-1])
+
+        phases()  # warm-up
+        runs = [phases() for _ in range(a.repeat)]
+        ph = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+
+        print(f"\nbaseline: fresh python, `import pandas, numpy`: {base:.3f} s (median of {a.repeat})")
+        print(f"`ecocomp --version` (fresh process):            {t_help:.3f} s  = {t_help / base:.2f}× baseline")
+        print(f"`ecocomp run {a.scenario} --formats {FORMATS}` (fresh process, median of {a.repeat}):")
+        print(f"  warm cache: {t_warm:.3f} s  = {t_warm / base:.2f}× baseline")
+        print(f"  cold cache: {t_cold:.3f} s  = {t_cold / base:.2f}× baseline (synthetic data built and validated)")
+        print(f"\nphases (median of {a.repeat} fresh processes, warm cache), seconds:")
+        print(f"  {'interpreter start (python -c pass)':38s} {interp:7.3f}")
+        writes = 0.0
+        for k, v in ph.items():
+            print(f"  {k:38s} {v:7.3f}")
+            if k.startswith("write "):
+                writes += v
+        before_writing = interp + sum(v for k, v in ph.items() if not k.startswith("write "))
+        print(f"  {'everything but writing':38s} {before_writing:7.3f}  = {before_writing / base:.2f}× baseline")
+        print(f"  {'of which above the baseline':38s} {before_writing - base:7.3f}")
+        print(f"  {'writing, all formats (each incl. tables)':38s} {writes:7.3f}")
+        print(f"\nmachine load after: {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()

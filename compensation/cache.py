@@ -1,0 +1,165 @@
+"""A content-addressed cache for tables that take long to rebuild and are wholly decided by their inputs (today:
+the synthetic county set, ``compensation/synth.py``, rebuilt and validated on every run otherwise).
+
+**Key.** SHA-256 over a canonical JSON of everything the table is built from: the builder's name and arguments,
+a fingerprint of the package's own source code (``code_fingerprint``), the SHA-256 of every data file read, and
+the numpy, pandas and pyarrow versions (another random stream or parser could give other numbers). A changed
+input gives another key, so another file: an old entry is never read for new inputs.
+
+**File.** ``<cache folder>/<name>-<key[:32]>.arrow``::
+
+    b"ECOCOMP-CACHE 1\\n" | 8-byte big-endian header length | header (JSON) | payload (Arrow IPC / Feather)
+
+The header holds the format version, the full key, the payload's SHA-256 and length, and the problems found when
+the table was built (``table.attrs['problems']``). On reading, the magic, the key and the payload's SHA-256 must
+all match, and the payload must parse; anything else (missing, truncated or edited file, another format, a
+read error) means "not cached": the caller rebuilds and the file is rewritten. Writes go to a temporary file in
+the same folder that is renamed over the entry (``os.replace``): a reader sees the old file or the whole new one.
+
+**Folder.** ``$ECOCOMP_CACHE_DIR``, else ``$XDG_CACHE_HOME/ecocomp``, else ``~/.cache/ecocomp``;
+``ECOCOMP_CACHE=off`` turns the cache off. A folder that cannot be created or written only costs the rebuild:
+the cache is never a reason for a command to fail, and never a source of other numbers (the tests compare a
+cached and a freshly built table exactly)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import struct
+import tempfile
+from collections.abc import Callable
+from dataclasses import asdict
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from .problems import Problem
+
+MAGIC = b"ECOCOMP-CACHE 1\n"
+FORMAT = 1
+ENV_DIR = "ECOCOMP_CACHE_DIR"
+ENV_SWITCH = "ECOCOMP_CACHE"  # "off" (or 0/no/false) disables the cache
+PACKAGE = Path(__file__).resolve().parent
+
+
+def cache_dir() -> Path | None:
+    """The cache folder, or None when the cache is turned off."""
+    if os.environ.get(ENV_SWITCH, "").strip().lower() in ("off", "0", "no", "false"):
+        return None
+    if os.environ.get(ENV_DIR):
+        return Path(os.environ[ENV_DIR])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "ecocomp"
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """SHA-256 over the package's own source files: a changed calculation never reuses an old run folder or
+    cached table. Computed once per process (the source does not change while a command runs)."""
+    h = hashlib.sha256()
+    for f in sorted(PACKAGE.rglob("*.py")):
+        h.update(str(f.relative_to(PACKAGE)).encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def cache_key(name: str, args: dict, files: list[str | os.PathLike]) -> str:
+    """The key of a table built by ``name`` from ``args`` and the content of ``files`` with this code."""
+    import numpy as np
+    import pyarrow
+
+    payload = {"format": FORMAT, "name": name, "args": args, "code": code_fingerprint(),
+               "files": {Path(f).name: file_sha256(f) for f in files},
+               "versions": {"numpy": np.__version__, "pandas": pd.__version__, "pyarrow": pyarrow.__version__}}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+
+
+def entry_path(folder: Path, name: str, key: str) -> Path:
+    return folder / f"{name}-{key[:32]}.arrow"
+
+
+def encode(table: pd.DataFrame, key: str) -> bytes:
+    """The cache file's bytes for ``table`` (its ``attrs['problems']`` go into the header)."""
+    buf = io.BytesIO()
+    plain = table.copy(deep=False)
+    plain.attrs = {}
+    plain.to_feather(buf)
+    payload = buf.getvalue()
+    header = json.dumps({"format": FORMAT, "key": key, "sha256": hashlib.sha256(payload).hexdigest(),
+                         "bytes": len(payload),
+                         "problems": [asdict(p) for p in table.attrs.get("problems", [])]},
+                        ensure_ascii=False).encode("utf-8")
+    return MAGIC + struct.pack(">Q", len(header)) + header + payload
+
+
+def decode(raw: bytes, key: str) -> pd.DataFrame | None:
+    """The table in ``raw`` if it is a whole, unaltered entry for ``key``; None otherwise."""
+    if not raw.startswith(MAGIC) or len(raw) < len(MAGIC) + 8:
+        return None
+    start = len(MAGIC) + 8
+    (n,) = struct.unpack(">Q", raw[len(MAGIC):start])
+    try:
+        header = json.loads(raw[start:start + n].decode("utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    payload = raw[start + n:]
+    if (not isinstance(header, dict) or header.get("format") != FORMAT or header.get("key") != key
+            or header.get("bytes") != len(payload) or header.get("sha256") != hashlib.sha256(payload).hexdigest()):
+        return None
+    try:
+        table = pd.read_feather(io.BytesIO(payload))
+        problems = [Problem(**p) for p in header.get("problems", [])]
+    except Exception:  # a payload that passed the hash but does not parse (another pyarrow): rebuild
+        return None
+    table.attrs["problems"] = problems
+    return table
+
+
+def read(folder: Path, name: str, key: str) -> pd.DataFrame | None:
+    try:
+        raw = entry_path(folder, name, key).read_bytes()
+    except OSError:
+        return None
+    return decode(raw, key)
+
+
+def write(folder: Path, name: str, key: str, table: pd.DataFrame) -> bool:
+    """Write the entry atomically; False (and nothing left behind) if the folder is not writable."""
+    tmp = None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}-", suffix=".tmp", dir=folder)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(encode(table, key))
+        os.replace(tmp, entry_path(folder, name, key))
+        return True
+    except OSError:
+        if tmp is not None:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        return False
+
+
+def cached_table(name: str, args: dict, files: list[str | os.PathLike],
+                 build: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """``build()``'s table, read from the cache when an entry for the same inputs is there and intact, else
+    built and stored. The result is a new frame each call (callers may change it)."""
+    folder = cache_dir()
+    if folder is None:
+        return build()
+    key = cache_key(name, args, files)
+    table = read(folder, name, key)
+    if table is not None:
+        return table
+    table = build()
+    write(folder, name, key, table)
+    return table
