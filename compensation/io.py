@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .problems import InputError
@@ -465,17 +466,39 @@ def escape_formula(value):
     return value
 
 
+def _escaped_column(s: pd.Series) -> pd.Series | None:
+    """``s`` with ``escape_formula`` applied, or None when no cell changes. Only the cells that start with a
+    formula character are looked at one by one (found at once for string columns); the rest stay as they are."""
+    if isinstance(s.dtype, pd.StringDtype):
+        starts = s.str.startswith(FORMULA_START).to_numpy(dtype=bool, na_value=False)
+    else:
+        starts = np.fromiter((isinstance(v, str) and v.startswith(FORMULA_START) for v in s.to_numpy(dtype=object)),
+                             dtype=bool, count=len(s))
+    if not starts.any():
+        return None
+    rows = np.flatnonzero(starts)
+    old = s.to_numpy(dtype=object)[rows]
+    new = [escape_formula(v) for v in old]
+    changed = [i for i, (a, b) in enumerate(zip(old, new, strict=True)) if a is not b]
+    if not changed:
+        return None
+    out = s.astype(object) if not isinstance(s.dtype, pd.StringDtype) else s.copy()
+    out.iloc[rows[changed]] = [new[i] for i in changed]
+    return out
+
+
 def escape_formulas(df: pd.DataFrame) -> pd.DataFrame:
     """``df`` with every text cell and column name passed through ``escape_formula`` (a copy only if needed)."""
-    cols = [c for c in df.columns if not (pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c])
-                                          or pd.api.types.is_datetime64_any_dtype(df[c]))]
-    risky = [c for c in cols if df[c].map(lambda v: escape_formula(v) is not v).any()]
+    cols = [j for j, c in enumerate(df.columns)
+            if not (pd.api.types.is_numeric_dtype(df.iloc[:, j]) or pd.api.types.is_bool_dtype(df.iloc[:, j])
+                    or pd.api.types.is_datetime64_any_dtype(df.iloc[:, j]))]
+    fixed = {j: col for j in cols if (col := _escaped_column(df.iloc[:, j])) is not None}
     names = [escape_formula(c) if isinstance(c, str) else c for c in df.columns]
-    if not risky and names == list(df.columns):
+    if not fixed and names == list(df.columns):
         return df
     out = df.copy()
-    for c in risky:
-        out[c] = out[c].map(escape_formula)
+    for j, col in fixed.items():
+        out.isetitem(j, col)
     out.columns = names
     return out
 
@@ -554,7 +577,11 @@ def write_csv(df: pd.DataFrame, path: str | os.PathLike) -> None:
 
 
 XLSX_MAX_ROWS = 100_000  # rows per sheet; beyond it CSV or Parquet (Excel's own limit is 1,048,576)
-XLSX_ENGINE = "xlsxwriter"  # measured 2026-11: about 3× faster than openpyxl on run tables (docs/sweep.md)
+XLSX_ENGINES = ("xml", "xlsxwriter", "openpyxl")
+# "xml": compensation.xlsx builds the sheet XML column by column (arrow string kernels); measured against the
+# others by benchmarks/bench_export.py on county_2023's workbook (docs/exports.md). The other two stay
+# selectable (engine=) for comparison.
+XLSX_ENGINE = "xml"
 
 
 def check_xlsx_rows(sheets: dict[str, pd.DataFrame], path: str | os.PathLike = "") -> None:
@@ -617,11 +644,10 @@ def _write_xlsxwriter(sheets: dict[str, pd.DataFrame], titles: dict[str, str], f
         df = escape_formulas(df)
         ws = book.add_worksheet(titles[name])
         ws.write_row(0, 0, [str(c) for c in df.columns], head)
+        fmts = {"#,##0": fmt_int, "#,##0.00": fmt_float, "0.0%": fmt_share, None: None}
         for j, col in enumerate(df.columns):
             s = df[col]
-            fmt = fmt_int if pd.api.types.is_integer_dtype(s) else None
-            if pd.api.types.is_float_dtype(s):
-                fmt = fmt_share if is_share_column(col) else fmt_float
+            fmt = fmts[column_format(df, col)]
             ws.set_column(j, j, _width(df, col), fmt)
             numeric = pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s)
             put = ws.write_number if numeric else ws.write
@@ -631,8 +657,42 @@ def _write_xlsxwriter(sheets: dict[str, pd.DataFrame], titles: dict[str, str], f
     book.close()
 
 
+def column_format(df: pd.DataFrame, col) -> str | None:
+    """The number format of a column in every workbook: #,##0 for integers, #,##0.00 for floats, 0.0% for
+    float share columns; None for text, booleans and anything else."""
+    s = df[col]
+    if pd.api.types.is_bool_dtype(s):
+        return None
+    if pd.api.types.is_integer_dtype(s):
+        return "#,##0"
+    if pd.api.types.is_float_dtype(s):
+        return "0.0%" if is_share_column(col) else "#,##0.00"
+    return None
+
+
+def _text_cell(value) -> str:
+    return escape_formula(str(value))
+
+
+def _write_xml(sheets: dict[str, pd.DataFrame], titles: dict[str, str], fh) -> None:
+    """The fast writer (``compensation.xlsx``): formats, widths and escaping decided here as for the others."""
+    from .xlsx import Sheet, write_workbook
+
+    out = []
+    for name, df in sheets.items():
+        df = escape_formulas(df)
+        out.append(Sheet(titles[name], df, [column_format(df, c) for c in df.columns],
+                         [_width(df, c) for c in df.columns]))
+    write_workbook(out, fh, text_of=_text_cell)
+
+
 def _write_workbook(sheets: dict[str, pd.DataFrame], fh, engine: str = XLSX_ENGINE) -> None:
+    if engine not in XLSX_ENGINES:
+        raise ValueError(f"unknown XLSX engine {engine!r}: use one of {XLSX_ENGINES}")
     titles = sheet_titles(sheets)
+    if engine == "xml":
+        _write_xml(sheets, titles, fh)
+        return
     if engine == "xlsxwriter":
         _write_xlsxwriter(sheets, titles, fh)
         return
@@ -644,18 +704,11 @@ def _write_workbook(sheets: dict[str, pd.DataFrame], fh, engine: str = XLSX_ENGI
             ws = xw.sheets[title]
             for j, col in enumerate(df.columns, start=1):
                 ws.column_dimensions[ws.cell(1, j).column_letter].width = _width(df, col)
-                if pd.api.types.is_integer_dtype(df[col]):
-                    for cell in ws.iter_cols(min_col=j, max_col=j, min_row=2):
-                        for c in cell:
-                            c.number_format = "#,##0"
-                elif pd.api.types.is_float_dtype(df[col]) and is_share_column(col):
-                    for cell in ws.iter_cols(min_col=j, max_col=j, min_row=2):
-                        for c in cell:
-                            c.number_format = "0.0%"
-                elif pd.api.types.is_float_dtype(df[col]):
-                    for cell in ws.iter_cols(min_col=j, max_col=j, min_row=2):
-                        for c in cell:
-                            c.number_format = "#,##0.00"
+                fmt = column_format(df, col)
+                if fmt:
+                    for cells in ws.iter_cols(min_col=j, max_col=j, min_row=2):
+                        for c in cells:
+                            c.number_format = fmt
 
 
 def write_table(df: pd.DataFrame, path: str | os.PathLike) -> None:
