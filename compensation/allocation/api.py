@@ -340,30 +340,54 @@ def _adcode_rank(regions: pd.DataFrame) -> np.ndarray:
     """Makes ``regions['adcode']`` text (in place: ``regions`` is allocate()'s own frame) and returns the rank of
     each adcode (ties in rounding go by adcode); InputError on a duplicate adcode.
 
-    The rank is what ``constrained.settle`` makes of the adcodes (a stable argsort of argsort), computed by
-    Arrow on its string array when the adcodes are Arrow strings without nulls: Arrow orders by UTF-8 bytes,
-    which is code-point order, numpy's order for ``str`` arrays (converting 2,848 adcodes to a numpy ``str``
-    array cost 0.3 ms, more than half the allocation itself). Otherwise the adcodes as a numpy ``str`` array
-    (the same rank)."""
+    The rank is what ``constrained.settle`` makes of the adcodes (a stable argsort of argsort of the adcodes as
+    a numpy ``str`` array), found without making that array (converting 2,848 adcodes cost 0.3 ms, more than
+    half the allocation itself): adcodes of one width of at most 8 bytes are sorted as the 8-byte big-endian
+    numbers their bytes make (:func:`packed_codes`), which sort and compare as the strings do; other adcodes
+    as a numpy ``str`` array."""
     codes = regions["adcode"]
     if codes.dtype != "str":
         regions["adcode"] = codes = codes.astype(str)
-    n = len(codes)
-    if isinstance(codes.dtype, pd.StringDtype) and codes.dtype.storage == "pyarrow":
-        import pyarrow.compute as pc
-
-        arr = codes.array.__arrow_array__()
-        if arr.null_count == 0:
-            order = pc.sort_indices(arr).to_numpy()
-            ordered = arr.take(order)
-            if n < 2 or not pc.any(pc.equal(ordered.slice(1), ordered.slice(0, n - 1))).as_py():
-                rank = np.empty(n, dtype=np.int64)
-                rank[order] = np.arange(n)
-                return rank
+    packed = packed_codes(codes)
+    if packed is not None:
+        order = np.argsort(packed, kind="stable")
+        ordered = packed[order]
+        if not (ordered[1:] == ordered[:-1]).any():
+            rank = np.empty(len(packed), dtype=np.int64)
+            rank[order] = np.arange(len(packed))
+            return rank
     if codes.duplicated().any():
         dup = codes[codes.duplicated()].iloc[0]
         raise InputError(f"adcode {dup} appears more than once", f"行政区划代码 {dup} 重复", column="adcode")
     return codes.to_numpy(dtype=str)
+
+
+def packed_codes(codes: pd.Series) -> np.ndarray | None:
+    """Text codes of one width w ≤ 8 bytes in UTF-8, none empty or missing and without a NUL byte, as unsigned
+    64-bit numbers: the w bytes, then 8 − w zero bytes, read big-endian. Two such numbers compare as their
+    strings do — UTF-8 byte order is code-point order, numpy's order for ``str`` — and are equal only if the
+    strings are. None when the codes are not like that (or not Arrow strings)."""
+    n = len(codes)
+    if n == 0 or not (isinstance(codes.dtype, pd.StringDtype) and codes.dtype.storage == "pyarrow"):
+        return None
+    import pyarrow as pa
+
+    chunked = codes.array.__arrow_array__()
+    arr = chunked.chunk(0) if chunked.num_chunks == 1 else chunked.combine_chunks()
+    if arr.null_count or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return None
+    _, offsets_buf, data_buf = arr.buffers()
+    offset_type = np.dtype(np.int64 if pa.types.is_large_string(arr.type) else np.int32)
+    offsets = np.frombuffer(offsets_buf, dtype=offset_type, count=n + 1, offset=arr.offset * offset_type.itemsize)
+    width = int(offsets[1] - offsets[0])
+    if not 0 < width <= 8 or not (np.diff(offsets) == width).all():
+        return None
+    data = np.frombuffer(data_buf, dtype=np.uint8, count=n * width, offset=int(offsets[0])).reshape(n, width)
+    if not data.all():  # a NUL byte (numpy's str ignores trailing NULs)
+        return None
+    padded = np.zeros((n, 8), dtype=np.uint8)
+    padded[:, :width] = data
+    return padded.view(">u8").ravel().astype(np.uint64)
 
 
 def _allocate(regions, keys, m, budget_int, budget_note, unit, year, constraints, objective, overrides, integer,
@@ -412,9 +436,9 @@ def _allocate(regions, keys, m, budget_int, budget_note, unit, year, constraints
     # columns one by one to a DataFrame cost more than the allocation itself at county scale)
     # text columns: copies of the regions' arrays (new array objects over the same immutable Arrow data: the
     # table is built without copying, and a write to one frame must not reach the other)
-    cols: dict = {"adcode": columns.series("adcode").array.copy()}  # already text (_adcode_rank)
+    cols: dict = {"adcode": _text_column(columns, "adcode")}  # already text (_adcode_rank)
     for col in ("name_zh", "name_en"):
-        cols[col] = columns.series(col).array.copy() if col in columns else _blank(n)
+        cols[col] = _text_column(columns, col) if col in columns else _blank(n)
     for name, v in comp_unit.items():
         cols[name] = v
     cols["target"] = np.asarray(target)
@@ -557,10 +581,18 @@ def _allocate(regions, keys, m, budget_int, budget_note, unit, year, constraints
 def _numbers(columns: RegionColumns, col: str) -> np.ndarray:
     """``pd.to_numeric(frame[col], errors="coerce").to_numpy()``: floats from the column cache when the column is
     a numpy number column (the same values), the pandas expression otherwise."""
-    s = columns.series(col)
-    if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iuf":
+    a = columns.stored(col)
+    if isinstance(a, np.ndarray) and a.dtype.kind in "iuf":
         return columns.floats(col)
-    return pd.to_numeric(s, errors="coerce").to_numpy()
+    return pd.to_numeric(columns.series(col), errors="coerce").to_numpy()
+
+
+def _text_column(columns: RegionColumns, col: str):
+    """A region column for the result table: a copy of its ExtensionArray (for Arrow strings a new array object
+    over the same immutable data, so a write to one frame cannot reach the other), else the Series (its dtype
+    kept as it is)."""
+    a = columns.stored(col)
+    return a.copy() if isinstance(a, pd.api.extensions.ExtensionArray) else columns.series(col)
 
 
 def _meets(y, total: int, lo, hi, groups) -> bool:
