@@ -342,19 +342,18 @@ def _adcode_rank(regions: pd.DataFrame) -> np.ndarray:
 
     The rank is what ``constrained.settle`` makes of the adcodes (a stable argsort of argsort of the adcodes as
     a numpy ``str`` array), found without making that array (converting 2,848 adcodes cost 0.3 ms, more than
-    half the allocation itself): adcodes of one width of at most 8 bytes are sorted as the 8-byte big-endian
-    numbers their bytes make (:func:`packed_codes`), which sort and compare as the strings do; other adcodes
-    as a numpy ``str`` array."""
+    half the allocation itself): the adcodes are sorted as numbers that sort and compare as the strings do
+    (:func:`code_keys`); adcodes it cannot encode are sorted as a numpy ``str`` array."""
     codes = regions["adcode"]
     if codes.dtype != "str":
         regions["adcode"] = codes = codes.astype(str)
-    packed = packed_codes(codes)
-    if packed is not None:
-        order = np.argsort(packed, kind="stable")
-        ordered = packed[order]
+    keys = code_keys(codes)
+    if keys is not None:
+        order = np.argsort(keys, kind="stable")
+        ordered = keys[order]
         if not (ordered[1:] == ordered[:-1]).any():
-            rank = np.empty(len(packed), dtype=np.int64)
-            rank[order] = np.arange(len(packed))
+            rank = np.empty(len(keys), dtype=np.int64)
+            rank[order] = np.arange(len(keys))
             return rank
     if codes.duplicated().any():
         dup = codes[codes.duplicated()].iloc[0]
@@ -362,11 +361,13 @@ def _adcode_rank(regions: pd.DataFrame) -> np.ndarray:
     return codes.to_numpy(dtype=str)
 
 
-def packed_codes(codes: pd.Series) -> np.ndarray | None:
-    """Text codes of one width w ≤ 8 bytes in UTF-8, none empty or missing and without a NUL byte, as unsigned
-    64-bit numbers: the w bytes, then 8 − w zero bytes, read big-endian. Two such numbers compare as their
-    strings do — UTF-8 byte order is code-point order, numpy's order for ``str`` — and are equal only if the
-    strings are. None when the codes are not like that (or not Arrow strings)."""
+def code_keys(codes: pd.Series) -> np.ndarray | None:
+    """Text codes as unsigned 64-bit numbers that sort and compare as the strings do (numpy's order for ``str``:
+    by code point, a prefix first). Each code's UTF-8 bytes (UTF-8 byte order is code-point order) are padded
+    with zero bytes (below every byte of a code) to 8 and read as one big-endian number. Codes of up to 16
+    decimal digits (9- and 12-digit township and village codes) are first written two digits to a byte, 11 × a
+    + b with '0' … '9' as 1 … 10 and the padding as 0, an order-keeping map of two symbols into one byte.
+    None when a code is longer, missing, empty or holds a NUL byte, or the codes are not Arrow strings."""
     n = len(codes)
     if n == 0 or not (isinstance(codes.dtype, pd.StringDtype) and codes.dtype.storage == "pyarrow"):
         return None
@@ -379,15 +380,34 @@ def packed_codes(codes: pd.Series) -> np.ndarray | None:
     _, offsets_buf, data_buf = arr.buffers()
     offset_type = np.dtype(np.int64 if pa.types.is_large_string(arr.type) else np.int32)
     offsets = np.frombuffer(offsets_buf, dtype=offset_type, count=n + 1, offset=arr.offset * offset_type.itemsize)
-    width = int(offsets[1] - offsets[0])
-    if not 0 < width <= 8 or not (np.diff(offsets) == width).all():
+    lengths = np.diff(offsets)
+    longest = int(lengths.max())
+    if lengths.min() <= 0 or longest > 16:
         return None
-    data = np.frombuffer(data_buf, dtype=np.uint8, count=n * width, offset=int(offsets[0])).reshape(n, width)
-    if not data.all():  # a NUL byte (numpy's str ignores trailing NULs)
+    data = np.frombuffer(data_buf, dtype=np.uint8, count=int(offsets[n] - offsets[0]), offset=int(offsets[0]))
+    digits = bool(data.min() >= ord("0") and data.max() <= ord("9"))
+    if not data.all() or (longest > 8 and not digits):  # a NUL byte (numpy's str ignores trailing NULs)
         return None
-    padded = np.zeros((n, 8), dtype=np.uint8)
-    padded[:, :width] = data
-    return padded.view(">u8").ravel().astype(np.uint64)
+    rows = np.zeros((n, 16 if longest > 8 else 8), dtype=np.uint8)
+    if lengths.min() == longest:  # one length: the bytes are the rows
+        rows[:, :longest] = data.reshape(n, longest)
+    else:
+        j = np.arange(longest)
+        inside = j < lengths[:, None]
+        rows[:, :longest][inside] = data[((offsets[:-1] - offsets[0])[:, None] + j)[inside]]
+    if longest > 8:  # pairs of bytes (a, b) as one byte, by a table of all 65,536 pairs
+        rows = _digit_pairs()[rows.view(">u2")]
+    return np.ascontiguousarray(rows).view(">u8").ravel().astype(np.uint64)
+
+
+@lru_cache(maxsize=1)
+def _digit_pairs() -> np.ndarray:
+    """The byte 11 × a + b ≤ 120 for each pair of bytes (big-endian uint16) of digits or padding, with '0' … '9'
+    as 1 … 10 and the zero byte as 0 (other pairs do not occur)."""
+    symbol = np.zeros(256, dtype=np.uint16)
+    symbol[ord("0"):ord("9") + 1] = np.arange(1, 11)
+    pair = np.arange(65536)
+    return (symbol[pair >> 8] * 11 + symbol[pair & 255]).astype(np.uint8)
 
 
 def _allocate(regions, keys, m, budget_int, budget_note, unit, year, constraints, objective, overrides, integer,
