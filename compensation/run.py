@@ -473,19 +473,19 @@ def bilingual(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def versions() -> dict:
-    import highspy  # noqa: F401
-    import pulp
+    """Versions of what computed a run (for its manifest), read from the installed packages' metadata: the
+    solver libraries are not imported just to name them."""
+    from importlib.metadata import PackageNotFoundError, version
 
     from . import __version__
 
     out = {"ecocomp": __version__, "python": platform.python_version(), "pandas": pd.__version__,
-           "numpy": np.__version__, "pulp": pulp.__version__}
-    try:
-        from importlib.metadata import version
-
-        out["highspy"] = version("highspy")
-    except Exception:  # pragma: no cover - metadata missing
-        out["highspy"] = "unknown"
+           "numpy": np.__version__}
+    for name in ("pulp", "highspy"):
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:  # pragma: no cover - both are dependencies
+            out[name] = "unknown"
     return out
 
 

@@ -189,3 +189,43 @@ def test_cli_exit_codes(good, tmp_path, capsys):
 def test_cli_missing_file_exit_2(capsys):
     assert main(["data", "show", "/nonexistent/regions.csv"]) == 2
     assert "file not found" in capsys.readouterr().err
+
+
+# --- the fast path for plain decimal columns (validate._plain_column) gives what the general rules give ------
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from compensation.validate import _parse_numbers, _parse_numbers_general, _plain_column  # noqa: E402
+
+_PLAIN = st.from_regex(r"-?[0-9]{1,12}(\.[0-9]{1,12})?", fullmatch=True)
+_ODD = st.sampled_from(["", " 1", "1 ", "1,234.5", "1,23", "nan", "NA", "-", "—", "1e3", "inf", "-inf", "1\n2",
+                        "３", "٣", "0x10", "1_000", "+1", ".5", "5.", "abc", "1.2.3", "\t7\t"])
+
+
+def _same_parse(cells: list) -> None:
+    raw = pd.Series(cells, dtype=object)
+    fast, general = _parse_numbers(raw), _parse_numbers_general(raw)
+    for a, b in zip(fast, general, strict=True):
+        pd.testing.assert_series_equal(a, b, check_exact=True, check_names=False)
+        assert a.to_numpy().tobytes() == b.to_numpy().tobytes()  # bit for bit, -0.0 and NaN included
+
+
+@given(st.lists(_PLAIN, min_size=1, max_size=40))
+def test_plain_decimal_columns_take_the_fast_path_and_parse_bit_for_bit_as_the_general_rules(cells):
+    assert _plain_column(pd.Series(cells, dtype=object))
+    _same_parse(cells)
+
+
+@given(st.lists(_PLAIN, max_size=20), _ODD, st.lists(_PLAIN, max_size=20))
+def test_one_odd_cell_sends_the_column_down_the_general_path(before, odd, after):
+    cells = [*before, odd, *after]
+    assert not _plain_column(pd.Series(cells, dtype=object))
+    _same_parse(cells)
+
+
+def test_non_text_cells_take_the_general_path():
+    assert not _plain_column(pd.Series(["1", float("nan")], dtype=object))
+    assert not _plain_column(pd.Series(["1", 2], dtype=object))
+    assert not _plain_column(pd.Series([], dtype=object))
+    _same_parse(["1", float("nan"), "2"])

@@ -6,13 +6,14 @@ import hashlib
 import json
 import os
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ..problems import InputError
 from . import args as cli_args
+
+if TYPE_CHECKING:  # pandas is imported by the commands that use it, not by `ecocomp --help`
+    import pandas as pd
 
 
 def _years(text):
@@ -46,6 +47,8 @@ def cmd_run(args) -> int:
         for ref in args.scenarios:
             results.append(run_one(ref, args.out, years, formats, args.quiet, getattr(args, "from_run", None)))
     else:
+        from concurrent.futures import ProcessPoolExecutor
+
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             futures = [pool.submit(run_one, ref, args.out, years, formats, args.quiet, getattr(args, "from_run", None))
                        for ref in args.scenarios]
@@ -56,6 +59,8 @@ def cmd_run(args) -> int:
         else:
             print(f"{name}: identical inputs already computed in {folder} (nothing overwritten; 结果已存在)")
         if not args.quiet and (Path(folder) / "summary.csv").exists():  # printed from the CSV tables
+            import pandas as pd
+
             summary = pd.read_csv(Path(folder) / "summary.csv", encoding="utf-8-sig")
             _print_summary(name, summary)
             _print_top(Path(folder), summary)
@@ -67,6 +72,8 @@ def _print_top(folder: Path, summary: pd.DataFrame, n: int = 5) -> None:
     year, unit = int(summary["year"].iloc[-1]), summary["unit"].iloc[-1]
     two_tier = (folder / f"allocation_province_{year}.csv").exists()
     stem = f"allocation_province_{year}" if two_tier else f"allocation_{year}"
+    import pandas as pd
+
     table = pd.read_csv(folder / f"{stem}.csv", encoding="utf-8-sig", dtype={"adcode": str})
     top = table.nlargest(n, "final")
     print(f"  largest {year} amounts 补助额最高的地区:")
@@ -78,6 +85,8 @@ def _print_top(folder: Path, summary: pd.DataFrame, n: int = 5) -> None:
 
 def _print_cascade(folder: Path, year: int, unit: str, provinces: pd.DataFrame) -> None:
     """Tier 2 at a glance: counties funded, and every province whose tier 2 failed, in words."""
+    import pandas as pd
+
     counties = pd.read_csv(folder / f"allocation_county_{year}.csv", encoding="utf-8-sig", dtype={"adcode": str})
     c = counties[counties["level"] != "province_held"]
     print(f"  tier 2 二级分配: {len(c):,} counties 县 in {int((provinces['counties'] > 0).sum())} provinces; "

@@ -1,0 +1,44 @@
+"""What a command imports: heavy optional libraries are imported by the functions that use them, so the
+command line starts fast (benchmarks/bench_run.py measures it). Each check runs in a fresh interpreter and
+reads ``sys.modules``: a module-level ``import scipy`` anywhere on the path makes it fail."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+HEAVY = ("pulp", "highspy", "scipy", "dask", "distributed", "streamlit", "altair")
+
+
+def _imported(code: str, *args: str) -> set[str]:
+    """Top-level names of the modules loaded after running ``code`` in a fresh interpreter."""
+    probe = code + "\nimport json, sys\nprint(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    r = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, env=env, cwd=ROOT,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    return set(json.loads(r.stdout.strip().splitlines()[-1]))
+
+
+def test_the_command_line_module_imports_no_solver_no_scientific_stack_no_front_end():
+    loaded = _imported("import compensation.cli.main")
+    assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
+
+
+def test_building_the_parser_imports_not_even_pandas():
+    # every command group registered, as for `ecocomp --help`: no pandas, numpy or yaml yet
+    loaded = _imported("import sys, compensation.cli.main\nsys.modules['compensation.cli.main'].build_parser()")
+    assert not loaded & {*HEAVY, "pandas", "numpy", "yaml", "pyarrow"}, sorted(loaded & {*HEAVY, "pandas"})
+
+
+def test_a_csv_run_imports_no_spreadsheet_writer_no_optimiser_library_no_cluster_no_front_end(tmp_path):
+    code = ("import sys\nfrom compensation.cli.main import main\n"
+            "assert main(['run', 'county_2023', '--out', sys.argv[1], '--formats', 'csv', '--quiet']) == 0")
+    loaded = _imported(code, str(tmp_path))
+    assert any(tmp_path.iterdir()), "the run wrote nothing"
+    unwanted = {"scipy", "dask", "distributed", "streamlit", "altair", "xlsxwriter", "openpyxl"}
+    assert not loaded & unwanted, sorted(loaded & unwanted)
