@@ -1,6 +1,13 @@
 """Benchmark: closed-form proportional allocation (floors, caps, integer rounding) vs PuLP + HiGHS LP and MILP.
 
 Run:  PYTHONPATH=. .venv/bin/python benchmarks/bench_allocation.py [--scales 1 10] [--time-limit 300]
+      PYTHONPATH=. .venv/bin/python benchmarks/bench_allocation.py --api-only [--api-repeat 50]
+
+``allocate()`` end to end (method evaluation, bounds, solve, the full result table) against its core
+(``constrained.proportional``: water-filling + exact rounding on the same targets and bounds), measured
+alternately in the same run after a warm-up, medians of ``--api-repeat`` calls each, with the machine load
+(``os.getloadavg()``) and where the time goes (``solver_info['phases']``); on this benchmark's own settings
+and on the ``county_2023`` scenario's (floor 95%, cap 120%, default method, its 1,091亿元 budget).
 
 Data: the synthetic county set (compensation.synth, 2,848 counties; scale 10 splits each into 10 units).
 Targets come from the default method; bounds are 95%–110% of last year's amount; the budget is 103% of last
@@ -9,6 +16,7 @@ year's total (so both bounds bind somewhere). Amounts in 万元."""
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 
@@ -40,13 +48,84 @@ def check(final, lo, hi, budget) -> str:
     return "total exact, bounds respected" if ok else "CHECK FAILED"
 
 
-def run(scale: int, time_limit: float, repeat: int) -> None:
+def end_to_end(label: str, call, repeat: int, warmup: int = 10) -> None:
+    """``call()`` (an allocate() call) against the core on the same problem, timed alternately: medians of
+    ``repeat`` calls each after ``warmup`` calls of each, the ratio, and the median of each phase of allocate()."""
+    res = call()
+    tab = res.table
+    target, lo, hi = (tab[k].to_numpy() for k in ("target", "lower", "upper"))
+    keys = tab["adcode"].to_numpy(dtype=str)
+    budget = int(tab["final"].sum())
+
+    def core():
+        return constrained.proportional(target, lo, hi, budget, keys=keys)
+
+    x, final, _ = core()
+    assert np.array_equal(final, tab["final"].to_numpy()), "the core does not reproduce allocate()'s amounts"
+    for _ in range(warmup):
+        call(), core()
+    t_api, t_core, phases = [], [], []
+    load = os.getloadavg()
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        r = call()
+        t1 = time.perf_counter()
+        core()
+        t2 = time.perf_counter()
+        t_api.append(t1 - t0)
+        t_core.append(t2 - t1)
+        phases.append(r.solver_info["phases"])
+    api, base = statistics.median(t_api), statistics.median(t_core)
+    parts = {k: statistics.median(p[k] for p in phases) for k in phases[0]}
+    print(f"\n-- {label}: {len(tab):,} regions, {int((tab['binding'] == 'floor').sum()):,} at floor, "
+          f"{int((tab['binding'] == 'cap').sum()):,} at cap; load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; "
+          f"medians of {repeat} after {warmup} warm-up calls")
+    print(f"closed form (water-filling + rounding): {base * 1000:8.2f} ms   [{check(final, lo, hi, budget)}]")
+    print(f"allocate() end to end (method + bounds + table): {api * 1000:8.2f} ms   = {api / base:.2f}× the core "
+          f"(target ≤ 3×)")
+    print("  of which " + ", ".join(f"{k.replace('_', ' ')} {v * 1000:.2f} ms" for k, v in parts.items())
+          + f"; outside the phases (arguments, method file, result) {(api - sum(v for k, v in parts.items() if k != 'table_construction')) * 1000:.2f} ms")
+    print("  (prepare: index and adcodes; method: evaluation and scaling to the budget; bounds: bounds and the "
+          "feasibility diagnosis; solve: the core in allocate() (adcode ranks as keys); table: binding, columns "
+          "and the DataFrame, of which table construction the DataFrame itself)")
+
+
+def county_2023_call():
+    """allocate() exactly as ``ecocomp run county_2023`` calls it (the scenario's data, budget, constraints and
+    method, captured from one run of the scenario)."""
+    import compensation.allocation as allocation
+    from compensation.run import compute
+    from compensation.scenario import load_scenario
+
+    calls = []
+    real = allocation.allocate
+
+    def recording(*args, **kwargs):
+        calls.append((args, kwargs))
+        return real(*args, **kwargs)
+
+    allocation.allocate = recording
+    try:
+        compute(load_scenario("county_2023"))
+    finally:
+        allocation.allocate = real
+    args, kwargs = calls[0]
+    return lambda: real(*args, **kwargs)
+
+
+def run(scale: int, time_limit: float, repeat: int, api_repeat: int = 50, api_only: bool = False) -> None:
     regions = synthetic_counties(scale=scale)
     n = len(regions)
     last = regions["last_year_amount_10k_cny"].to_numpy(dtype=float)
     budget = int(round(last.sum() * 1.03))
     c = Constraints(floor_ratio=0.95, cap_ratio=1.10)
-    res, t_api = timed(lambda: allocate(regions, budget=budget, budget_unit="万元", unit="万元", constraints=c), 3)
+    end_to_end("bounds 95%–110% of last year, budget 103% of last year's total",
+               lambda: allocate(regions, budget=budget, budget_unit="万元", unit="万元", constraints=c), api_repeat)
+    if scale == 1:
+        end_to_end("county_2023 scenario (floor 95%, cap 120%, default method)", county_2023_call(), api_repeat)
+    if api_only:
+        return
+    res = allocate(regions, budget=budget, budget_unit="万元", unit="万元", constraints=c)
     tab = res.table
     target, lo, hi = (tab[k].to_numpy() for k in ("target", "lower", "upper"))
     keys = tab["adcode"].to_numpy(dtype=str)
@@ -54,7 +133,6 @@ def run(scale: int, time_limit: float, repeat: int) -> None:
     print(f"\n== {n:,} regions, budget {budget:,} 万元, bounds 95%–110% of last year "
           f"({int((tab['binding'] == 'floor').sum()):,} at floor, {int((tab['binding'] == 'cap').sum()):,} at cap)")
     print(f"closed form (water-filling + rounding): {t_closed * 1000:8.2f} ms   [{check(final, lo, hi, budget)}]")
-    print(f"allocate() end to end (method + bounds + table): {t_api * 1000:8.2f} ms")
     dev_closed = np.abs(x - target).sum()
     for objective, integer in (("min_abs", False), ("min_abs", True), ("minimax", False), ("minimax", True)):
         label = "MILP" if integer else "LP"
@@ -191,6 +269,8 @@ def main() -> None:
     ap.add_argument("--scales", type=int, nargs="+", default=[1, 10])
     ap.add_argument("--time-limit", type=float, default=300)
     ap.add_argument("--repeat", type=int, default=20)
+    ap.add_argument("--api-repeat", type=int, default=50, help="allocate() end to end: calls timed (≥ 30)")
+    ap.add_argument("--api-only", action="store_true", help="only allocate() end to end against its core")
     ap.add_argument("--qp-regions", type=int, nargs="+", default=[31, 200, 300, 2848],
                     help="region counts for the general path (nested/overlapping groups), default 31 200 300 2848")
     ap.add_argument("--groups-only", action="store_true", help="only the two-group figures of issue #9")
@@ -202,7 +282,9 @@ def main() -> None:
         return
     for scale in args.scales:
         if not args.groups_only:
-            run(scale, args.time_limit, args.repeat)
+            run(scale, args.time_limit, args.repeat, max(args.api_repeat, 30), args.api_only)
+        if args.api_only:
+            continue
         run_groups(scale, args.time_limit, args.repeat, args.qp_regions)
 
 

@@ -7,6 +7,7 @@ import math
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -14,7 +15,8 @@ import pandas as pd
 from ..money import UNITS, parse_amount, unit_name, whole_amount
 from ..problems import InputError, Problem
 from . import constrained, exact_parts, feasibility, solver
-from .methods import component_labels, compute_targets, total_target
+from .inputs import RegionColumns
+from .methods import component_labels, component_table, evaluate, row_sums, total_target
 from .params import Method, load_method
 
 OBJECTIVES = ("proportional", "min_abs", "minimax")
@@ -122,9 +124,37 @@ class _Labels:
         return f"{self.codes[int(i)]} {name}".strip()
 
 
-def _table_of(cols: dict) -> pd.DataFrame:
-    """The result table from its columns (numpy arrays in order), in one DataFrame construction."""
-    return pd.DataFrame(cols)
+def _table_of(cols: dict, n: int) -> pd.DataFrame:
+    """The result table from its columns (numpy and pandas arrays in order, each made for the table and held
+    by nothing else, so not copied again), in one DataFrame construction (arrays, not Series: no index to
+    align)."""
+    return pd.DataFrame(cols, index=pd.RangeIndex(n), copy=False)
+
+
+BINDING_CODES = ("", "floor", "cap", "zero_target", "locked", "excluded")  # binding text by code
+FIXED_CODES = {"locked": 4, "excluded": 5}
+
+
+def _text(values: tuple, codes: np.ndarray):
+    """A text column ``values[codes]`` of the dtype pandas gives text (``str``), made by one take over the few
+    distinct values (converting an object array of 2,848 strings cost about 0.3 ms per column)."""
+    return _text_values(values).take(codes)
+
+
+@lru_cache(maxsize=16)
+def _text_values(values: tuple):
+    """The distinct values of a text column as a pandas array (never written to: made once)."""
+    return pd.Index(list(values), dtype="str").array
+
+
+def _blank(n: int):
+    """A text column of n empty strings: a copy (a new array object, no data copied) of one made once per n."""
+    return _blank_made(n).copy()
+
+
+@lru_cache(maxsize=8)
+def _blank_made(n: int):
+    return _text(("",), np.zeros(n, dtype=np.intp))
 
 
 def _labels(regions: pd.DataFrame) -> _Labels:
@@ -149,14 +179,21 @@ def _find(index, key, what: str) -> int:
 
 def build_bounds(c: Constraints, regions: pd.DataFrame, unit: str, diagnostics: list):
     """Lower and upper bounds per region (in ``unit``) and the kind of fixing ('locked', 'excluded')."""
-    n = len(regions)
+    lo, hi, fixed = _bounds(c, regions, RegionColumns(regions), unit, diagnostics)
+    return lo, hi, np.array(BINDING_CODES, dtype=object)[fixed]
+
+
+def _bounds(c: Constraints, regions: pd.DataFrame, columns: RegionColumns, unit: str, diagnostics: list):
+    """:func:`build_bounds` with the kind of fixing as codes into BINDING_CODES (0 none, 4 locked, 5 excluded)
+    and the region columns read through ``columns``."""
+    n = columns.n
     lo, hi = np.zeros(n), np.full(n, np.inf)
-    fixed = np.array([""] * n, dtype=object)
+    fixed = np.zeros(n, dtype=np.int8)
     if c.floor_ratio is not None or c.cap_ratio is not None:
-        if LAST_YEAR not in regions:
+        if LAST_YEAR not in columns:
             raise InputError(f"floor or cap ratios need column '{LAST_YEAR}' (last year's amount, 万元)",
                              f"按上年比例设上下限需要列 '{LAST_YEAR}'(上年补助额,万元)", column=LAST_YEAR)
-        last = pd.to_numeric(regions[LAST_YEAR], errors="coerce").to_numpy(dtype=float)
+        last = columns.floats(LAST_YEAR)  # pd.to_numeric(…, errors="coerce") as floats
         last = last * UNITS[LAST_YEAR_UNIT] / UNITS[unit]
         missing = np.isnan(last)
         if missing.any():
@@ -177,11 +214,11 @@ def build_bounds(c: Constraints, regions: pd.DataFrame, unit: str, diagnostics: 
     for key, v in (c.locks or {}).items():
         i = _find(index, key, "locks")
         lo[i] = hi[i] = float(v)
-        fixed[i] = "locked"
+        fixed[i] = FIXED_CODES["locked"]
     for key in c.exclude or []:
         i = _find(index, key, "exclude")
         lo[i] = hi[i] = 0.0
-        fixed[i] = "excluded"
+        fixed[i] = FIXED_CODES["excluded"]
     return lo, hi, fixed
 
 
@@ -240,12 +277,12 @@ def build_groups(c: Constraints, regions: pd.DataFrame, budget: int):
     return [(name, m, *group_bounds(smin, smax, budget)) for name, m, smin, smax in group_shares(c, regions)]
 
 
-def _floor_ratio_fix(c: Constraints, regions, unit, target, hi, pool: int, groups, exact, info: dict) -> Problem:
+def _floor_ratio_fix(c: Constraints, regions, columns, unit, target, hi, pool: int, groups, exact,
+                     info: dict) -> Problem:
     """Infeasible with a floor ratio: the largest ratio that works, everything else unchanged
     (feasibility.largest_floor_ratio), as a message and as ``info['largest_floor_ratio']`` (None: none works)."""
-    lo0, _, _ = build_bounds(dataclasses.replace(c, floor_ratio=None), regions, unit, [])
-    last = pd.to_numeric(regions[LAST_YEAR], errors="coerce").to_numpy(dtype=float) \
-        * UNITS[LAST_YEAR_UNIT] / UNITS[unit]
+    lo0, _, _ = _bounds(dataclasses.replace(c, floor_ratio=None), regions, columns, unit, [])
+    last = columns.floats(LAST_YEAR) * UNITS[LAST_YEAR_UNIT] / UNITS[unit]
     cur = float(c.floor_ratio)
     r = feasibility.largest_floor_ratio(target, np.ceil(lo0 - 1e-9), last, hi, pool, groups, exact, upper=cur)
     info["largest_floor_ratio"] = r
@@ -287,20 +324,65 @@ def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget=0
     budget_int, budget_note = whole_amount(budget, unit_name(budget_unit), unit, "budget", budget_rounding)
     if "adcode" not in regions:
         raise InputError("region data has no 'adcode' column", "地区数据缺少 'adcode' 列", column="adcode")
-    regions = regions.reset_index(drop=True).copy()
-    regions["adcode"] = regions["adcode"].astype(str)
-    if regions["adcode"].duplicated().any():
-        dup = regions["adcode"][regions["adcode"].duplicated()].iloc[0]
+    regions = regions.reset_index(drop=True)  # the frame the result keeps (pandas copies data only on a write)
+    # pandas deep-copies a frame's attrs (sources, problems) into every column it hands out: set aside while
+    # the columns are read, given back to the frame the result keeps
+    attrs, regions.attrs = regions.attrs, {}
+    try:
+        keys = _adcode_rank(regions)
+        return _allocate(regions, keys, m, budget_int, budget_note, unit, year, constraints, objective, overrides,
+                         integer, time_limit, carried_in, (t_start, time.perf_counter()))
+    finally:
+        regions.attrs = attrs
+
+
+def _adcode_rank(regions: pd.DataFrame) -> np.ndarray:
+    """Makes ``regions['adcode']`` text (in place: ``regions`` is allocate()'s own frame) and returns the rank of
+    each adcode (ties in rounding go by adcode); InputError on a duplicate adcode.
+
+    The rank is what ``constrained.settle`` makes of the adcodes (a stable argsort of argsort), computed by
+    Arrow on its string array when the adcodes are Arrow strings without nulls: Arrow orders by UTF-8 bytes,
+    which is code-point order, numpy's order for ``str`` arrays (converting 2,848 adcodes to a numpy ``str``
+    array cost 0.3 ms, more than half the allocation itself). Otherwise the adcodes as a numpy ``str`` array
+    (the same rank)."""
+    codes = regions["adcode"]
+    if codes.dtype != "str":
+        regions["adcode"] = codes = codes.astype(str)
+    n = len(codes)
+    if isinstance(codes.dtype, pd.StringDtype) and codes.dtype.storage == "pyarrow":
+        import pyarrow.compute as pc
+
+        arr = codes.array.__arrow_array__()
+        if arr.null_count == 0:
+            order = pc.sort_indices(arr).to_numpy()
+            ordered = arr.take(order)
+            if n < 2 or not pc.any(pc.equal(ordered.slice(1), ordered.slice(0, n - 1))).as_py():
+                rank = np.empty(n, dtype=np.int64)
+                rank[order] = np.arange(n)
+                return rank
+    if codes.duplicated().any():
+        dup = codes[codes.duplicated()].iloc[0]
         raise InputError(f"adcode {dup} appears more than once", f"行政区划代码 {dup} 重复", column="adcode")
+    return codes.to_numpy(dtype=str)
+
+
+def _allocate(regions, keys, m, budget_int, budget_note, unit, year, constraints, objective, overrides, integer,
+              time_limit, carried_in, clock) -> AllocationResult:
+    """allocate() once its arguments are checked and the regions prepared (see there). ``clock``: the times
+    allocate() started and finished preparing the regions (``solver_info['phases']`` says where time went)."""
+    t_start, t_prepared = clock
+    n = len(keys)
+    columns = RegionColumns(regions)
     carried_in = int(carried_in)
     pool_int = budget_int + carried_in  # this year's budget plus deductions carried from last year
-    comp, ctx = compute_targets(m, regions, pool_int * UNITS[unit], year, overrides)
+    comp, ctx = evaluate(m, columns, pool_int * UNITS[unit], year, overrides)  # {component: amounts in 元}
     diagnostics: list[Problem] = list(ctx.diagnostics) + ([budget_note] if budget_note else [])
     labels_c = component_labels(m)
-    exact = exact_parts.exact_amounts(comp, ctx.exact, labels_c, unit)
+    exact = exact_parts.exact_amounts(component_table(comp, n), ctx.exact, labels_c, unit) if ctx.exact else \
+        exact_parts.ExactParts([], np.zeros(n, dtype=np.int64))
     diagnostics += exact.diagnostics
-    formula = [c for c in comp.columns if c not in ctx.exact and c not in ctx.carry]
-    raw = total_target(comp[formula])
+    formula = [c for c in comp if c not in ctx.exact and c not in ctx.carry]
+    raw = total_target([comp[c] for c in formula], n)
     flex_int = pool_int - exact.total
     if raw.sum() <= 0 and flex_int > 0:
         raise InputError(f"method '{m.name}' gives every region a zero target (no eligible region, or the "
@@ -313,47 +395,51 @@ def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget=0
                     + (" left after the amounts paid exactly" if exact.total else ""),
             f"方法测算金额合计 {constrained.human(raw.sum() / UNITS[unit], unit)},按 {scale:.6g} 比例缩放至预算 "
             f"{constrained.human(max(flex_int, 0), unit)}" + ("(扣除按标准全额支付的部分后)" if exact.total else "")))
-    comp_unit = comp * (1.0 / UNITS[unit])
-    comp_unit[formula] = comp[formula] * (scale / UNITS[unit])
+    # each component in the output unit, the formula's scaled to the budget
+    comp_unit = {name: v * (scale / UNITS[unit]) if name in formula else v * (1.0 / UNITS[unit])
+                 for name, v in comp.items()}
     for name in ctx.carry:  # shown as the deduction actually carried, once the allocation is known
-        comp_unit[name] = 0.0
+        comp_unit[name] = np.zeros(n)
     target_formula = raw * (scale / UNITS[unit])
     target = target_formula + exact.amounts
+    t_method = time.perf_counter()
     c = constraints or Constraints()
-    lo, hi, fixed = build_bounds(c, regions, unit, diagnostics)
+    lo, hi, fixed = _bounds(c, regions, columns, unit, diagnostics)
     lo, hi = np.ceil(lo - 1e-9), np.where(np.isfinite(hi), np.floor(hi + 1e-9), hi)  # final amounts are whole
     groups = build_groups(c, regions, pool_int)
     labels = _labels(regions)
-    keys = regions["adcode"].to_numpy(dtype=str)
     # the result table's columns, collected in order and made into one DataFrame at the end (assigning ~20
     # columns one by one to a DataFrame cost more than the allocation itself at county scale)
-    cols: dict = {"adcode": regions["adcode"]}  # Series already of the string dtype (index 0 … n − 1)
+    # text columns: copies of the regions' arrays (new array objects over the same immutable Arrow data: the
+    # table is built without copying, and a write to one frame must not reach the other)
+    cols: dict = {"adcode": columns.series("adcode").array.copy()}  # already text (_adcode_rank)
     for col in ("name_zh", "name_en"):
-        cols[col] = regions[col] if col in regions else pd.Series("", index=regions.index, dtype="str")
-    for name in comp_unit.columns:
-        cols[name] = comp_unit[name].to_numpy()
+        cols[col] = columns.series(col).array.copy() if col in columns else _blank(n)
+    for name, v in comp_unit.items():
+        cols[name] = v
     cols["target"] = np.asarray(target)
-    if LAST_YEAR in regions:
-        cols["last_year"] = pd.to_numeric(regions[LAST_YEAR], errors="coerce").to_numpy() \
-            * UNITS[LAST_YEAR_UNIT] / UNITS[unit]
+    if LAST_YEAR in columns:
+        cols["last_year"] = _numbers(columns, LAST_YEAR) * UNITS[LAST_YEAR_UNIT] / UNITS[unit]
     cols["lower"] = lo
     cols["upper"] = hi
     params = ctx.params
     info = {"name": "closed-form water-filling", "path": "closed form", "runtime": 0.0, "gap": 0.0,
             "objective": objective}
-    info["groups"] = [{"name": n, "min": gmin, "max": gmax, "regions": int(gm.sum())} for n, gm, gmin, gmax in groups]
+    info["groups"] = [{"name": g, "min": gmin, "max": gmax, "regions": int(gm.sum())} for g, gm, gmin, gmax in groups]
     # the formula part's problem: exact amounts taken off the budget, bounds and group bounds (exact_parts.py)
-    exact_text = ", ".join(labels_c.get(n, (n, n))[1] for n in ctx.exact)
+    exact_text = ", ".join(labels_c.get(e, (e, e))[1] for e in ctx.exact)
     lo_f, hi_f, budget_f, groups_f, problems = exact_parts.shift(exact.amounts, lo, hi, pool_int, groups, labels,
                                                                 unit, exact_text)
     if not problems:
         problems = feasibility.diagnose(target_formula, lo_f, hi_f, budget_f, groups_f, labels, unit)
     if problems and c.floor_ratio is not None:
-        problems.append(_floor_ratio_fix(c, regions, unit, target_formula, hi, pool_int, groups, exact.amounts, info))
+        problems.append(_floor_ratio_fix(c, regions, columns, unit, target_formula, hi, pool_int, groups,
+                                         exact.amounts, info))
     if problems:
         info["runtime"] = time.perf_counter() - t_start
-        return AllocationResult(_table_of(cols), "infeasible", diagnostics + problems, unit, budget_int, params, info, m,
+        return AllocationResult(_table_of(cols, n), "infeasible", diagnostics + problems, unit, budget_int, params, info, m,
                                 regions, ctx.trace, objective)
+    t_bounds = time.perf_counter()
     # a region whose formula target is zero stays at its floor, under every objective
     hi_eff = np.where(target_formula > 0, hi_f, lo_f)
     status = "optimal"
@@ -377,7 +463,7 @@ def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget=0
         status = pinfo["status"]
         moved = pinfo.get("moved_by")
         if x is None or final is None:
-            return _no_solution(_table_of(cols), status, diagnostics, unit, budget_int, params, info, m, regions, ctx,
+            return _no_solution(_table_of(cols, n), status, diagnostics, unit, budget_int, params, info, m, regions, ctx,
                                 objective, time_limit)
         ref = target_formula * pinfo["scale"] if pinfo.get("scale") is not None else target_formula
     else:
@@ -398,13 +484,13 @@ def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget=0
         if sol.x is None:
             if sol.status == "time_limited":  # nothing is paid: no feasible point was found in time
                 info["path"] = f"{path} (time-limited, no solution)"
-                return _no_solution(_table_of(cols), "time_limited", diagnostics, unit, budget_int, params, info, m,
+                return _no_solution(_table_of(cols, n), "time_limited", diagnostics, unit, budget_int, params, info, m,
                                     regions, ctx, objective, time_limit, sol.runtime)
             diagnostics.append(Problem(
                 "error", f"the solver reported the problem {sol.status} ({sol.message}) although the bounds and "
                          f"groups passed the feasibility check",
                 f"求解器报告问题{sol.status}({sol.message}),但上下限与分组已通过可行性检查"))
-            return AllocationResult(_table_of(cols), "infeasible" if sol.status == "infeasible" else "error",
+            return AllocationResult(_table_of(cols, n), "infeasible" if sol.status == "infeasible" else "error",
                                     diagnostics, unit, budget_int, params, info, m, regions, ctx.trace, objective)
         else:
             x = sol.x
@@ -414,18 +500,19 @@ def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget=0
                 if final is None:
                     final = constrained.settle_milp(x, flex_int, lo_f, hi_eff, groups_f)
                 if final is None:
-                    return _no_solution(_table_of(cols), "infeasible_integer", diagnostics, unit, budget_int, params, info,
+                    return _no_solution(_table_of(cols, n), "infeasible_integer", diagnostics, unit, budget_int, params, info,
                                         m, regions, ctx, objective, time_limit)
         ref = target_formula
+    t_solved = time.perf_counter()
     if moved is None or objective != "proportional":
         moved = group_moved(x, target_formula, lo_f, hi_eff, groups_f)
     # at a bound: within float noise of the solve (1e-9 relative); moved by it: the unconstrained amount (the
     # common scale × target) lies beyond the bound by more than that noise
     tol = 1e-9 * np.maximum(1.0, np.abs(x))
-    binding = np.where(fixed != "", fixed,
-                       np.where((np.abs(x - lo_f) <= tol) & (ref < lo_f - tol), "floor",
-                                np.where((np.abs(x - hi_f) <= tol) & (ref > hi_f + tol), "cap",
-                                         np.where((target_formula <= 0) & (hi_f > lo_f), "zero_target", ""))))
+    binding = np.where(fixed != 0, fixed,  # codes into BINDING_CODES
+                       np.where((np.abs(x - lo_f) <= tol) & (ref < lo_f - tol), 1,
+                                np.where((np.abs(x - hi_f) <= tol) & (ref > hi_f + tol), 2,
+                                         np.where((target_formula <= 0) & (hi_f > lo_f), 3, 0))))
     x = x + exact.amounts  # the formula part plus the amounts paid exactly
     final = np.asarray(final, dtype=np.int64) + exact.amounts
     if exact.total:
@@ -434,7 +521,7 @@ def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget=0
     for name in ctx.carry:  # deductions carried to next year's pool, on the allocated amount
         spec = next(s for s in m.components if s["name"] == name)
         rate = -np.minimum(ctx.trace.get(f"{name}.rate", np.zeros(len(final))), 0.0)
-        base_amount = comp_unit[[b for b in spec["base"] if b in comp_unit]].to_numpy(dtype=float).sum(axis=1)
+        base_amount = row_sums([comp_unit[b] for b in spec["base"] if b in comp_unit], n)
         share = rate * np.divide(base_amount, target, out=np.zeros(len(final)), where=target > 0)
         d = exact_parts.carried_deductions(final - carried, share)
         comp_unit[name] = -d
@@ -446,17 +533,34 @@ def allocate(regions: pd.DataFrame, method="redline_function_weighted", budget=0
     cols["adj_rounding"] = final + carried - x
     cols["final"] = final.astype(np.int64)
     cols["share"] = cols["final"] / pool_int
-    cols["binding"] = binding
-    cols["binding_groups"] = np.where(binding == "", moved, "").astype(str)  # e.g. "min:west" (group bounds)
+    cols["binding"] = _text(BINDING_CODES, binding)
+    # group bounds that moved a region held by no bound of its own, e.g. "min:west"
+    cols["binding_groups"] = _blank(n) if not groups_f else \
+        np.where(binding == 0, moved, "").astype(str)
     if ctx.carry:
         cols["carried_out"] = carried
     for name, v in cols.items():  # −0.0 + 0.0 = 0.0: no "-0.0" in exported tables
         if isinstance(v, np.ndarray) and v.dtype.kind == "f":
             cols[name] = v + 0.0
-    table = _table_of(cols)
-    assert int(table["final"].sum()) == pool_int - int(carried.sum())
+    t_table = time.perf_counter()
+    table = _table_of(cols, n)
+    assert int(cols["final"].sum()) == pool_int - int(carried.sum())  # the table's column
+    t_end = time.perf_counter()
+    # seconds by phase: regions prepared, method evaluated and scaled, bounds built and checked (feasibility
+    # diagnosis included), solved and rounded, result columns and table (the last two: the "table")
+    info["phases"] = {"prepare": t_prepared - t_start, "method": t_method - t_prepared, "bounds": t_bounds - t_method,
+                      "solve": t_solved - t_bounds, "table": t_end - t_solved, "table_construction": t_end - t_table}
     return AllocationResult(table, status, diagnostics, unit, budget_int, params, info, m, regions, ctx.trace,
                             objective, carried_in, int(carried.sum()))
+
+
+def _numbers(columns: RegionColumns, col: str) -> np.ndarray:
+    """``pd.to_numeric(frame[col], errors="coerce").to_numpy()``: floats from the column cache when the column is
+    a numpy number column (the same values), the pandas expression otherwise."""
+    s = columns.series(col)
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iuf":
+        return columns.floats(col)
+    return pd.to_numeric(s, errors="coerce").to_numpy()
 
 
 def _meets(y, total: int, lo, hi, groups) -> bool:

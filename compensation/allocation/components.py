@@ -18,6 +18,7 @@ import pandas as pd
 from .. import schema
 from ..money import UNITS
 from ..problems import InputError, Problem
+from .inputs import RegionColumns
 
 
 def safe_divide(a, b):
@@ -70,10 +71,15 @@ class Context:
     exact: list = field(default_factory=list)  # components paid exactly (rates, declared amounts)
     carry: list = field(default_factory=list)  # deductions carried to next year's pool
     not_in_force: list = field(default_factory=list)  # components outside their in_force years
+    columns: RegionColumns | None = None  # the region columns as arrays, each read once (made if not given)
+
+    def __post_init__(self):
+        if self.columns is None or self.columns.frame is not self.regions:
+            self.columns = RegionColumns(self.regions)
 
     @property
     def n(self) -> int:
-        return len(self.regions)
+        return self.columns.n
 
     def warn(self, en: str, zh: str) -> None:
         if not any(p.message_en == en for p in self.diagnostics):
@@ -106,9 +112,9 @@ class Context:
             name, fallback = spec["column"], spec.get("fallback")
         else:
             name, fallback = spec, None
-        df = self.regions
-        if name not in df.columns or df[name].isna().all():
-            if fallback is not None and fallback in df.columns:
+        cols = self.columns
+        if not cols.present(name):
+            if fallback is not None and fallback in cols:
                 self.warn(
                     f"method '{self.method}', {where}: column '{name}' is absent; using '{fallback}' instead "
                     f"(an assumption declared in the model file)",
@@ -125,10 +131,7 @@ class Context:
                     f"方法 '{self.method}',{where}:需要列 '{name}',但地区数据中没有",
                     column=name)
         self.used_columns.add(name)
-        col = df[name]
-        if not pd.api.types.is_numeric_dtype(col):
-            col = pd.to_numeric(col, errors="coerce")
-        v = col.to_numpy(dtype=float)
+        v = cols.floats(name)
         if np.isnan(v).any():
             self.warn(f"method '{self.method}', {where}: column '{name}' has {int(np.isnan(v).sum())} empty "
                       f"value(s); counted as 0",
@@ -177,7 +180,7 @@ def eligibility(spec, ctx: Context, where: str) -> np.ndarray:
     if "ratio" in spec:
         return _compare(indicator_value({"ratio": spec["ratio"]}, ctx, where), spec, ctx, where)
     name = spec["column"]
-    if name not in ctx.regions.columns or ctx.regions[name].isna().all():
+    if not ctx.columns.present(name):
         if spec.get("if_missing") == "all":
             ctx.warn(f"method '{ctx.method}', {where}: eligibility column '{name}' is absent; every region is "
                      f"treated as eligible (an assumption declared in the model file)",
@@ -189,7 +192,7 @@ def eligibility(spec, ctx: Context, where: str) -> np.ndarray:
     if "in" in spec:
         ctx.used_columns.add(name)
         allowed = ctx.value(spec["in"], where)
-        return ctx.regions[name].astype(str).isin([str(a) for a in allowed]).to_numpy()
+        return ctx.columns.series(name).astype(str).isin([str(a) for a in allowed]).to_numpy()
     return _compare(ctx.column(name, where), spec, ctx, where)
 
 
@@ -267,7 +270,7 @@ def factor(spec, ctx: Context, where: str) -> np.ndarray:
         if all(float(v) == default for v in table.values()):
             return np.full(ctx.n, default)
         name = spec["column"]
-        if name not in ctx.regions.columns:
+        if name not in ctx.columns:
             if spec.get("optional"):
                 ctx.warn(f"method '{ctx.method}', {where}: column '{name}' is absent; factor set to {default}",
                          f"方法 '{ctx.method}',{where}:缺少列 '{name}',系数取 {default}")
@@ -275,7 +278,7 @@ def factor(spec, ctx: Context, where: str) -> np.ndarray:
             raise InputError(f"method '{ctx.method}', {where}: needs column '{name}', which the region data lacks",
                              f"方法 '{ctx.method}',{where}:需要列 '{name}',但地区数据中没有", column=name)
         ctx.used_columns.add(name)
-        mapped = ctx.regions[name].map(lambda c: table.get(c, default) if isinstance(c, str) else default)
+        mapped = ctx.columns.series(name).map(lambda c: table.get(c, default) if isinstance(c, str) else default)
         return mapped.to_numpy(dtype=float)
     if kind == "step":
         v = ctx.column(spec["column"], where)
@@ -363,7 +366,7 @@ def fixed(spec, ctx: Context, mask) -> np.ndarray:
         return np.where(mask, ctx.money_column(spec["column"], where, spec.get("optional", False)), 0.0)
     table = ctx.value(spec["amounts"], where) or {}
     factor_ = money_factor(ctx.params[spec["amounts"]]["unit"])
-    codes = ctx.regions["adcode"].astype(str)
+    codes = ctx.columns.series("adcode").astype(str)
     return np.where(mask, codes.map(lambda c: float(table.get(c, 0.0))).to_numpy(dtype=float) * factor_, 0.0)
 
 

@@ -74,7 +74,63 @@ def method_refs(method) -> list[dict]:
     return refs
 
 
-def _present(regions: pd.DataFrame, col: str) -> bool:
+class RegionColumns:
+    """The region table's columns as numpy arrays, each read from the frame at most once per evaluation of a
+    method (a pandas column read, with its Series construction and ``isna`` scan, cost 20–100 µs; a method
+    reads the same column for its eligibility, its fallbacks and its components). The arrays are the ones
+    the frame gives (read-only views where pandas gives views); nothing is copied here.
+
+    ``floats(c)``: ``pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype=float)`` (no conversion when the
+    column is numeric already), empty values NaN. ``present(c)``: ``c`` is a column with at least one value,
+    exactly ``not frame[c].isna().all()`` (a NaN scan of the float array when the column is a numpy float
+    column, ``count() > 0`` otherwise)."""
+
+    def __init__(self, frame: pd.DataFrame):
+        self.frame = frame
+        self.n = len(frame)
+        self._series: dict = {}
+        self._floats: dict = {}
+        self._present: dict = {}
+
+    def __contains__(self, col) -> bool:
+        return col in self.frame.columns
+
+    def series(self, col: str) -> pd.Series:
+        s = self._series.get(col)
+        if s is None:
+            s = self._series[col] = self.frame[col]
+        return s
+
+    def floats(self, col: str) -> np.ndarray:
+        v = self._floats.get(col)
+        if v is None:
+            s = self.series(col)
+            if not pd.api.types.is_numeric_dtype(s.dtype):
+                s = pd.to_numeric(s, errors="coerce")
+            v = self._floats[col] = s.to_numpy(dtype=float)
+        return v
+
+    def present(self, col: str) -> bool:
+        p = self._present.get(col)
+        if p is None:
+            if col not in self.frame.columns:
+                p = False
+            else:
+                dtype = self.series(col).dtype
+                if isinstance(dtype, np.dtype) and dtype.kind == "f":  # NaN is the only empty value
+                    p = self.n > 0 and not bool(np.isnan(self.floats(col)).all())
+                elif isinstance(dtype, np.dtype) and dtype.kind in "iub":  # no empty value
+                    p = self.n > 0
+                else:  # count(): the number of values that are not empty, i.e. isna().all() ⇔ count() == 0
+                    p = int(self.series(col).count()) > 0
+            self._present[col] = p
+        return p
+
+
+def _present(regions, col: str) -> bool:
+    """``col`` is in the table with at least one value (``regions`` a DataFrame or its :class:`RegionColumns`)."""
+    if isinstance(regions, RegionColumns):
+        return regions.present(col)
     return col in regions.columns and not regions[col].isna().all()
 
 
@@ -134,13 +190,16 @@ def input_table(method, regions: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["input", "used_in", "source", "rule", "stands_in", "note_en", "note_zh"])
 
 
-def apply_fallbacks(method, regions: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
+def apply_fallbacks(method, regions: pd.DataFrame, columns: RegionColumns | None = None
+                    ) -> tuple[pd.DataFrame, list[dict]]:
     """``regions`` with every absent input that has a declared fallback filled in (a copy; the input is not
     changed), and the list of fallbacks used (declared, inline and eligibility ones) as
-    {input, stands_in, note_en, note_zh}."""
+    {input, stands_in, note_en, note_zh}. ``columns``: the :class:`RegionColumns` of ``regions`` if the caller
+    has them (the check that every input is present then reads each column once for the whole evaluation)."""
     used = []
     filled = regions
-    if all(_present(regions, r["column"]) for r in method_refs(method)):  # nothing stands in for anything:
+    if all(_present(regions if columns is None else columns, r["column"]) for r in method_refs(method)):
+        # nothing stands in for anything:
         return filled, used  # spare building the input table (a few ms per allocate() at county scale)
     for row in input_table(method, regions).itertuples(index=False):
         if row.source != "fallback":

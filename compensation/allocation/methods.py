@@ -8,7 +8,7 @@ import pandas as pd
 from ..problems import InputError
 from . import components as C
 from .exact_parts import carries, is_exact
-from .inputs import apply_fallbacks
+from .inputs import RegionColumns, apply_fallbacks
 from .params import Method
 
 
@@ -24,11 +24,27 @@ def compute_targets(method: Method, regions: pd.DataFrame, budget_yuan: float, y
     Rewards and penalties then apply to their base components. A component with ``in_force: {from, until}``
     (years) outside ``year`` is not computed (all zero) and an info line says so. ``ctx.exact`` lists the exact
     components, ``ctx.carry`` the deductions carried to next year's pool."""
-    params = method.values(year, overrides)
     regions = regions.reset_index(drop=True)  # a new frame: dropping its attrs (sources, problems) leaves the
     regions.attrs = {}  # caller's alone and spares pandas deep-copying them on every column read
-    regions, fallbacks = apply_fallbacks(method, regions)  # declared stand-ins for absent inputs
-    ctx = C.Context(method.name, regions, params, float(budget_yuan))
+    amounts, ctx = evaluate(method, RegionColumns(regions), budget_yuan, year, overrides)
+    return component_table(amounts, ctx.n), ctx
+
+
+def component_table(amounts: dict, n: int) -> pd.DataFrame:
+    """The amounts of :func:`evaluate` as a table (one float column per component, in the method's order)."""
+    return pd.DataFrame(amounts, index=pd.RangeIndex(n))
+
+
+def evaluate(method: Method, columns: RegionColumns, budget_yuan: float, year: int,
+             overrides: dict | None = None) -> tuple[dict, C.Context]:
+    """:func:`compute_targets` over the region columns (each read once): the amounts per component in 元 as
+    {name: float array} in the method's order, and the context. The arithmetic is the same."""
+    params = method.values(year, overrides)
+    regions = columns.frame
+    filled, fallbacks = apply_fallbacks(method, regions, columns)  # declared stand-ins for absent inputs
+    if filled is not regions:
+        columns = RegionColumns(filled)
+    ctx = C.Context(method.name, filled, params, float(budget_yuan), columns=columns)
     ctx.trace["fallbacks"] = fallbacks
     for f in fallbacks:
         if f["declared"]:  # inline fallbacks warn where the column is read
@@ -84,12 +100,25 @@ def compute_targets(method: Method, regions: pd.DataFrame, budget_yuan: float, y
     for spec in method.components:
         if spec["type"] == "reward_penalty" and spec["name"] not in ctx.not_in_force:
             ctx.done[spec["name"]] = C.reward_penalty(spec, ctx, masks[spec["name"]])
-    table = pd.DataFrame({s["name"]: ctx.done.get(s["name"], np.zeros(ctx.n)) for s in method.components})
-    if (table.sum(axis=1) < -1e-9).any():
-        ctx.warn(f"method '{method.name}': {int((table.sum(axis=1) < -1e-9).sum())} region(s) have a negative "
+    amounts = {s["name"]: ctx.done.get(s["name"], np.zeros(ctx.n)) for s in method.components}
+    negative = int((row_sums(list(amounts.values()), ctx.n, skipna=True) < -1e-9).sum())
+    if negative:
+        ctx.warn(f"method '{method.name}': {negative} region(s) have a negative "
                  f"amount (a deduction larger than the amount); their targets are set to 0",
-                 f"方法 '{method.name}':{int((table.sum(axis=1) < -1e-9).sum())} 个地区金额为负(扣减超过补助额),目标设为 0")
-    return table, ctx
+                 f"方法 '{method.name}':{negative} 个地区金额为负(扣减超过补助额),目标设为 0")
+    return amounts, ctx
+
+
+def row_sums(arrays: list, n: int, skipna: bool = False) -> np.ndarray:
+    """Σ over the arrays for each region, added in the order and memory layout a DataFrame of them uses
+    (one float block, ``DataFrame.to_numpy().sum(axis=1)``), so the sums are bit for bit those of the table;
+    ``skipna`` counts NaN as 0 (``DataFrame.sum(axis=1)``)."""
+    if not arrays:
+        return np.zeros(n)
+    block = np.vstack([np.asarray(a, dtype=float) for a in arrays]).T
+    if skipna:
+        block = np.where(np.isnan(block), 0.0, block)
+    return block.sum(axis=1)
 
 
 def _in_force(spec: dict, year: int, ctx) -> bool:
@@ -114,5 +143,9 @@ def component_labels(method: Method) -> dict[str, tuple[str, str]]:
             for s in method.components}
 
 
-def total_target(table: pd.DataFrame) -> np.ndarray:
-    return np.maximum(table.to_numpy(dtype=float).sum(axis=1), 0.0)
+def total_target(table, n: int | None = None) -> np.ndarray:
+    """Σ of the components per region, never below 0 (``table``: a DataFrame, or a list of float arrays over
+    ``n`` regions)."""
+    if isinstance(table, pd.DataFrame):
+        return np.maximum(table.to_numpy(dtype=float).sum(axis=1), 0.0)
+    return np.maximum(row_sums(table, n), 0.0)

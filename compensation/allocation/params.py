@@ -246,7 +246,13 @@ def load_method(name_or_path) -> Method:
     if isinstance(name_or_path, Method):
         return name_or_path
     p = model_file(name_or_path, MODELS_DIR, ("method", "方法"), ("a method name", "方法名称"), "ecocomp methods")
-    return _load_file(str(p.resolve()), p.stat().st_mtime_ns)
+    return _load_file(_resolved(str(p)), p.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=256)
+def _resolved(path: str) -> str:
+    """The absolute path of a model file (resolving it walks every folder of the path: done once per path)."""
+    return str(Path(path).resolve())
 
 
 @lru_cache(maxsize=64)
