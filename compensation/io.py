@@ -489,9 +489,9 @@ def _escaped_column(s: pd.Series) -> pd.Series | None:
 
 def escape_formulas(df: pd.DataFrame) -> pd.DataFrame:
     """``df`` with every text cell and column name passed through ``escape_formula`` (a copy only if needed)."""
-    cols = [j for j, c in enumerate(df.columns)
-            if not (pd.api.types.is_numeric_dtype(df.iloc[:, j]) or pd.api.types.is_bool_dtype(df.iloc[:, j])
-                    or pd.api.types.is_datetime64_any_dtype(df.iloc[:, j]))]
+    cols = [j for j, t in enumerate(df.dtypes)
+            if not (pd.api.types.is_numeric_dtype(t) or pd.api.types.is_bool_dtype(t)
+                    or pd.api.types.is_datetime64_any_dtype(t))]
     fixed = {j: col for j in cols if (col := _escaped_column(df.iloc[:, j])) is not None}
     names = [escape_formula(c) if isinstance(c, str) else c for c in df.columns]
     if not fixed and names == list(df.columns):
@@ -612,8 +612,18 @@ def is_share_column(name) -> bool:
 
 
 def _width(df: pd.DataFrame, col) -> float:
-    width = max(len(str(col)), *(len(str(v)) for v in df[col].head(200))) if len(df) else len(str(col))
+    return series_width(_first(df, col), col)
+
+
+def series_width(s: pd.Series, name) -> float:
+    """Column width in characters: the longest of the name and the first 200 values as text, plus 2, in 10–40."""
+    width = max(len(str(name)), *(len(str(v)) for v in s.head(200).tolist())) if len(s) else len(str(name))
     return min(max(10, width + 2), 40)
+
+
+def _first(df: pd.DataFrame, col) -> pd.Series:
+    s = df[col]
+    return s.iloc[:, 0] if isinstance(s, pd.DataFrame) else s  # a repeated column name: its first column
 
 
 def _cells(series: pd.Series) -> list:
@@ -658,15 +668,18 @@ def _write_xlsxwriter(sheets: dict[str, pd.DataFrame], titles: dict[str, str], f
 
 
 def column_format(df: pd.DataFrame, col) -> str | None:
+    return series_format(_first(df, col), col)
+
+
+def series_format(s: pd.Series, name) -> str | None:
     """The number format of a column in every workbook: #,##0 for integers, #,##0.00 for floats, 0.0% for
     float share columns; None for text, booleans and anything else."""
-    s = df[col]
     if pd.api.types.is_bool_dtype(s):
         return None
     if pd.api.types.is_integer_dtype(s):
         return "#,##0"
     if pd.api.types.is_float_dtype(s):
-        return "0.0%" if is_share_column(col) else "#,##0.00"
+        return "0.0%" if is_share_column(name) else "#,##0.00"
     return None
 
 
@@ -681,8 +694,9 @@ def _write_xml(sheets: dict[str, pd.DataFrame], titles: dict[str, str], fh) -> N
     out = []
     for name, df in sheets.items():
         df = escape_formulas(df)
-        out.append(Sheet(titles[name], df, [column_format(df, c) for c in df.columns],
-                         [_width(df, c) for c in df.columns]))
+        cols = [(df.iloc[:, j], c) for j, c in enumerate(df.columns)]
+        out.append(Sheet(titles[name], df, [series_format(s, c) for s, c in cols],
+                         [series_width(s, c) for s, c in cols]))
     write_workbook(out, fh, text_of=_text_cell)
 
 

@@ -121,3 +121,38 @@ def test_cli_run_formats_notice(tmp_path):
     wan = alloc.sort_values("adcode")["final"].to_numpy()
     assert np.all(np.abs(steps - wan / 100) < 1)
     assert ws.cell(36, 1).value is None  # nothing after the 31 provinces but notes
+
+
+def test_workbook_print_layout_and_styles(tmp_path):
+    """The print-ready layout, cell by cell: bold 14-point merged title, right-aligned unit, bold centred
+    bordered header, 地方合计 bold, every table cell bordered, amounts #,##0.00 in 亿元, notes under the table,
+    header repeated on each page, print area = title to last row, A4 landscape fitted to one page wide,
+    centred, panes frozen below the header and right of the names, the 说明 sheet's provenance."""
+    t = _table()
+    path = tmp_path / "n.xlsx"
+    n = notice_table(t, "万元", "亿元", title="2023年测试分配情况表", notes=["注:测试。", "=不是公式"])
+    write_notice([n, n], path, {"运行哈希 / run hash": "abc", "=k": "@v"})
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["2023年分配情况表", "2023年分配情况表2", "说明"]
+    ws = wb["2023年分配情况表"]
+    last = 3 + len(n.table)
+    assert ws["A1"].font.b and ws["A1"].font.sz == 14 and ws["A1"].alignment.horizontal == "center"
+    assert ws["B2"].alignment.horizontal == "right"
+    for c in ("A3", "B3"):
+        assert ws[c].font.b and ws[c].alignment.horizontal == "center" and ws[c].alignment.wrap_text
+    assert ws["A4"].font.b and ws["B4"].font.b and not ws["A5"].font.b and not ws["B5"].font.b
+    assert ws["A5"].alignment.horizontal == "left"
+    for i in range(3, last + 1):
+        for j in (1, 2):
+            b = ws.cell(i, j).border
+            assert {b.left.style, b.right.style, b.top.style, b.bottom.style} == {"thin"}, (i, j)
+    assert all(ws.cell(i, 2).number_format == "#,##0.00" for i in range(4, last + 1))
+    assert [ws.cell(i, 1).value for i in (last + 2, last + 3)] == ["注:测试。", "'=不是公式"]
+    assert ws.print_area == f"'2023年分配情况表'!$A$1:$B${last}"
+    assert ws.page_setup.fitToHeight == 0 and ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.print_options.horizontalCentered and ws.freeze_panes == "B4"
+    assert ws.column_dimensions["A"].width > ws.column_dimensions["B"].width > 14
+    info = wb["说明"]
+    assert [[c.value for c in r] for r in info.iter_rows()] == [
+        ["项目 / item", "内容 / value"], ["运行哈希 / run hash", "abc"], ["'=k", "'@v"]]
+    assert all(c.data_type != "f" for w in wb.worksheets for r in w.iter_rows() for c in r)

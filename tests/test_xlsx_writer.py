@@ -196,3 +196,10 @@ def test_unknown_engine_and_row_limit_are_refused(tmp_path):
 
 def test_column_letters():
     assert column_letters(28)[-3:] == ["Z", "AA", "AB"] and column_letters(703)[-1] == "AAA"
+
+
+def test_repeated_column_names_keep_each_columns_type_and_format():
+    df = pd.DataFrame([[1, "a", 2.5], [2, "b", 0.5]], columns=["x", "x", "share"])
+    ws = load(write({"t": df}))["t"]
+    assert [[c.value for c in r] for r in ws.iter_rows()] == [["x", "x", "share"], [1, "a", 2.5], [2, "b", 0.5]]
+    assert [ws.cell(2, j).number_format for j in (1, 2, 3)] == ["#,##0", "General", "0.0%"]
