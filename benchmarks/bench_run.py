@@ -14,7 +14,8 @@ Run:  PYTHONPATH=. .venv/bin/python benchmarks/bench_run.py [--repeat 7] [--scen
   format written on its own (``write_run`` with one format, so each includes building the output tables).
   The interpreter's own start is ``python -c pass``.
 
-Each figure is the median of ``--repeat`` runs after one warm-up run; the machine load (``os.getloadavg()``) is
+Each figure is the median of ``--repeat`` rounds after one warm-up round, each round running every
+measurement once (interleaved, so a change of load affects all alike); the machine load (``os.getloadavg()``) is
 printed before and after, since the machine may be shared. Python's bytecode is cached in a temporary
 ``PYTHONPYCACHEPREFIX`` (as for an installed package, whose ``.pyc`` files pip writes at install time), even
 if ``PYTHONDONTWRITEBYTECODE`` is set in the calling environment; ``--no-bytecode`` measures without it."""
@@ -82,11 +83,6 @@ def wall(cmd: list[str], env: dict, before=None) -> float:
     return time.perf_counter() - t0
 
 
-def median_of(repeat: int, fn) -> float:
-    fn()  # warm-up
-    return statistics.median(fn() for _ in range(repeat))
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--repeat", type=int, default=7)
@@ -104,9 +100,6 @@ def main() -> None:
         print("bytecode: " + ("not cached (PYTHONDONTWRITEBYTECODE as in the environment)" if pycache is None else
                               "cached in a temporary PYTHONPYCACHEPREFIX (as an installed package)"))
 
-        base = median_of(a.repeat, lambda: wall([py, "-c", "import pandas, numpy"], env))
-        interp = median_of(a.repeat, lambda: wall([py, "-c", "pass"], env))
-
         def cli(cache: Path):
             out = tmp / f"out-{next(counter)}"
             return [py, "-m", "compensation.cli", "run", a.scenario, "--out", str(out), "--formats", FORMATS,
@@ -117,13 +110,8 @@ def main() -> None:
             return wall(cmd, e)
 
         def cold():
-            cache = tmp / f"cache-cold-{next(counter)}"
-            cmd, e = cli(cache)
+            cmd, e = cli(tmp / f"cache-cold-{next(counter)}")
             return wall(cmd, e)
-
-        t_warm = median_of(a.repeat, warm)
-        t_cold = median_of(a.repeat, cold)
-        t_help = median_of(a.repeat, lambda: wall([py, "-m", "compensation.cli", "--version"], env))
 
         def phases():
             out = tmp / f"phases-{next(counter)}"
@@ -131,26 +119,41 @@ def main() -> None:
                                capture_output=True, text=True)
             return json.loads(r.stdout.strip().splitlines()[-1])
 
-        phases()  # warm-up
-        runs = [phases() for _ in range(a.repeat)]
-        ph = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+        steps = {"base": lambda: wall([py, "-c", "import pandas, numpy"], env),
+                 "interp": lambda: wall([py, "-c", "pass"], env),
+                 "help": lambda: wall([py, "-m", "compensation.cli", "--version"], env),
+                 "warm": warm, "cold": cold, "phases": phases}
+        for fn in steps.values():  # warm-up: bytecode compiled, the warm cache filled
+            fn()
+        runs = {k: [] for k in steps}
+        for _ in range(a.repeat):  # interleaved, so a change of load affects every figure alike
+            for k, fn in steps.items():
+                runs[k].append(fn())
+        med = {k: statistics.median(v) for k, v in runs.items() if k != "phases"}
+        ratio = {k: statistics.median(x / b for x, b in zip(runs[k], runs["base"], strict=True))
+                 for k in ("help", "warm", "cold")}
+        ph = {k: statistics.median(r[k] for r in runs["phases"]) for k in runs["phases"][0]}
+        base = med["base"]
 
-        print(f"\nbaseline: fresh python, `import pandas, numpy`: {base:.3f} s (median of {a.repeat})")
-        print(f"`ecocomp --version` (fresh process):            {t_help:.3f} s  = {t_help / base:.2f}× baseline")
-        print(f"`ecocomp run {a.scenario} --formats {FORMATS}` (fresh process, median of {a.repeat}):")
-        print(f"  warm cache: {t_warm:.3f} s  = {t_warm / base:.2f}× baseline")
-        print(f"  cold cache: {t_cold:.3f} s  = {t_cold / base:.2f}× baseline (synthetic data built and validated)")
+        print(f"\nbaseline: fresh python, `import pandas, numpy`: {base:.3f} s (median of {a.repeat}; "
+              f"range {min(runs['base']):.3f}–{max(runs['base']):.3f})")
+        print(f"`ecocomp --version` (fresh process):  {med['help']:.3f} s  = {ratio['help']:.2f}× baseline")
+        print(f"`ecocomp run {a.scenario} --formats {FORMATS}` (fresh process, median of {a.repeat}; "
+              "ratio = median of the per-round ratios):")
+        print(f"  warm cache: {med['warm']:.3f} s  = {ratio['warm']:.2f}× baseline "
+              f"(range {min(runs['warm']):.3f}–{max(runs['warm']):.3f})")
+        print(f"  cold cache: {med['cold']:.3f} s  = {ratio['cold']:.2f}× baseline (synthetic data built and validated)")
         print(f"\nphases (median of {a.repeat} fresh processes, warm cache), seconds:")
-        print(f"  {'interpreter start (python -c pass)':38s} {interp:7.3f}")
+        print(f"  {'interpreter start (python -c pass)':40s} {med['interp']:7.3f}")
         writes = 0.0
         for k, v in ph.items():
-            print(f"  {k:38s} {v:7.3f}")
+            print(f"  {k:40s} {v:7.3f}")
             if k.startswith("write "):
                 writes += v
-        before_writing = interp + sum(v for k, v in ph.items() if not k.startswith("write "))
-        print(f"  {'everything but writing':38s} {before_writing:7.3f}  = {before_writing / base:.2f}× baseline")
-        print(f"  {'of which above the baseline':38s} {before_writing - base:7.3f}")
-        print(f"  {'writing, all formats (each incl. tables)':38s} {writes:7.3f}")
+        own = sum(v for k, v in ph.items() if not k.startswith("write ") and k != "import pandas, numpy")
+        print(f"  {'ecocomp before writing (not pandas)':40s} {own:7.3f}  (imports, scenario, data, compute, tables)")
+        print(f"  {'everything but writing':40s} {med['interp'] + ph['import pandas, numpy'] + own:7.3f}")
+        print(f"  {'writing, all formats (each incl. tables)':40s} {writes:7.3f}")
         print(f"\nmachine load after: {os.getloadavg()}")
 
 

@@ -114,12 +114,14 @@ class RunResult:
 
 
 def _no_negative_zero(df: pd.DataFrame) -> pd.DataFrame:
-    """−1e-12 rounds to −0.0; adding 0.0 makes it 0.0, so exported tables never show "-0.0"."""
-    floats = df.select_dtypes("float").columns
-    if len(floats):
-        df = df.copy()
-        df[floats] = df[floats] + 0.0
-    return df
+    """−1e-12 rounds to −0.0; adding 0.0 makes it 0.0, so exported tables never show "-0.0". Adding 0.0 changes
+    no other value, so only the columns that hold a −0.0 are replaced (most hold none)."""
+    fixed = {}
+    for col in df.select_dtypes("float").columns:
+        v = df[col].to_numpy()
+        if np.any((v == 0) & np.signbit(v)):
+            fixed[col] = v + 0.0
+    return df.assign(**fixed) if fixed else df
 
 
 # --- computing ------------------------------------------------------------------------------------------

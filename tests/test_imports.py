@@ -42,3 +42,19 @@ def test_a_csv_run_imports_no_spreadsheet_writer_no_optimiser_library_no_cluster
     assert any(tmp_path.iterdir()), "the run wrote nothing"
     unwanted = {"scipy", "dask", "distributed", "streamlit", "altair", "xlsxwriter", "openpyxl"}
     assert not loaded & unwanted, sorted(loaded & unwanted)
+
+
+def _freeze_count_after(call: str) -> int:
+    code = ("import gc, sys\nfrom compensation.cli.main import main\nsys.argv = ['ecocomp', 'validate', 'county_2023']\n"
+            f"assert {call} == 0\nprint(gc.get_freeze_count())")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    assert r.returncode == 0, r.stderr
+    return int(r.stdout.strip().splitlines()[-1])
+
+
+def test_a_console_invocation_freezes_the_heap_and_a_call_with_arguments_does_not():
+    # `ecocomp …` (argv from sys.argv): the imported modules go to the permanent generation (cli.main._freeze_heap)
+    assert _freeze_count_after("main()") > 10_000
+    # tests and scripts pass argv: their process's collector is left as it is
+    assert _freeze_count_after("main(['validate', 'county_2023'])") == 0

@@ -158,11 +158,26 @@ def _silence_highs_banner() -> None:
         os.close(saved)
 
 
+def _freeze_heap(console: bool) -> None:
+    """In a command-line process (``argv`` not given), move every object alive now to the collector's permanent
+    generation (``gc.freeze``): called once the modules are imported, later collections no longer walk the
+    ~10⁵ objects of pandas, numpy and pyarrow; called again at the end, the interpreter's final collection at
+    exit skips them too. Together ~0.1 s of a ~1 s ``ecocomp run`` (benchmarks/bench_run.py). Objects made
+    while the command runs are collected as usual; what is frozen (modules, parsed arguments) lives until exit
+    anyway. Callers that pass ``argv`` (tests, scripts, a long-lived process) are left alone."""
+    if console:
+        import gc
+
+        gc.freeze()
+
+
 def main(argv: list[str] | None = None) -> int:
+    console = argv is None
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command in ("allocate", "horizontal", "run", "compare", "sweep", "explain", "calibrate", "backtest"):
         _silence_highs_banner()
+    _freeze_heap(console)
     try:
         return int(args.func(args) or 0)
     except InputError as exc:
@@ -174,6 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; no partial output was kept / 已中断,未保留不完整的输出", file=sys.stderr)
         return 130
+    finally:
+        _freeze_heap(console)
 
 
 if __name__ == "__main__":
