@@ -36,6 +36,18 @@ def province_codes() -> frozenset[str]:
     return frozenset(pd.read_csv(DEFAULT_REGIONS, dtype=str, usecols=["adcode"])["adcode"])
 
 
+def province_names() -> dict[str, str]:
+    """Chinese names of the 31 mainland provinces by code, read from the embedded default without validating
+    the whole table (the 分配情况表 of a county run needs only these names; ~1 ms against ~80 ms)."""
+    return dict(_province_names())
+
+
+@lru_cache(maxsize=1)
+def _province_names() -> tuple[tuple[str, str], ...]:
+    t = pd.read_csv(DEFAULT_REGIONS, dtype=str, usecols=["adcode", "name_zh"], keep_default_na=False)
+    return tuple(zip(t["adcode"].str.strip().tolist(), t["name_zh"].str.strip().tolist(), strict=True))
+
+
 def sources_path(path: Path) -> Path:
     """The sources file that belongs to a region file: ``<stem>_sources.csv`` beside it."""
     return path.with_name(f"{path.stem}_sources.csv")

@@ -215,7 +215,7 @@ def run_notices(result, notice_unit: str = "亿元") -> tuple[list[Notice], dict
     """The notice of every year of a run (``compensation.run.RunResult``, passed in: this module sits below
     run) and the provenance written on the sheet 说明."""
     from .allocation.methods import component_labels
-    from .data import load_regions
+    from .data import province_names as load_province_names
 
     province_names = None
     notices = []
@@ -224,8 +224,7 @@ def run_notices(result, notice_unit: str = "亿元") -> tuple[list[Notice], dict
         regions = getattr(res, "regions", None)
         if regions is not None and "level" in regions and (regions["level"].astype(str) != "province").any():
             if province_names is None:
-                prov = load_regions()
-                province_names = dict(zip(prov["adcode"].astype(str), prov["name_zh"].astype(str), strict=True))
+                province_names = load_province_names()
         comps = {k: zh for k, (zh, _en) in component_labels(res.method).items()}
         notes = [f"注:{TOTAL_LABEL}为各行之和;金额按{'0.01亿元' if notice_unit == '亿元' else '1万元'}取整"
                  f"(最大余数法),合计等于资金池。"]

@@ -156,3 +156,13 @@ def test_workbook_print_layout_and_styles(tmp_path):
     assert [[c.value for c in r] for r in info.iter_rows()] == [
         ["项目 / item", "内容 / value"], ["运行哈希 / run hash", "abc"], ["'=k", "'@v"]]
     assert all(c.data_type != "f" for w in wb.worksheets for r in w.iter_rows() for c in r)
+
+
+def test_province_names_read_without_validation_equal_the_validated_table():
+    """The notice of a county run names provinces from data.province_names() (the default file's two columns,
+    not validated, for speed): they must be exactly the validated table's names."""
+    from compensation.data import load_regions, province_names
+
+    prov = load_regions()
+    assert province_names() == dict(zip(prov["adcode"].astype(str), prov["name_zh"].astype(str), strict=True))
+    assert len(province_names()) == 31
