@@ -340,30 +340,74 @@ def _adcode_rank(regions: pd.DataFrame) -> np.ndarray:
     """Makes ``regions['adcode']`` text (in place: ``regions`` is allocate()'s own frame) and returns the rank of
     each adcode (ties in rounding go by adcode); InputError on a duplicate adcode.
 
-    The rank is what ``constrained.settle`` makes of the adcodes (a stable argsort of argsort), computed by
-    Arrow on its string array when the adcodes are Arrow strings without nulls: Arrow orders by UTF-8 bytes,
-    which is code-point order, numpy's order for ``str`` arrays (converting 2,848 adcodes to a numpy ``str``
-    array cost 0.3 ms, more than half the allocation itself). Otherwise the adcodes as a numpy ``str`` array
-    (the same rank)."""
+    The rank is what ``constrained.settle`` makes of the adcodes (a stable argsort of argsort of the adcodes as
+    a numpy ``str`` array), found without making that array (converting 2,848 adcodes cost 0.3 ms, more than
+    half the allocation itself): the adcodes are sorted as numbers that sort and compare as the strings do
+    (:func:`code_keys`); adcodes it cannot encode are sorted as a numpy ``str`` array."""
     codes = regions["adcode"]
     if codes.dtype != "str":
         regions["adcode"] = codes = codes.astype(str)
-    n = len(codes)
-    if isinstance(codes.dtype, pd.StringDtype) and codes.dtype.storage == "pyarrow":
-        import pyarrow.compute as pc
-
-        arr = codes.array.__arrow_array__()
-        if arr.null_count == 0:
-            order = pc.sort_indices(arr).to_numpy()
-            ordered = arr.take(order)
-            if n < 2 or not pc.any(pc.equal(ordered.slice(1), ordered.slice(0, n - 1))).as_py():
-                rank = np.empty(n, dtype=np.int64)
-                rank[order] = np.arange(n)
-                return rank
+    keys = code_keys(codes)
+    if keys is not None:
+        order = np.argsort(keys, kind="stable")
+        ordered = keys[order]
+        if not (ordered[1:] == ordered[:-1]).any():
+            rank = np.empty(len(keys), dtype=np.int64)
+            rank[order] = np.arange(len(keys))
+            return rank
     if codes.duplicated().any():
         dup = codes[codes.duplicated()].iloc[0]
         raise InputError(f"adcode {dup} appears more than once", f"行政区划代码 {dup} 重复", column="adcode")
     return codes.to_numpy(dtype=str)
+
+
+def code_keys(codes: pd.Series) -> np.ndarray | None:
+    """Text codes as unsigned 64-bit numbers that sort and compare as the strings do (numpy's order for ``str``:
+    by code point, a prefix first). Each code's UTF-8 bytes (UTF-8 byte order is code-point order) are padded
+    with zero bytes (below every byte of a code) to 8 and read as one big-endian number. Codes of up to 16
+    decimal digits (9- and 12-digit township and village codes) are first written two digits to a byte, 11 × a
+    + b with '0' … '9' as 1 … 10 and the padding as 0, an order-keeping map of two symbols into one byte.
+    None when a code is longer, missing, empty or holds a NUL byte, or the codes are not Arrow strings."""
+    n = len(codes)
+    if n == 0 or not (isinstance(codes.dtype, pd.StringDtype) and codes.dtype.storage == "pyarrow"):
+        return None
+    import pyarrow as pa
+
+    chunked = codes.array.__arrow_array__()
+    arr = chunked.chunk(0) if chunked.num_chunks == 1 else chunked.combine_chunks()
+    if arr.null_count or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return None
+    _, offsets_buf, data_buf = arr.buffers()
+    offset_type = np.dtype(np.int64 if pa.types.is_large_string(arr.type) else np.int32)
+    offsets = np.frombuffer(offsets_buf, dtype=offset_type, count=n + 1, offset=arr.offset * offset_type.itemsize)
+    lengths = np.diff(offsets)
+    longest = int(lengths.max())
+    if lengths.min() <= 0 or longest > 16:
+        return None
+    data = np.frombuffer(data_buf, dtype=np.uint8, count=int(offsets[n] - offsets[0]), offset=int(offsets[0]))
+    digits = bool(data.min() >= ord("0") and data.max() <= ord("9"))
+    if not data.all() or (longest > 8 and not digits):  # a NUL byte (numpy's str ignores trailing NULs)
+        return None
+    rows = np.zeros((n, 16 if longest > 8 else 8), dtype=np.uint8)
+    if lengths.min() == longest:  # one length: the bytes are the rows
+        rows[:, :longest] = data.reshape(n, longest)
+    else:
+        j = np.arange(longest)
+        inside = j < lengths[:, None]
+        rows[:, :longest][inside] = data[((offsets[:-1] - offsets[0])[:, None] + j)[inside]]
+    if longest > 8:  # pairs of bytes (a, b) as one byte, by a table of all 65,536 pairs
+        rows = _digit_pairs()[rows.view(">u2")]
+    return np.ascontiguousarray(rows).view(">u8").ravel().astype(np.uint64)
+
+
+@lru_cache(maxsize=1)
+def _digit_pairs() -> np.ndarray:
+    """The byte 11 × a + b ≤ 120 for each pair of bytes (big-endian uint16) of digits or padding, with '0' … '9'
+    as 1 … 10 and the zero byte as 0 (other pairs do not occur)."""
+    symbol = np.zeros(256, dtype=np.uint16)
+    symbol[ord("0"):ord("9") + 1] = np.arange(1, 11)
+    pair = np.arange(65536)
+    return (symbol[pair >> 8] * 11 + symbol[pair & 255]).astype(np.uint8)
 
 
 def _allocate(regions, keys, m, budget_int, budget_note, unit, year, constraints, objective, overrides, integer,
@@ -412,9 +456,9 @@ def _allocate(regions, keys, m, budget_int, budget_note, unit, year, constraints
     # columns one by one to a DataFrame cost more than the allocation itself at county scale)
     # text columns: copies of the regions' arrays (new array objects over the same immutable Arrow data: the
     # table is built without copying, and a write to one frame must not reach the other)
-    cols: dict = {"adcode": columns.series("adcode").array.copy()}  # already text (_adcode_rank)
+    cols: dict = {"adcode": _text_column(columns, "adcode")}  # already text (_adcode_rank)
     for col in ("name_zh", "name_en"):
-        cols[col] = columns.series(col).array.copy() if col in columns else _blank(n)
+        cols[col] = _text_column(columns, col) if col in columns else _blank(n)
     for name, v in comp_unit.items():
         cols[name] = v
     cols["target"] = np.asarray(target)
@@ -557,10 +601,18 @@ def _allocate(regions, keys, m, budget_int, budget_note, unit, year, constraints
 def _numbers(columns: RegionColumns, col: str) -> np.ndarray:
     """``pd.to_numeric(frame[col], errors="coerce").to_numpy()``: floats from the column cache when the column is
     a numpy number column (the same values), the pandas expression otherwise."""
-    s = columns.series(col)
-    if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iuf":
+    a = columns.stored(col)
+    if isinstance(a, np.ndarray) and a.dtype.kind in "iuf":
         return columns.floats(col)
-    return pd.to_numeric(s, errors="coerce").to_numpy()
+    return pd.to_numeric(columns.series(col), errors="coerce").to_numpy()
+
+
+def _text_column(columns: RegionColumns, col: str):
+    """A region column for the result table: a copy of its ExtensionArray (for Arrow strings a new array object
+    over the same immutable data, so a write to one frame cannot reach the other), else the Series (its dtype
+    kept as it is)."""
+    a = columns.stored(col)
+    return a.copy() if isinstance(a, pd.api.extensions.ExtensionArray) else columns.series(col)
 
 
 def _meets(y, total: int, lo, hi, groups) -> bool:

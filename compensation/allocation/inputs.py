@@ -75,20 +75,25 @@ def method_refs(method) -> list[dict]:
 
 
 class RegionColumns:
-    """The region table's columns as numpy arrays, each read from the frame at most once per evaluation of a
-    method (a pandas column read, with its Series construction and ``isna`` scan, cost 20–100 µs; a method
-    reads the same column for its eligibility, its fallbacks and its components). The arrays are the ones
-    the frame gives (read-only views where pandas gives views); nothing is copied here.
+    """The region table's columns as arrays, each read from the frame at most once per evaluation of a method
+    (a method reads the same column for its eligibility, its fallbacks and its components). Nothing is copied:
+    the arrays are the frame's own, handed out as read-only views.
 
-    ``floats(c)``: ``pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype=float)`` (no conversion when the
-    column is numeric already), empty values NaN. ``present(c)``: ``c`` is a column with at least one value,
-    exactly ``not frame[c].isna().all()`` (a NaN scan of the float array when the column is a numpy float
-    column, ``count() > 0`` otherwise)."""
+    ``stored(c)``: the array pandas stores for column ``c`` (a numpy array or an ExtensionArray), read by
+    position with ``DataFrame._get_column_array`` — about 2 µs, where ``frame[c]`` (a Series, its column label
+    looked up in an Arrow string index) costs 15–20 µs, and a county-scale allocate() reads a dozen columns.
+    That method is pandas-internal (pandas 1.3 to 3.x, the range pyproject allows); without it, or for a label
+    that is not unique, the Series is read (``series(c)``), and a test checks both give the same arrays.
+    ``floats(c)``: ``pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype=float)`` (the stored array itself,
+    or converted to float, when it is a numpy number column), empty values NaN. ``present(c)``: ``c`` is a
+    column with at least one value, exactly ``not frame[c].isna().all()`` (a NaN scan of a numpy float column,
+    ``count() > 0`` for other columns)."""
 
     def __init__(self, frame: pd.DataFrame):
         self.frame = frame
         self.n = len(frame)
         self._series: dict = {}
+        self._stored: dict = {}
         self._floats: dict = {}
         self._present: dict = {}
 
@@ -101,13 +106,34 @@ class RegionColumns:
             s = self._series[col] = self.frame[col]
         return s
 
+    def stored(self, col: str):
+        a = self._stored.get(col)
+        if a is None:
+            read = getattr(self.frame, "_get_column_array", None)
+            loc = self.frame.columns.get_loc(col) if read is not None else None
+            if isinstance(loc, int | np.integer):
+                a = read(int(loc))
+            else:  # no positional read, or the label is not unique (then frame[c] is a DataFrame: its error)
+                s = self.series(col)
+                a = s.array if isinstance(s.dtype, pd.api.extensions.ExtensionDtype) else s.to_numpy()
+            if isinstance(a, np.ndarray) and a.flags.writeable:
+                a = a.view()
+                a.flags.writeable = False  # the frame's own data: read only
+            self._stored[col] = a
+        return a
+
     def floats(self, col: str) -> np.ndarray:
         v = self._floats.get(col)
         if v is None:
-            s = self.series(col)
-            if not pd.api.types.is_numeric_dtype(s.dtype):
-                s = pd.to_numeric(s, errors="coerce")
-            v = self._floats[col] = s.to_numpy(dtype=float)
+            a = self.stored(col)
+            if isinstance(a, np.ndarray) and a.dtype.kind in "fiub":  # numeric: to_numpy(dtype=float) is this
+                v = a.astype(float, copy=False)
+            else:
+                s = self.series(col)
+                if not pd.api.types.is_numeric_dtype(s.dtype):
+                    s = pd.to_numeric(s, errors="coerce")
+                v = s.to_numpy(dtype=float)
+            self._floats[col] = v
         return v
 
     def present(self, col: str) -> bool:
@@ -116,10 +142,11 @@ class RegionColumns:
             if col not in self.frame.columns:
                 p = False
             else:
-                dtype = self.series(col).dtype
-                if isinstance(dtype, np.dtype) and dtype.kind == "f":  # NaN is the only empty value
-                    p = self.n > 0 and not bool(np.isnan(self.floats(col)).all())
-                elif isinstance(dtype, np.dtype) and dtype.kind in "iub":  # no empty value
+                a = self.stored(col)
+                kind = a.dtype.kind if isinstance(a, np.ndarray) else ""
+                if kind == "f":  # NaN is the only empty value
+                    p = self.n > 0 and not bool(np.isnan(a).all())
+                elif kind and kind in "iub":  # no empty value
                     p = self.n > 0
                 else:  # count(): the number of values that are not empty, i.e. isna().all() ⇔ count() == 0
                     p = int(self.series(col).count()) > 0
