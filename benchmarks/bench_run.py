@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -75,12 +76,18 @@ def env_for(cache: Path, pycache: Path | None) -> dict:
     return env
 
 
-def wall(cmd: list[str], env: dict, before=None) -> float:
-    if before:
-        before()
+CPU = {}  # command key -> CPU seconds (user + system) of each run, from the children's resource usage
+
+
+def wall(cmd: list[str], env: dict, key: str = "", cwd: Path = ROOT) -> float:
+    """Wall time of ``cmd`` run in ``cwd`` (``python -m`` imports the package from there first)."""
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
-    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
-    return time.perf_counter() - t0
+    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd)
+    t = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU.setdefault(key, []).append(r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime)
+    return t
 
 
 def main() -> None:
@@ -88,6 +95,9 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=7)
     ap.add_argument("--scenario", default="county_2023")
     ap.add_argument("--no-bytecode", action="store_true", help="keep PYTHONDONTWRITEBYTECODE as it is")
+    ap.add_argument("--other", type=Path, default=None,
+                    help="a checkout of another version (e.g. `git archive <commit> | tar -x -C /tmp/before`): its "
+                         "`ecocomp run` measured in the same rounds, for a before/after ratio")
     a = ap.parse_args()
     py = sys.executable
     with tempfile.TemporaryDirectory(prefix="ecocomp-bench-run-") as tmp:
@@ -107,11 +117,11 @@ def main() -> None:
 
         def warm():
             cmd, e = cli(warm_cache)
-            return wall(cmd, e)
+            return wall(cmd, e, "warm")
 
         def cold():
             cmd, e = cli(tmp / f"cache-cold-{next(counter)}")
-            return wall(cmd, e)
+            return wall(cmd, e, "cold")
 
         def phases():
             out = tmp / f"phases-{next(counter)}"
@@ -119,30 +129,45 @@ def main() -> None:
                                capture_output=True, text=True)
             return json.loads(r.stdout.strip().splitlines()[-1])
 
-        steps = {"base": lambda: wall([py, "-c", "import pandas, numpy"], env),
+        def other():
+            cmd, e = cli(tmp / "cache-other")
+            e["PYTHONPATH"] = str(a.other)
+            return wall(cmd, e, "other", cwd=a.other)
+
+        steps = {"base": lambda: wall([py, "-c", "import pandas, numpy"], env, "base"),
                  "interp": lambda: wall([py, "-c", "pass"], env),
                  "help": lambda: wall([py, "-m", "compensation.cli", "--version"], env),
-                 "warm": warm, "cold": cold, "phases": phases}
+                 "warm": warm, "cold": cold, "phases": phases, **({"other": other} if a.other else {})}
         for fn in steps.values():  # warm-up: bytecode compiled, the warm cache filled
             fn()
+        CPU.clear()
         runs = {k: [] for k in steps}
         for _ in range(a.repeat):  # interleaved, so a change of load affects every figure alike
             for k, fn in steps.items():
                 runs[k].append(fn())
         med = {k: statistics.median(v) for k, v in runs.items() if k != "phases"}
         ratio = {k: statistics.median(x / b for x, b in zip(runs[k], runs["base"], strict=True))
-                 for k in ("help", "warm", "cold")}
+                 for k in ("help", "warm", "cold", *(["other"] if a.other else []))}
         ph = {k: statistics.median(r[k] for r in runs["phases"]) for k in runs["phases"][0]}
         base = med["base"]
 
-        print(f"\nbaseline: fresh python, `import pandas, numpy`: {base:.3f} s (median of {a.repeat}; "
-              f"range {min(runs['base']):.3f}–{max(runs['base']):.3f})")
+        cpu = {k: statistics.median(v) for k, v in CPU.items()}
+        print(f"\nbaseline: fresh python, `import pandas, numpy`: {base:.3f} s wall (median of {a.repeat}; best "
+              f"{min(runs['base']):.3f}, worst {max(runs['base']):.3f}); CPU {cpu['base']:.3f} s")
         print(f"`ecocomp --version` (fresh process):  {med['help']:.3f} s  = {ratio['help']:.2f}× baseline")
         print(f"`ecocomp run {a.scenario} --formats {FORMATS}` (fresh process, median of {a.repeat}; "
               "ratio = median of the per-round ratios):")
-        print(f"  warm cache: {med['warm']:.3f} s  = {ratio['warm']:.2f}× baseline "
-              f"(range {min(runs['warm']):.3f}–{max(runs['warm']):.3f})")
-        print(f"  cold cache: {med['cold']:.3f} s  = {ratio['cold']:.2f}× baseline (synthetic data built and validated)")
+        for k, what in (("warm", "warm cache"), ("cold", "cold cache")):
+            print(f"  {what}: {med[k]:.3f} s wall = {ratio[k]:.2f}× baseline (best {min(runs[k]):.3f} s = "
+                  f"{min(runs[k]) / min(runs['base']):.2f}× the best baseline); CPU {cpu[k]:.3f} s = "
+                  f"{cpu[k] / cpu['base']:.2f}× the baseline's")
+        print("  (cold: the synthetic county set built and validated; CPU time is less sensitive to a shared "
+              "machine than wall time)")
+        if a.other:
+            faster = statistics.median(o / w for o, w in zip(runs["other"], runs["warm"], strict=True))
+            print(f"  the other checkout ({a.other}): {med['other']:.3f} s wall = {ratio['other']:.2f}× baseline "
+                  f"(best {min(runs['other']):.3f} s); CPU {cpu['other']:.3f} s; it takes {faster:.2f}× this "
+                  "checkout's warm-cache time (median of per-round ratios)")
         print(f"\nphases (median of {a.repeat} fresh processes, warm cache), seconds:")
         print(f"  {'interpreter start (python -c pass)':40s} {med['interp']:7.3f}")
         writes = 0.0

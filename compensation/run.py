@@ -397,6 +397,15 @@ def net_positions(table: pd.DataFrame, hres) -> pd.DataFrame:
     """Each region's net position: central allocation + horizontal in − horizontal out + central top-up +
     central money named in an agreement (e.g. Xin'an round 1's 3亿元 a year to Anhui)."""
     flows = ["horizontal_in", "horizontal_out", "central_topup", "central_agreement"]
+    if hres is None:  # no horizontal flows: the columns built directly (the same table as the general path)
+        central = table["final"].to_numpy().astype(np.int64)
+        zero = np.zeros(len(table), dtype=np.int64)
+        base = pd.DataFrame({"adcode": table["adcode"].to_numpy(), "name_zh": table["name_zh"].to_numpy(),
+                             "central": central, **{f: zero for f in flows}, "net": central + zero})
+        base = base.astype({"adcode": table["adcode"].dtype, "name_zh": table["name_zh"].dtype})
+        if base["adcode"].is_monotonic_increasing:  # already in code order: a stable sort would change nothing
+            return base
+        return base.sort_values("adcode", kind="stable").reset_index(drop=True)
     base = table[["adcode", "name_zh", "final"]].rename(columns={"final": "central"})
     if hres is None:
         base = base.assign(**dict.fromkeys(flows, 0))

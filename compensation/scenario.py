@@ -532,22 +532,17 @@ def check_region_refs(spec: dict, regions, file: str) -> Report:
     must name its columns; checked once the data is loaded, before any year is computed."""
     rep = Report()
     c = spec.get("constraints") or {}
-    codes = set(regions["adcode"].astype(str))
-    names = set(regions["name_zh"].astype(str)) if "name_zh" in regions else set()
-
-    def unknown(ref, key):
-        hint = difflib.get_close_matches(str(ref), sorted(names | codes), n=1)
-        rep.error(f"no region with adcode or name '{ref}' in the region data"
-                  + (f" (did you mean '{hint[0]}'?)" if hint else ""),
-                  f"地区数据中没有代码或名称为 '{ref}' 的地区", file=file, key=key, found=repr(ref))
-
-    for kind in ("floors", "caps", "locks"):
-        for ref in (c.get(kind) or {}):
+    refs = [(ref, f"constraints.{kind}.{ref}") for kind in ("floors", "caps", "locks") for ref in (c.get(kind) or {})]
+    refs += [(ref, f"constraints.exclude[{i}]") for i, ref in enumerate(c.get("exclude") or [])]
+    if refs:  # the code and name sets only when a region is named (tolist: not a Python loop over Arrow strings)
+        codes = set(regions["adcode"].astype(str).tolist())
+        names = set(regions["name_zh"].astype(str).tolist()) if "name_zh" in regions else set()
+        for ref, key in refs:
             if str(ref) not in codes and str(ref) not in names:
-                unknown(ref, f"constraints.{kind}.{ref}")
-    for i, ref in enumerate(c.get("exclude") or []):
-        if str(ref) not in codes and str(ref) not in names:
-            unknown(ref, f"constraints.exclude[{i}]")
+                hint = difflib.get_close_matches(str(ref), sorted(names | codes), n=1)
+                rep.error(f"no region with adcode or name '{ref}' in the region data"
+                          + (f" (did you mean '{hint[0]}'?)" if hint else ""),
+                          f"地区数据中没有代码或名称为 '{ref}' 的地区", file=file, key=key, found=repr(ref))
     for i, g in enumerate(c.get("groups") or []):
         for col in (g.get("members") or {}) if isinstance(g, dict) and isinstance(g.get("members"), dict) else []:
             if col not in regions.columns:

@@ -126,6 +126,7 @@ def _numbers(series: pd.Series) -> pa.Array:
     each finite value (``0.30000000000000004``, ``1e+16``, ``570``), computed in C++."""
     values = series.to_numpy(dtype=float, na_value=np.nan) if series.hasnans else series.to_numpy()
     if values.dtype.kind == "f":
+        values = values.astype(np.float64, copy=False)  # float32 as the double Excel will hold
         present = np.isfinite(values)
         return pa.array(values, mask=None if present.all() else ~present).cast(pa.string())
     return pa.array(values).cast(pa.string())
@@ -156,7 +157,7 @@ def _column_cells(series: pd.Series, letter: str, style: int, rows: pa.Array, st
         present = ~series.isna().to_numpy()
         vals = series.to_numpy(dtype=bool, na_value=False).astype(np.int8)
         texts, kind = pa.array(vals, mask=~present).cast(pa.string()), ' t="b"'
-    elif pd.api.types.is_numeric_dtype(dtype):
+    elif pd.api.types.is_numeric_dtype(dtype) and np.dtype(getattr(dtype, "numpy_dtype", dtype)).kind in "iuf":
         texts, kind = _numbers(series), ""
     elif isinstance(dtype, pd.StringDtype):  # all text or missing
         texts, kind = _text_ids(series, strings), ' t="s"'

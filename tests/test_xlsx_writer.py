@@ -203,3 +203,15 @@ def test_repeated_column_names_keep_each_columns_type_and_format():
     ws = load(write({"t": df}))["t"]
     assert [[c.value for c in r] for r in ws.iter_rows()] == [["x", "x", "share"], [1, "a", 2.5], [2, "b", 0.5]]
     assert [ws.cell(2, j).number_format for j in (1, 2, 3)] == ["#,##0", "General", "0.0%"]
+
+
+def test_other_dtypes_are_written_as_numbers_or_text():
+    """float32 as the double Excel holds (0.1f = 0.10000000149011612, as xlsxwriter wrote it), nullable
+    floats, uint64, categoricals (escaped), datetimes and complex numbers as text, NaT empty."""
+    df = pd.DataFrame({"f32": np.array([0.1, 2.5], dtype=np.float32), "F": pd.array([1.5, None], dtype="Float64"),
+                       "u": np.array([2**63 + 1, 0], dtype=np.uint64), "cat": pd.Categorical(["=a", "b"]),
+                       "dt": pd.to_datetime(["2023-01-01", None]), "c": np.array([1 + 2j, 3 + 0j])})
+    ws = load(write({"t": df}))["t"]
+    assert [[c.value for c in r] for r in ws.iter_rows(min_row=2)] == [
+        [0.10000000149011612, 1.5, 2**63 + 1, "'=a", "2023-01-01 00:00:00", "(1+2j)"],
+        [2.5, None, 0, "b", None, "(3+0j)"]]
