@@ -17,7 +17,8 @@ read error) means "not cached": the caller rebuilds and the file is rewritten. W
 the same folder that is renamed over the entry (``os.replace``): a reader sees the old file or the whole new one.
 
 **Folder.** ``$ECOCOMP_CACHE_DIR``, else ``$XDG_CACHE_HOME/ecocomp``, else ``~/.cache/ecocomp``;
-``ECOCOMP_CACHE=off`` turns the cache off. A folder that cannot be created or written only costs the rebuild:
+``ECOCOMP_CACHE=off`` turns the cache off; at most ``MAX_ENTRIES`` entries per table are kept (the least recently
+used go first). A folder that cannot be created or written only costs the rebuild:
 the cache is never a reason for a command to fail, and never a source of other numbers (the tests compare a
 cached and a freshly built table exactly)."""
 
@@ -42,6 +43,7 @@ MAGIC = b"ECOCOMP-CACHE 1\n"
 FORMAT = 1
 ENV_DIR = "ECOCOMP_CACHE_DIR"
 ENV_SWITCH = "ECOCOMP_CACHE"  # "off" (or 0/no/false) disables the cache
+MAX_ENTRIES = 16  # per table name; older entries (other seeds, scales, earlier code) are removed on writing
 PACKAGE = Path(__file__).resolve().parent
 
 
@@ -123,11 +125,30 @@ def decode(raw: bytes, key: str) -> pd.DataFrame | None:
 
 
 def read(folder: Path, name: str, key: str) -> pd.DataFrame | None:
+    path = entry_path(folder, name, key)
     try:
-        raw = entry_path(folder, name, key).read_bytes()
+        raw = path.read_bytes()
     except OSError:
         return None
-    return decode(raw, key)
+    table = decode(raw, key)
+    if table is not None:
+        try:
+            os.utime(path)  # recently used: kept when older entries are pruned
+        except OSError:
+            pass
+    return table
+
+
+def prune(folder: Path, name: str, keep: int | None = None) -> None:
+    """Remove all but the ``keep`` (default ``MAX_ENTRIES``) most recently used entries of ``name`` (each code
+    change or seed makes a new entry; the folder must not grow without bound)."""
+    keep = MAX_ENTRIES if keep is None else keep
+    try:
+        entries = sorted(folder.glob(f"{name}-*.arrow"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for p in entries[keep:]:
+            p.unlink()
+    except OSError:  # another process pruned first, or the folder is read-only: nothing to do
+        pass
 
 
 def write(folder: Path, name: str, key: str, table: pd.DataFrame) -> bool:
@@ -139,6 +160,7 @@ def write(folder: Path, name: str, key: str, table: pd.DataFrame) -> bool:
         with os.fdopen(fd, "wb") as fh:
             fh.write(encode(table, key))
         os.replace(tmp, entry_path(folder, name, key))
+        prune(folder, name)
         return True
     except OSError:
         if tmp is not None:

@@ -130,3 +130,20 @@ def test_cache_off_writes_nothing(folder, monkeypatch, fresh):
 def test_no_temporary_file_is_left_behind(folder):
     synth.synthetic_counties(seed=11)
     assert [p.name.endswith(".arrow") for p in folder.iterdir()] == [True]
+
+
+def test_the_folder_keeps_only_the_most_recently_used_entries(folder, monkeypatch):
+    import os
+
+    monkeypatch.setattr(cache, "MAX_ENTRIES", 3)
+    t = pd.DataFrame({"a": [1.0]})
+    for i in range(5):
+        cache.write(folder, "t", str(i) * 64, t)
+        os.utime(cache.entry_path(folder, "t", str(i) * 64), (1000 + i, 1000 + i))  # written in this order
+    cache.prune(folder, "t", keep=3)
+    left = sorted(p.name for p in folder.glob("t-*.arrow"))
+    assert left == [cache.entry_path(folder, "t", str(i) * 64).name for i in (2, 3, 4)]
+    assert cache.read(folder, "t", "2" * 64) is not None  # reading marks the oldest as recently used ...
+    cache.write(folder, "t", "9" * 64, t)  # ... so the next write prunes entry 3, not entry 2
+    assert sorted(p.name for p in folder.glob("t-*.arrow")) == sorted(
+        cache.entry_path(folder, "t", str(i) * 64).name for i in (2, 4, 9))
