@@ -103,17 +103,18 @@ def test_adcode_rank_is_the_rank_of_the_numpy_strings():
                       for _ in range(int(rng.integers(1, 80)))})
         frame = pd.DataFrame({"adcode": pd.array(codes, dtype="str")})
         keyed += code_keys(frame["adcode"]) is not None
-        rank = np.asarray(_adcode_rank(frame))
+        rank = np.asarray(_adcode_rank(frame, RegionColumns(frame))[0])
         assert np.array_equal(_numpy_rank(rank) if rank.dtype.kind != "i" else rank, _numpy_rank(codes)), codes
     assert 250 < keyed < 500  # both paths ran
 
 
 def test_adcode_rank_of_int_codes_and_duplicates():
     frame = pd.DataFrame({"adcode": [530000, 110000, 650000]})
-    assert list(_adcode_rank(frame)) == [1, 0, 2] and frame["adcode"].tolist() == ["530000", "110000", "650000"]
+    assert list(_adcode_rank(frame, RegionColumns(frame))[0]) == [1, 0, 2] and frame["adcode"].tolist() == ["530000", "110000", "650000"]
     for codes in (["110000", "530000", "110000", "530000"], ["1", "22", "1"]):
         with pytest.raises(InputError, match=f"adcode {codes[0]} appears more than once"):
-            _adcode_rank(pd.DataFrame({"adcode": pd.array(codes, dtype="str")}))
+            frame = pd.DataFrame({"adcode": pd.array(codes, dtype="str")})
+            _adcode_rank(frame, RegionColumns(frame))
 
 
 def test_row_sums_are_those_of_the_dataframe():

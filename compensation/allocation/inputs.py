@@ -148,8 +148,8 @@ class RegionColumns:
                     p = self.n > 0 and not bool(np.isnan(a).all())
                 elif kind and kind in "iub":  # no empty value
                     p = self.n > 0
-                else:  # count(): the number of values that are not empty, i.e. isna().all() ⇔ count() == 0
-                    p = int(self.series(col).count()) > 0
+                else:  # Series.isna() is pd.isna of its array
+                    p = not bool(np.asarray(pd.isna(a)).all())
             self._present[col] = p
         return p
 

@@ -116,9 +116,10 @@ def row_sums(arrays: list, n: int, skipna: bool = False) -> np.ndarray:
     if not arrays:
         return np.zeros(n)
     block = np.vstack([np.asarray(a, dtype=float) for a in arrays]).T
-    if skipna:
-        block = np.where(np.isnan(block), 0.0, block)
-    return block.sum(axis=1)
+    sums = block.sum(axis=1)
+    if skipna and np.isnan(sums).any():  # a NaN somewhere (an empty value, or inf − inf): as pandas, NaN as 0
+        sums = np.where(np.isnan(block), 0.0, block).sum(axis=1)
+    return sums
 
 
 def _in_force(spec: dict, year: int, ctx) -> bool:

@@ -7,6 +7,7 @@ label, a unit, a source reference and values keyed by effective date, each value
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -245,8 +246,21 @@ def load_method(name_or_path) -> Method:
     """A method by name (``models/methods/<name>.yaml``) or by path to a YAML file."""
     if isinstance(name_or_path, Method):
         return name_or_path
+    known = _FOUND.get(name_or_path) if isinstance(name_or_path, str) else None
+    if known is not None:  # a name or path found before: only its modification time is read again
+        try:
+            return _load_file(known, os.stat(known).st_mtime_ns)
+        except OSError:
+            del _FOUND[name_or_path]  # gone since: model_file says so below
     p = model_file(name_or_path, MODELS_DIR, ("method", "方法"), ("a method name", "方法名称"), "ecocomp methods")
-    return _load_file(_resolved(str(p)), p.stat().st_mtime_ns)
+    method = _load_file(_resolved(str(p)), p.stat().st_mtime_ns)
+    if isinstance(name_or_path, str) and len(_FOUND) < 256 and (
+            Path(name_or_path).suffix.lower() not in (".yaml", ".yml") or os.path.isabs(name_or_path)):
+        _FOUND[name_or_path] = _resolved(str(p))  # a name (resolved in MODELS_DIR) or an absolute path
+    return method
+
+
+_FOUND: dict[str, str] = {}  # method name or absolute path → its file (model_file checks a name once)
 
 
 @lru_cache(maxsize=256)
