@@ -506,7 +506,13 @@ def escape_formulas(df: pd.DataFrame) -> pd.DataFrame:
 def csv_bytes(df: pd.DataFrame) -> bytes:
     """A table as CSV bytes: UTF-8 with BOM (Excel shows Chinese correctly), '\\n' line ends, formulas
     neutralised. The one CSV encoder of every export (files and downloads)."""
-    return escape_formulas(df).to_csv(index=False, lineterminator="\n").encode("utf-8-sig")
+    from .csv_encode import encode  # pandas' bytes, built by arrow kernels (None: pandas writes them itself)
+
+    df = escape_formulas(df)
+    body = encode(df)
+    if body is None:
+        body = df.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    return b"\xef\xbb\xbf" + body
 
 
 def xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:

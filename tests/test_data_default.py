@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from compensation.cli import main
 from compensation.data import load_regions, summary
@@ -85,3 +87,11 @@ def test_schema_doc_is_generated_from_the_declaration():
     from compensation.schema import schema_markdown
 
     assert (ROOT / "docs" / "data_schema.md").read_text(encoding="utf-8") == schema_markdown()
+
+
+@given(st.lists(st.integers(min_value=-(2**62), max_value=2**62), min_size=0, max_size=50))
+def test_cents_are_formatted_as_the_f_string_rule(values):
+    """synth._fmt_cents (Arrow string kernels) gives f"{v // 100}.{v % 100:02d}" for every value."""
+    from compensation.synth import _fmt_cents
+
+    assert _fmt_cents(np.array(values, dtype=np.int64)).tolist() == [f"{v // 100}.{v % 100:02d}" for v in values]
