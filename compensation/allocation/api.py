@@ -585,10 +585,11 @@ def _allocate(regions, columns, keys, m, budget_int, budget_note, unit, year, co
     # at a bound: within float noise of the solve (1e-9 relative); moved by it: the unconstrained amount (the
     # common scale × target) lies beyond the bound by more than that noise
     tol = 1e-9 * np.maximum(1.0, np.abs(x))
-    binding = np.where(fixed != 0, fixed,  # codes into BINDING_CODES
-                       np.where((np.abs(x - lo_f) <= tol) & (ref < lo_f - tol), 1,
-                                np.where((np.abs(x - hi_f) <= tol) & (ref > hi_f + tol), 2,
-                                         np.where((target_formula <= 0) & (hi_f > lo_f), 3, 0))))
+    zero = (target_formula <= 0) & (hi_f > lo_f) if (target_formula <= 0).any() else False
+    binding = np.where((np.abs(x - lo_f) <= tol) & (ref < lo_f - tol), 1,  # codes into BINDING_CODES
+                       np.where((np.abs(x - hi_f) <= tol) & (ref > hi_f + tol), 2, np.where(zero, 3, 0)))
+    if c.locks or c.exclude:  # a fixing comes first
+        binding = np.where(fixed != 0, fixed, binding)
     final = np.asarray(final, dtype=np.int64)
     if exact.amounts.any():  # the formula part plus the amounts paid exactly (adding zeros changes nothing:
         x = x + exact.amounts  # a −0.0 it would make 0.0 is made 0.0 below)
