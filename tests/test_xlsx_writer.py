@@ -215,3 +215,11 @@ def test_other_dtypes_are_written_as_numbers_or_text():
     assert [[c.value for c in r] for r in ws.iter_rows(min_row=2)] == [
         [0.10000000149011612, 1.5, 2**63 + 1, "'=a", "2023-01-01 00:00:00", "(1+2j)"],
         [2.5, None, 0, "b", None, "(3+0j)"]]
+
+
+def test_columns_with_nothing_in_them_are_empty_cells():
+    df = pd.DataFrame({"s": pd.array([None, None], dtype="string"), "f": [np.nan, np.inf],
+                       "e": pd.array(["", ""], dtype="string"), "o": [None, np.nan], "x": [1, 2]})
+    ws = load(write({"t": df}))["t"]
+    assert [[c.value for c in r] for r in ws.iter_rows()] == [["s", "f", "e", "o", "x"], [None] * 4 + [1],
+                                                             [None] * 4 + [2]]
