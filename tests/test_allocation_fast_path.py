@@ -140,8 +140,23 @@ def test_result_table_shares_nothing_with_the_regions():
     a.table.loc[0, "target"] = -1.0
     assert b.table.loc[0, "adcode"] == a.regions.loc[0, "adcode"] == regions.loc[0, "adcode"] != "changed"
     assert b.table.loc[0, "binding_groups"] == b.table.loc[0, "name_en"] == ""
+    a.table.columns.name = "changed"  # the column labels are a new Index object per table
+    assert b.table.columns.name is None
     pd.testing.assert_frame_equal(regions, before)
     assert regions.attrs.keys() == a.regions.attrs.keys()  # attrs given back to the frame the result keeps
+
+
+@pytest.mark.parametrize("settings", [Constraints(floor_ratio=0.95, cap_ratio=1.2),
+                                      Constraints(groups=[{"name": "west", "members": {"region_group": "west"},
+                                                           "min_share": 0.5}])])
+def test_table_from_arrays_is_the_dataframe_constructors(settings, monkeypatch):
+    """The table built by pandas' internal DataFrame._from_arrays equals the one DataFrame(dict) builds (the
+    fallback when pandas lacks it): values, dtypes, index, column labels."""
+    regions = synthetic_counties()
+    kw = dict(budget=1091, budget_unit="亿元", unit="万元", constraints=settings)
+    fast = allocate(regions, **kw).table
+    monkeypatch.setattr(pd.DataFrame, "_from_arrays", None, raising=False)
+    pd.testing.assert_frame_equal(fast, allocate(regions, **kw).table, check_exact=True)
 
 
 # ------------------------------------------------------------------ the code before the fast path, same frames

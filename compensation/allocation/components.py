@@ -72,6 +72,7 @@ class Context:
     carry: list = field(default_factory=list)  # deductions carried to next year's pool
     not_in_force: list = field(default_factory=list)  # components outside their in_force years
     columns: RegionColumns | None = None  # the region columns as arrays, each read once (made if not given)
+    totals: np.ndarray | None = None  # Σ of all components per region, once evaluated (methods.row_sums)
 
     def __post_init__(self):
         if self.columns is None or self.columns.frame is not self.regions:

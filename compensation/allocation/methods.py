@@ -101,7 +101,9 @@ def evaluate(method: Method, columns: RegionColumns, budget_yuan: float, year: i
         if spec["type"] == "reward_penalty" and spec["name"] not in ctx.not_in_force:
             ctx.done[spec["name"]] = C.reward_penalty(spec, ctx, masks[spec["name"]])
     amounts = {s["name"]: ctx.done.get(s["name"], np.zeros(ctx.n)) for s in method.components}
-    negative = int((row_sums(list(amounts.values()), ctx.n, skipna=True) < -1e-9).sum())
+    ctx.totals = row_sums(list(amounts.values()), ctx.n)  # Σ of all components per region (NaN if one is)
+    sums = ctx.totals if not np.isnan(ctx.totals).any() else row_sums(list(amounts.values()), ctx.n, skipna=True)
+    negative = int((sums < -1e-9).sum())
     if negative:
         ctx.warn(f"method '{method.name}': {negative} region(s) have a negative "
                  f"amount (a deduction larger than the amount); their targets are set to 0",
