@@ -111,7 +111,9 @@ def test_adcode_rank_is_the_rank_of_the_numpy_strings():
 def test_adcode_rank_of_int_codes_and_duplicates():
     frame = pd.DataFrame({"adcode": [530000, 110000, 650000]})
     assert list(_adcode_rank(frame, RegionColumns(frame))[0]) == [1, 0, 2] and frame["adcode"].tolist() == ["530000", "110000", "650000"]
-    for codes in (["110000", "530000", "110000", "530000"], ["1", "22", "1"]):
+    sorted_codes = pd.DataFrame({"adcode": pd.array(["110000", "120000", "530000"], dtype="str")})
+    assert list(_adcode_rank(sorted_codes, RegionColumns(sorted_codes))[0]) == [0, 1, 2]  # in order already
+    for codes in (["110000", "530000", "110000", "530000"], ["1", "22", "1"], ["110000", "110000", "530000"]):
         with pytest.raises(InputError, match=f"adcode {codes[0]} appears more than once"):
             frame = pd.DataFrame({"adcode": pd.array(codes, dtype="str")})
             _adcode_rank(frame, RegionColumns(frame))

@@ -377,6 +377,8 @@ def _adcode_rank(regions: pd.DataFrame, columns: RegionColumns) -> tuple[np.ndar
         regions["adcode"] = regions["adcode"].astype(str)
         columns = RegionColumns(regions)
     keys = code_keys(columns.stored("adcode"))
+    if keys is not None and bool((keys[1:] > keys[:-1]).all()):  # in adcode order already: no two alike
+        return np.arange(len(keys)), columns
     if keys is not None:
         order = np.argsort(keys, kind="stable")
         ordered = keys[order]
@@ -415,9 +417,10 @@ def code_keys(codes) -> np.ndarray | None:
     if lengths.min() <= 0 or longest > 16:
         return None
     data = np.frombuffer(data_buf, dtype=np.uint8, count=int(offsets[n] - offsets[0]), offset=int(offsets[0]))
-    digits = bool(data.min() >= ord("0") and data.max() <= ord("9"))
-    if (longest > 8 and not digits) or not (digits or data.all()):  # a NUL byte (numpy's str ignores it
-        return None  # at the end of a string)
+    if longest > 8 and not (data.min() >= ord("0") and data.max() <= ord("9")):  # only digits are paired
+        return None
+    if longest <= 8 and not data.all():  # a NUL byte (numpy's str ignores it at the end of a string)
+        return None
     rows = np.zeros((n, 16 if longest > 8 else 8), dtype=np.uint8)
     if lengths.min() == longest:  # one length: the bytes are the rows
         rows[:, :longest] = data.reshape(n, longest)
@@ -460,16 +463,17 @@ def _allocate(regions, columns, keys, m, budget_int, budget_note, unit, year, co
     else:
         raw = total_target([comp[c] for c in formula], n)
     flex_int = pool_int - exact.total
-    if raw.sum() <= 0 and flex_int > 0:
+    raw_total = raw.sum()  # (one sum, used below)
+    if raw_total <= 0 and flex_int > 0:
         raise InputError(f"method '{m.name}' gives every region a zero target (no eligible region, or the "
                          f"indicators are all zero)", f"方法 '{m.name}' 使所有地区的目标为零(无符合条件的地区或指标全为零)")
-    scale = max(flex_int, 0) * UNITS[unit] / raw.sum() if raw.sum() > 0 else 0.0
-    if abs(scale - 1) > 1e-9 and raw.sum() > 0:
+    scale = max(flex_int, 0) * UNITS[unit] / raw_total if raw_total > 0 else 0.0
+    if abs(scale - 1) > 1e-9 and raw_total > 0:
         diagnostics.append(Problem(
-            "info", f"the method's amounts add up to {constrained.human(raw.sum() / UNITS[unit], unit)}; "
+            "info", f"the method's amounts add up to {constrained.human(raw_total / UNITS[unit], unit)}; "
                     f"targets are scaled by {scale:.6g} to the budget {constrained.human(max(flex_int, 0), unit)}"
                     + (" left after the amounts paid exactly" if exact.total else ""),
-            f"方法测算金额合计 {constrained.human(raw.sum() / UNITS[unit], unit)},按 {scale:.6g} 比例缩放至预算 "
+            f"方法测算金额合计 {constrained.human(raw_total / UNITS[unit], unit)},按 {scale:.6g} 比例缩放至预算 "
             f"{constrained.human(max(flex_int, 0), unit)}" + ("(扣除按标准全额支付的部分后)" if exact.total else "")))
     # each component in the output unit, the formula's scaled to the budget
     comp_unit = {name: v * (scale / UNITS[unit]) if name in formula else v * (1.0 / UNITS[unit])
@@ -585,10 +589,11 @@ def _allocate(regions, columns, keys, m, budget_int, budget_note, unit, year, co
     # at a bound: within float noise of the solve (1e-9 relative); moved by it: the unconstrained amount (the
     # common scale × target) lies beyond the bound by more than that noise
     tol = 1e-9 * np.maximum(1.0, np.abs(x))
-    binding = np.where(fixed != 0, fixed,  # codes into BINDING_CODES
-                       np.where((np.abs(x - lo_f) <= tol) & (ref < lo_f - tol), 1,
-                                np.where((np.abs(x - hi_f) <= tol) & (ref > hi_f + tol), 2,
-                                         np.where((target_formula <= 0) & (hi_f > lo_f), 3, 0))))
+    zero = (target_formula <= 0) & (hi_f > lo_f) if (target_formula <= 0).any() else False
+    binding = np.where((np.abs(x - lo_f) <= tol) & (ref < lo_f - tol), 1,  # codes into BINDING_CODES
+                       np.where((np.abs(x - hi_f) <= tol) & (ref > hi_f + tol), 2, np.where(zero, 3, 0)))
+    if c.locks or c.exclude:  # a fixing comes first
+        binding = np.where(fixed != 0, fixed, binding)
     final = np.asarray(final, dtype=np.int64)
     if exact.amounts.any():  # the formula part plus the amounts paid exactly (adding zeros changes nothing:
         x = x + exact.amounts  # a −0.0 it would make 0.0 is made 0.0 below)

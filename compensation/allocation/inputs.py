@@ -144,8 +144,8 @@ class RegionColumns:
             else:
                 a = self.stored(col)
                 kind = a.dtype.kind if isinstance(a, np.ndarray) else ""
-                if kind == "f":  # NaN is the only empty value
-                    p = self.n > 0 and not bool(np.isnan(a).all())
+                if kind == "f":  # NaN is the only empty value (a first value that is not NaN settles it)
+                    p = self.n > 0 and (not np.isnan(a[0]) or not bool(np.isnan(a).all()))
                 elif kind and kind in "iub":  # no empty value
                     p = self.n > 0
                 else:  # Series.isna() is pd.isna of its array
