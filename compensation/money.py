@@ -97,10 +97,12 @@ def whole_amount(value, from_unit: str, to_unit: str, key: str = "budget", round
     with localcontext() as ctx:
         ctx.prec = 80  # exact: 10^24 × 10^8 with any number of decimals a person would type
         exact = d * UNITS[fu] / UNITS[tu]
-    said = f"{_fmt_decimal(d)} {fu} is" + ("" if fu == tu else f" {_fmt_decimal(exact)} {tu},")
+    def said() -> str:  # made only for a message (formatting cost more than the conversion)
+        return f"{_fmt_decimal(d)} {fu} is" + ("" if fu == tu else f" {_fmt_decimal(exact)} {tu},")
+
     if exact > MAX_AMOUNT:
         raise InputError(
-            f"{key}: {said} above the limit of "
+            f"{key}: {said()} above the limit of "
             f"{MAX_AMOUNT:,} {tu} (10^15 units, so that every amount stays exact in the solver)",
             f"{key}:{_fmt_decimal(d)}{fu} 即 {_fmt_decimal(exact)}{tu},超过上限 {MAX_AMOUNT:,}{tu}(10^15 个单位)",
             key=key, found=repr(value), expected=f"≤ {MAX_AMOUNT:,} {tu}")
@@ -110,7 +112,7 @@ def whole_amount(value, from_unit: str, to_unit: str, key: str = "budget", round
     diff = Decimal(whole) - exact
     if rounding == "refuse":
         raise InputError(
-            f"{key}: {said} not a whole number of {tu}; give a "
+            f"{key}: {said()} not a whole number of {tu}; give a "
             f"whole amount, or allow rounding (CLI --round-budget, scenario budget.rounding: half_up) to use "
             f"{whole:,} {tu} ({'+' if diff > 0 else ''}{_fmt_decimal(diff)} {tu})",
             f"{key}:{_fmt_decimal(d)}{fu} 即 {_fmt_decimal(exact)}{tu},不是整数个{tu};请给出整数金额,或允许取整"

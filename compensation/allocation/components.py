@@ -133,7 +133,7 @@ class Context:
                     column=name)
         self.used_columns.add(name)
         v = cols.floats(name)
-        if np.isnan(v).any():
+        if np.isnan(v.sum()) and np.isnan(v).any():  # a sum that is not NaN: no empty value (one pass)
             self.warn(f"method '{self.method}', {where}: column '{name}' has {int(np.isnan(v).sum())} empty "
                       f"value(s); counted as 0",
                       f"方法 '{self.method}',{where}:列 '{name}' 有 {int(np.isnan(v).sum())} 个空值,按 0 计")
