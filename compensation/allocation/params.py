@@ -32,15 +32,14 @@ class Parameter:
     def at(self, year: int, method: str = ""):
         """(value, status, effective date) in force during ``year`` (the latest value effective by 31 Dec)."""
         end = dt.date(int(year), 12, 31)
-        chosen = [v for v in self.values if v[0] <= end]
-        if not chosen:
-            first = self.values[0][0].isoformat() if self.values else "never"
-            raise InputError(
-                f"method '{method}': parameter '{self.path}' has no value in force in {year} (first effective {first})",
-                f"方法 '{method}':参数 '{self.path}' 在 {year} 年没有生效的取值(最早生效 {first})",
-            )
-        d, value, status = chosen[-1]
-        return value, status, d
+        for d, value, status in reversed(self.values):  # ascending by date: the last one in force
+            if d <= end:
+                return value, status, d
+        first = self.values[0][0].isoformat() if self.values else "never"
+        raise InputError(
+            f"method '{method}': parameter '{self.path}' has no value in force in {year} (first effective {first})",
+            f"方法 '{method}':参数 '{self.path}' 在 {year} 年没有生效的取值(最早生效 {first})",
+        )
 
 
 @dataclass
@@ -115,6 +114,8 @@ def _is_number(v) -> bool:
 def _check_overrides(method: Method, overrides: dict) -> None:
     """An override must be of the kind the parameter's published values are: a finite number where they are
     numbers, and not negative for a weight (a negative weight would take money from the others)."""
+    if not overrides:
+        return
     import math
 
     from ..problems import Report
