@@ -516,7 +516,9 @@ def csv_bytes(df: pd.DataFrame) -> bytes:
 
 
 def xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
-    """A workbook as bytes (downloads), made by the same writer as ``write_xlsx``."""
+    """A workbook as bytes (downloads), made by the same writer as ``write_xlsx``, under the same row limit
+    (``XLSX_MAX_ROWS``; InputError beyond)."""
+    check_xlsx_rows(sheets)
     buf = io.BytesIO()
     _write_workbook(sheets, buf)
     return buf.getvalue()

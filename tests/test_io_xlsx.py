@@ -10,7 +10,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from compensation.io import XLSX_MAX_ROWS, _write_workbook, write_xlsx
+from compensation.io import XLSX_MAX_ROWS, _write_workbook, write_xlsx, xlsx_bytes
 from compensation.problems import InputError
 
 
@@ -44,3 +44,5 @@ def test_sheets_past_the_row_limit_are_refused_before_writing(tmp_path):
     assert not list(tmp_path.iterdir())
     write_xlsx({"ok": big.head(XLSX_MAX_ROWS)}, tmp_path / "ok.xlsx")  # exactly the limit is fine
     assert (tmp_path / "ok.xlsx").stat().st_size > 0
+    with pytest.raises(InputError, match="'draws' has 100,001 rows"):  # downloads (io.xlsx_bytes): the same limit
+        xlsx_bytes({"draws": big})

@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from compensation.io import XLSX_MAX_ROWS
 from compensation.io import csv_bytes as io_csv_bytes
 from compensation.io import xlsx_bytes as io_xlsx_bytes
 from compensation.scenario import Scenario
@@ -58,11 +59,19 @@ def download_table(df: pd.DataFrame, name: str, key: str, xlsx: bool = True, pro
     cols = [row, row]
     cols[0].download_button("CSV", csv_bytes(df), f"{name}.csv", "text/csv", key=f"dl_csv_{key}",
                             icon=":material/download:")
-    if xlsx:
+    if xlsx and len(df) > XLSX_MAX_ROWS:
+        xlsx_refused(cols[1], len(df), key)
+    elif xlsx:
         prov = tuple((str(k), str(v)) for k, v in (provenance or {}).items())
         cols[1].download_button("XLSX", xlsx_bytes(df, name, prov, lang()), f"{name}.xlsx",
                                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                                 key=f"dl_xlsx_{key}", icon=":material/download:")
+
+
+def xlsx_refused(where, rows: int, key: str) -> None:
+    """The XLSX button of a table longer than the workbook row limit: shown, disabled, saying to use CSV."""
+    where.download_button("XLSX", b"", "table.xlsx", disabled=True, key=f"dl_xlsx_{key}", icon=":material/block:",
+                          help=t("dl.xlsx_rows", n=f"{rows:,}", limit=f"{XLSX_MAX_ROWS:,}"))
 
 
 def download_chart_data(df: pd.DataFrame, name: str, key: str) -> None:

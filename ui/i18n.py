@@ -160,6 +160,8 @@ S: dict[str, tuple[str, str]] = {
                             "County data: the map shows the counties summed to their provinces; per km² of red line "
                             "and per capita are of the summed amounts, areas and populations."),
     "dl.chart_csv": ("图表数据 CSV", "chart data CSV"),
+    "dl.xlsx_rows": ("共 {n} 行,超过 XLSX 每个工作表 {limit} 行的上限:请下载 CSV",
+                     "{n} rows, more than the XLSX limit of {limit} rows per sheet: download the CSV"),
     "dl.notice": ("分配情况表(XLSX,单位:{unit})", "allocation notice 分配情况表 (XLSX, in {unit})"),
     "dl.notice_help": ("财政部下达通知所附“分配情况表”的版式:标题、单位、地方合计在前、各省按规定顺序、金额保留两位小数,"
                        "A4 横向打印、表头每页重复;另有“说明”页记录方法、资金池、约束、数据与哈希。",

@@ -136,6 +136,12 @@ def test_150000_warnings_no_traceback_paged_and_downloadable():
     assert any("显示第 1–10 条,筛选后共 150000 条" in c.value for c in at.caption)
     preview = [df.value for df in at.dataframe if "行" in df.value.columns]
     assert preview and len(preview[0]) == 200
+    # the problem table (150,000 rows) is offered as CSV; its XLSX button is disabled, saying why (the workbook
+    # row limit, compensation.io.XLSX_MAX_ROWS = 100,000)
+    buttons = {b.proto.label: b.proto for b in at.get("download_button") if b.proto.id.endswith("dl_csv_d_problems")
+               or b.proto.id.endswith("dl_xlsx_d_problems")}
+    assert set(buttons) == {"CSV", "XLSX"} and not buttons["CSV"].disabled and buttons["XLSX"].disabled
+    assert buttons["XLSX"].help == "共 150,000 行,超过 XLSX 每个工作表 100,000 行的上限:请下载 CSV"
     # the next page is a rerun on the cached validation: far quicker than the first
     t0 = time.perf_counter()
     at.number_input(key="d_f_page").set_value(2).run(timeout=120)

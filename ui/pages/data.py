@@ -12,14 +12,14 @@ import streamlit as st
 
 from compensation.data import check_regions, status_counts, summary
 from compensation.headers import UNIT_CHOICES, unitless_headers, with_units
+from compensation.io import XLSX_MAX_ROWS, read_table
 from compensation.io import csv_bytes as io_csv_bytes
-from compensation.io import read_table
 from compensation.io import xlsx_bytes as io_xlsx_bytes
 from compensation.problems import InputError
 from compensation.schema import COLUMNS, REQUIRED, label
 from compensation.uploads import read_limited
 from ui import charts
-from ui.downloads import csv_bytes, download_chart_data, download_table, xlsx_bytes
+from ui.downloads import csv_bytes, download_chart_data, download_table, xlsx_bytes, xlsx_refused
 from ui.format import km2, num
 from ui.i18n import lang, t
 from ui.loading import default_regions, regions_in_use, save_upload
@@ -89,11 +89,15 @@ def _ask_units(raw: pd.DataFrame) -> tuple:
     return tuple(chosen)
 
 
-def _lazy_downloads(make, name: str, key: str) -> None:
-    """CSV (UTF-8 with BOM) and XLSX of a table built only when a button is clicked (150,000 rows)."""
+def _lazy_downloads(make, name: str, key: str, rows: int) -> None:
+    """CSV (UTF-8 with BOM) and XLSX of a table built only when a button is clicked (150,000 rows); no XLSX for
+    more rows than a workbook sheet may have (``XLSX_MAX_ROWS``): the button says to use the CSV."""
     row = st.container(horizontal=True)
     row.download_button("CSV", lambda: io_csv_bytes(make()), f"{name}.csv", "text/csv", key=f"dl_csv_{key}",
                         icon=":material/download:", on_click="ignore")
+    if rows > XLSX_MAX_ROWS:
+        xlsx_refused(row, rows, key)
+        return
     row.download_button("XLSX", lambda: io_xlsx_bytes({name[:31]: make()}), f"{name}.xlsx",
                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"dl_xlsx_{key}",
                         icon=":material/download:", on_click="ignore")
@@ -134,7 +138,7 @@ def _show_problems(key: tuple, report, raw: pd.DataFrame, frame: pd.DataFrame) -
     st.caption(t("d.shown_of", a=min((pg - 1) * PER_PAGE + 1, len(idx)), b=min(pg * PER_PAGE, len(idx)),
                  n=len(idx), total=len(probs)))
     table = _problem_table(*key, lang())
-    _lazy_downloads(lambda: table, "problems", "d_problems")
+    _lazy_downloads(lambda: table, "problems", "d_problems", len(table))
 
     st.markdown(t("d.offending_rows"))
     only = st.toggle(t("d.rows_only"), value=True, key="d_rows_only")
