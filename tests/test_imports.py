@@ -58,3 +58,32 @@ def test_a_console_invocation_freezes_the_heap_and_a_call_with_arguments_does_no
     assert _freeze_count_after("main()") > 10_000
     # tests and scripts pass argv: their process's collector is left as it is
     assert _freeze_count_after("main(['validate', 'county_2023'])") == 0
+
+
+def _blas_threads_after(call: str, argv: list[str], preset: str | None = None) -> str:
+    code = ("import os, sys\nfrom compensation.cli.main import main\n"
+            f"sys.argv = {['ecocomp', *argv]!r}\nassert {call} == 0\n"
+            "import numpy\nprint(os.environ.get('OPENBLAS_NUM_THREADS', 'unset'))")
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    env["PYTHONPATH"] = str(ROOT)
+    if preset is not None:
+        env["OPENBLAS_NUM_THREADS"] = preset
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    assert r.returncode == 0, r.stderr
+    return r.stdout.strip().splitlines()[-1]
+
+
+def test_a_console_command_asks_openblas_for_one_thread_unless_it_multiplies_matrices_or_the_user_chose():
+    # cli.main._single_thread_blas: set before numpy's first import, so OpenBLAS starts no thread pool
+    assert _blas_threads_after("main()", ["validate", "county_2023"]) == "1"
+    assert _blas_threads_after("main()", ["validate", "county_2023"], preset="4") == "4"  # the user's choice
+    assert _blas_threads_after("main(['validate', 'county_2023'])", []) == "unset"  # argv given: a caller's process
+    # the sweep's chunk statistics multiply matrices (x.T @ y) and measured faster with OpenBLAS's threads
+    code = ("import os, sys\nfrom compensation.cli.main import _single_thread_blas\n"
+            "_single_thread_blas(True, 'sweep')\na = os.environ.get('OPENBLAS_NUM_THREADS', 'unset')\n"
+            "_single_thread_blas(True, 'run')\nprint(a, os.environ.get('OPENBLAS_NUM_THREADS', 'unset'))")
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    env["PYTHONPATH"] = str(ROOT)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["unset", "1"]
