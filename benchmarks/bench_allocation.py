@@ -32,6 +32,7 @@ from compensation.allocation import (
     solver,
 )
 from compensation.synth import synthetic_counties
+from tests.instances import overlapping_groups  # the generator the dual-method test uses
 
 
 def timed(fn, repeat: int):
@@ -235,22 +236,7 @@ def random_groups(draws: int, seed: int, time_limit: float) -> None:
     print(f"\n== random overlapping groups ({draws} draws, seed {seed})")
     for _ in range(draws):
         n, n_groups = int(rng.choice([50, 500, 3000])), int(rng.integers(5, 25))
-        t = rng.lognormal(0, 1, n)
-        budget = float(t.sum())
-        lo, hi = np.floor(t * rng.uniform(0.5, 1.0, n)), np.ceil(t * rng.uniform(1.0, 1.6, n))
-        free = constrained.water_fill(t, lo, hi, budget)[0]
-        groups = []
-        for g in range(n_groups):
-            m = rng.random(n) < rng.uniform(0.05, 0.6)
-            if not m.any():
-                continue
-            f, r = free[m].sum(), rng.random()
-            if r < 0.4:
-                groups.append((f"g{g}", m, 0.0, float(np.floor(f - 0.2 * (f - lo[m].sum())))))
-            elif r < 0.8:
-                groups.append((f"g{g}", m, float(np.ceil(f + 0.2 * (hi[m].sum() - f))), budget))
-            else:
-                groups.append((f"g{g}", m, 0.0, budget))
+        t, lo, hi, budget, groups = overlapping_groups(rng, n, n_groups)
         if feasibility.diagnose(t, lo, hi, budget, groups, [str(i) for i in range(n)], "元"):
             print(f"{n:6,} regions, {len(groups):2} groups: infeasible draw, skipped")
             continue

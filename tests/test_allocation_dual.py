@@ -6,6 +6,7 @@ benchmark problem that made the old HiGHS QP stall."""
 
 import numpy as np
 import pytest
+from instances import overlapping_groups
 
 from compensation.allocation import Constraints, allocate, constrained, dual_groups, highs
 from compensation.allocation.feasibility import diagnose
@@ -192,22 +193,9 @@ def test_many_overlapping_groups_match_the_qp():
     # overlapping groups: 40 % get a maximum 20 % of the way from their amount without groups down to their
     # floors, 40 % a minimum 20 % of the way up to their caps, the rest no bound. The dual method verifies KKT
     # and agrees with the HiGHS QP to 1e-9; most groups bind.
-    rng = np.random.default_rng(1)
     n = 500
-    t = rng.lognormal(0, 1, n)
-    budget = float(t.sum())
-    lo, hi = np.floor(t * rng.uniform(0.5, 1.0, n)), np.ceil(t * rng.uniform(1.0, 1.6, n))
-    free = constrained.water_fill(t, lo, hi, budget)[0]
-    groups = []
-    for g in range(15):
-        m = rng.random(n) < rng.uniform(0.05, 0.6)
-        f, r = free[m].sum(), rng.random()
-        if r < 0.4:
-            groups.append((f"g{g}", m, 0.0, float(np.floor(f - 0.2 * (f - lo[m].sum())))))
-        elif r < 0.8:
-            groups.append((f"g{g}", m, float(np.ceil(f + 0.2 * (hi[m].sum() - f))), budget))
-        else:
-            groups.append((f"g{g}", m, 0.0, budget))
+    t, lo, hi, budget, groups = overlapping_groups(np.random.default_rng(1), n, 15)
+    assert len(groups) == 15
     assert not diagnose(t, lo, hi, budget, groups, [str(i) for i in range(n)], "元")
     res = dual_groups.solve(t, lo, hi, budget, groups)
     assert res.verified and res.iterations <= 30
