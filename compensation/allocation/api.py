@@ -208,11 +208,11 @@ def _bounds(c: Constraints, regions: pd.DataFrame, columns: RegionColumns, unit:
         last = columns.floats(LAST_YEAR)  # pd.to_numeric(…, errors="coerce") as floats
         last = last * UNITS[LAST_YEAR_UNIT] / UNITS[unit]
         missing = np.isnan(last)
-        if missing.any():  # no ratio bound for them
+        some_missing = bool(missing.any())
+        if some_missing:  # no ratio bound for them
             diagnostics.append(Problem(
                 "warning", f"{int(missing.sum())} region(s) have no last-year amount: no ratio bound for them",
                 f"{int(missing.sum())} 个地区没有上年补助额:不对其设比例上下限", column=LAST_YEAR))
-        some_missing = bool(missing.any())
         filled = np.nan_to_num(last)
         if c.floor_ratio is not None:
             lo = np.maximum(lo, float(c.floor_ratio) * filled)
