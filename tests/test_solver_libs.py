@@ -42,10 +42,10 @@ def test_the_allocation_package_loads_no_solver_library_until_one_is_used():
 
 
 def test_the_stand_in_hands_on_the_real_attributes_and_inf_is_highs_infinity():
-    from compensation.allocation import highs, solver
-
     import highspy
     import pulp
+
+    from compensation.allocation import highs, solver
 
     assert solver.pulp.LpProblem is pulp.LpProblem and solver.pulp.LpStatusOptimal == pulp.LpStatusOptimal
     assert highs.highspy.HighsModelStatus is highspy.HighsModelStatus
