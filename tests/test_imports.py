@@ -159,3 +159,14 @@ def _imported_with(code: str, extra_env: dict, *args: str) -> set[str]:
                        timeout=120)
     assert r.returncode == 0, r.stderr
     return set(json.loads(r.stdout.strip().splitlines()[-1]))
+
+
+def test_a_run_with_every_format_imports_no_spreadsheet_library(tmp_path):
+    # results.xlsx by compensation/xlsx.py, notice.xlsx by compensation/notice_book.py (xlsxwriter's bytes)
+    code = ("import sys\nfrom compensation.cli.main import main\n"
+            "assert main(['run', 'county_2023', '--out', sys.argv[1], '--formats', 'csv,xlsx,parquet,notice', "
+            "'--quiet']) == 0")
+    loaded = _imported(code, str(tmp_path))
+    (folder,) = tmp_path.iterdir()
+    assert (folder / "notice.xlsx").exists() and (folder / "results.xlsx").exists()
+    assert not loaded & {"xlsxwriter", "openpyxl", "pulp", "highspy", "scipy"}, sorted(loaded & {"xlsxwriter"})
