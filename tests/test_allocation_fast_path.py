@@ -150,15 +150,49 @@ def test_result_table_shares_nothing_with_the_regions():
 
 @pytest.mark.parametrize("settings", [Constraints(floor_ratio=0.95, cap_ratio=1.2),
                                       Constraints(groups=[{"name": "west", "members": {"region_group": "west"},
-                                                           "min_share": 0.5}])])
-def test_table_from_arrays_is_the_dataframe_constructors(settings, monkeypatch):
-    """The table built by pandas' internal DataFrame._from_arrays equals the one DataFrame(dict) builds (the
-    fallback when pandas lacks it): values, dtypes, index, column labels."""
+                                                           "min_share": 0.5}]),
+                                      Constraints(floor_ratio=2.0)])  # infeasible: the table without `final`
+def test_table_from_blocks_is_the_dataframe_constructors(settings, monkeypatch):
+    """The three ways the result table is built give the same table (values bit for bit, −0.0 included, dtypes,
+    index, column labels, block layout): the blocks made in allocate() handed to pandas ≥ 3's
+    ``create_dataframe_from_blocks``; pandas' internal ``DataFrame._from_arrays`` (pandas without the first);
+    ``DataFrame(dict)`` (pandas without either)."""
+    from compensation.allocation import api
+
     regions = synthetic_counties()
     kw = dict(budget=1091, budget_unit="亿元", unit="万元", constraints=settings)
-    fast = allocate(regions, **kw).table
+    tables = [allocate(regions, **kw).table]
+    monkeypatch.setattr(api, "_FROM_BLOCKS", None)
+    tables.append(allocate(regions, **kw).table)
     monkeypatch.setattr(pd.DataFrame, "_from_arrays", None, raising=False)
-    pd.testing.assert_frame_equal(fast, allocate(regions, **kw).table, check_exact=True)
+    tables.append(allocate(regions, **kw).table)
+    for other in tables[1:]:
+        pd.testing.assert_frame_equal(tables[0], other, check_exact=True)
+        for col in tables[0]:  # −0.0 and 0.0 compare equal: the bytes do not
+            a, b = tables[0][col].to_numpy(), other[col].to_numpy()
+            if a.dtype.kind == "f":
+                assert a.tobytes() == b.tobytes(), col
+    # the blocks are the ones the constructor makes of these columns (DataFrame(dict, copy=False) keeps each
+    # column a block of its own: the same table, in a layout pandas consolidates when it needs to)
+    assert _layout(tables[0]) == _layout(tables[1])
+
+
+def _layout(frame: pd.DataFrame) -> list:
+    """The frame's blocks as (dtype, column positions), in column order."""
+    return sorted((b.mgr_locs.as_array.tolist(), str(b.dtype)) for b in frame._mgr.blocks)
+
+
+def test_blocks_refuse_what_the_constructor_must_decide():
+    """Columns the block path cannot place as they are (a numpy text or object array, another numpy dtype, a
+    Series, a wrong length) send the table to the constructor."""
+    from compensation.allocation.api import _blocks
+
+    n = 3
+    ok = [np.zeros(n), np.arange(n, dtype=np.int64), pd.array(["a", "b", "c"], dtype="str")]
+    assert [b[1].tolist() for b in _blocks(ok, n, True)] == [[0], [1], [2]]
+    for bad in (np.array(["a", "b", "c"]), np.zeros(n, dtype=object), np.zeros(n, dtype=np.float32),
+                pd.Series(np.zeros(n)), np.zeros(n + 1)):
+        assert _blocks(ok + [bad], n, True) is None
 
 
 # ------------------------------------------------------------------ the code before the fast path, same frames
