@@ -108,6 +108,21 @@ def test_adcode_rank_is_the_rank_of_the_numpy_strings():
     assert 250 < keyed < 500  # both paths ran
 
 
+def test_code_keys_of_one_width_are_the_padded_bytes():
+    """Codes of one width ≤ 8 bytes (6-digit county codes) are keyed by one strided read: each key is the code's
+    bytes padded with zeros to 8, read big-endian — made here independently, byte by byte, for every width 1–8,
+    Latin, digits and 3-byte Chinese characters, one code (the read past the end) to 300."""
+    rng = np.random.default_rng(8)
+    for trial in range(400):
+        alphabet = list("北京区") if trial % 4 == 0 else list("0123456789aZ~")
+        chars = int(rng.integers(1, 3)) if trial % 4 == 0 else int(rng.integers(1, 9))
+        n = 1 if trial % 50 == 0 else int(rng.integers(2, 300))
+        codes = ["".join(rng.choice(alphabet, size=chars)) for _ in range(n)]
+        expected = [int.from_bytes(c.encode().ljust(8, b"\0"), "big") for c in codes]
+        keys = code_keys(pd.array(codes, dtype="str"))
+        assert keys is not None and keys.dtype == np.uint64 and keys.tolist() == expected, codes[:3]
+
+
 def test_adcode_rank_of_int_codes_and_duplicates():
     frame = pd.DataFrame({"adcode": [530000, 110000, 650000]})
     assert list(_adcode_rank(frame, RegionColumns(frame))[0]) == [1, 0, 2] and frame["adcode"].tolist() == ["530000", "110000", "650000"]

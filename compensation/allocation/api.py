@@ -256,13 +256,16 @@ def _bounds(c: Constraints, regions: pd.DataFrame, columns: RegionColumns, unit:
                              f"按上年比例设上下限需要列 '{LAST_YEAR}'(上年补助额,万元)", column=LAST_YEAR)
         last = columns.floats(LAST_YEAR)  # pd.to_numeric(…, errors="coerce") as floats
         last = last * UNITS[LAST_YEAR_UNIT] / UNITS[unit]
-        missing = np.isnan(last)
-        some_missing = bool(missing.any())
+        if np.isfinite(last.sum()):  # every amount finite (a NaN or ±inf makes the sum one of them): as it is
+            missing, some_missing, filled = None, False, last
+        else:
+            missing = np.isnan(last)
+            some_missing = bool(missing.any())
+            filled = np.nan_to_num(last)  # NaN → 0, ±inf → the largest finite floats
         if some_missing:  # no ratio bound for them
             diagnostics.append(Problem(
                 "warning", f"{int(missing.sum())} region(s) have no last-year amount: no ratio bound for them",
                 f"{int(missing.sum())} 个地区没有上年补助额:不对其设比例上下限", column=LAST_YEAR))
-        filled = np.nan_to_num(last)
         if c.floor_ratio is not None:
             lo = np.maximum(lo, float(c.floor_ratio) * filled)
             lo = np.where(missing, 0.0, lo) if some_missing else lo  # the zeros lo started from
@@ -470,6 +473,8 @@ def code_keys(codes) -> np.ndarray | None:
         return None
     if longest <= 8 and not data.all():  # a NUL byte (numpy's str ignores it at the end of a string)
         return None
+    if longest <= 8 and lengths.min() == longest:  # one length ≤ 8 (county codes): no rows to pad
+        return _fixed_width_keys(data, n, longest)
     rows = np.zeros((n, 16 if longest > 8 else 8), dtype=np.uint8)
     if lengths.min() == longest:  # one length: the bytes are the rows
         rows[:, :longest] = data.reshape(n, longest)
@@ -480,6 +485,19 @@ def code_keys(codes) -> np.ndarray | None:
     if longest > 8:  # pairs of bytes (a, b) as one byte, by a table of all 65,536 pairs
         rows = _digit_pairs()[rows.view(">u2")]
     return np.ascontiguousarray(rows).view(">u8").ravel().astype(np.uint64)
+
+
+def _fixed_width_keys(data: np.ndarray, n: int, width: int) -> np.ndarray:
+    """:func:`code_keys` of n codes of ``width`` ≤ 8 bytes each, back to back in ``data``: code i is the 8 bytes
+    from byte width × i read as one big-endian number (the next code's first bytes, or zeros past the end, in
+    its last 8 − width bytes), those bytes then cleared — the zero padding. One strided read, no rows."""
+    padded = np.zeros(n * width + 8, dtype=np.uint8)
+    padded[:n * width] = data
+    words = np.ndarray((n,), dtype=">u8", buffer=padded, strides=(width,))
+    keys = words.astype(np.uint64)  # native byte order, a new array
+    if width < 8:
+        keys &= np.uint64(((1 << (8 * width)) - 1) << (8 * (8 - width)))
+    return keys
 
 
 @lru_cache(maxsize=1)
@@ -633,7 +651,7 @@ def _allocate(regions, columns, keys, m, budget_int, budget_note, unit, year, co
                                         m, regions, ctx, objective, time_limit)
         ref = target_formula
     t_solved = time.perf_counter()
-    if moved is None or objective != "proportional":
+    if groups_f and (moved is None or objective != "proportional"):  # (read only when there are groups)
         moved = group_moved(x, target_formula, lo_f, hi_eff, groups_f)
     # at a bound: within float noise of the solve (1e-9 relative); moved by it: the unconstrained amount (the
     # common scale × target) lies beyond the bound by more than that noise
