@@ -1,21 +1,44 @@
-"""Benchmark: the batched sweep (compensation.sweep) against the per-draw path it replaces, in the same run.
+"""Benchmark: the batched sweep (compensation.sweep) against per-draw sweeps, in the same run.
 
-Run:  PYTHONPATH=. .venv/bin/python benchmarks/bench_sweep.py [--draws 10000] [--scale 1 10] [--dask]
-                                                              [--processes] [--baseline-draws 20]
+Run:  PYTHONPATH=. .venv/bin/python benchmarks/bench_sweep.py [--draws 10000] [--scale 1 10] [--rounds 3]
+                                  [--baseline-draws 30] [--issue-baseline [REV]] [--issue-draws 30]
+                                  [--dask] [--processes]
       PYTHONPATH=. .venv/bin/python benchmarks/bench_sweep.py --sensitivity   # the Sensitivity page's sweep
 
 Workload (issue #14): Monte Carlo draws of two function weights and the floor ratio over the synthetic county
 set (2,848 counties; ``--scale 10`` splits each into 10 units), floors 95 % / caps 120 % of last year's amount,
 proportional objective, exact integer amounts in 万元.
 
-Baseline, measured in the same run: today's per-draw path (the earlier ``ecocomp sweep``: ``run.compute`` of
-the scenario for every draw, then the draw's table), timed on ``--baseline-draws`` draws and extrapolated
-linearly to ``--draws``. Each measurement runs in a fresh process, so peak memory (ru_maxrss) is its own.
+Two baselines, each measured in the same run (and, with ``--rounds N``, in the same interleaved rounds) as the
+batched path:
+
+* **today's per-draw path** — what a per-draw sweep costs with today's code: ``run.compute`` of the scenario
+  for every draw (the floor ratio set in the scenario, the weights as overrides), then the draw's table, as the
+  earlier ``ecocomp sweep`` did; ``--baseline-draws`` draws, each timed.
+* **the issue's per-draw path** (``--issue-baseline [REV]``) — the per-draw ``ecocomp sweep`` of the code base
+  the issue measured (217 ms per draw then). ``REV`` defaults to 2605369, the head of main when issue #14 was
+  filed (the last commit before the round that built the sweep package in 8251f7f; that commit's parent
+  33643e7 holds the same per-draw sweep plus that round's other work, and can be named instead). The tree is
+  extracted with ``git archive`` into a temporary folder and ITS ``cmd_sweep`` runs in a subprocess
+  (``PYTHONPATH`` = that tree, this interpreter and venv) on the same synthetic county set (seed 2023) for
+  ``--issue-draws`` draws, with a progress hook timing each draw and a wrapper timing the final writing of its
+  tables (CSV and XLSX of every draw's rows). Its settings, as close as that version allows: the two weights
+  drawn uniformly on the same ranges (its own sampler, seed 1), floors 95 % / caps 120 % from the scenario,
+  proportional — it cannot vary ``constraints.floor_ratio`` (its overrides reach only method parameters), so
+  the floor ratio stays 0.95 instead of being drawn on 0.9–1.0 (the cost of a draw does not depend on it).
+
+Per-draw figures are medians over the timed draws after ``WARMUP`` warm-up draws, extrapolated linearly to
+``--draws``; the issue's line also gives its end-to-end cost per draw (its loop plus writing its tables,
+divided by the draws) — at 10,000 draws that version crashed at the end (an XLSX sheet past Excel's row
+limit), so the ratio uses its computing only. Each measurement runs in a fresh process (peak memory
+ru_maxrss is its own) and records the 1-minute load average (``os.getloadavg()``) before it ran: the machine
+is shared, and a load above the core count means the figures are pessimistic. With ``--rounds N`` the
+measurements are repeated in N interleaved rounds and the summary gives medians over the rounds.
+
 The Dask line runs the same draws on a LocalCluster of 2 single-threaded workers, checks that its statistics
 equal the local engine's bit for bit, and reports the overhead per chunk (wall × workers − compute, per chunk).
 ``--processes`` adds the local engine with a pool of 2 worker processes instead of 2 threads (same statistics,
-checked). Every line gives the 1-minute load average before it ran: the machine is shared, and a load above
-the core count means the figures are pessimistic.
+checked).
 
 ``--sensitivity``: the computation behind the Streamlit Sensitivity page (ui/pages/sensitivity.py calls
 run_sweep with workers=1 on the current settings), here on the province scenario baseline_2023 with the
@@ -28,9 +51,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
+
+ISSUE_REV = "2605369"  # main when issue #14 was filed (its per-draw `ecocomp sweep`)
+WARMUP = 3  # draws left out of the per-draw medians
+VARIES = ["weights.biodiversity=0.6:2.4", "weights.water_conservation=0.6:2.4", "constraints.floor_ratio=0.9:1.0"]
 
 CHILD = r"""
 import json, resource, sys, time
@@ -38,10 +69,9 @@ import numpy as np
 from compensation.scenario import load_scenario
 from compensation.sweep import SweepSpec, parse_vary, run_sweep
 
-mode, draws, scale = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+mode, draws, scale, varies = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), json.loads(sys.argv[4])
 sc = load_scenario("county_2023")
 sc.spec["data"] = {"synthetic": {"seed": 2023, "scale": scale}}
-varies = ["weights.biodiversity=0.6:2.4", "weights.water_conservation=0.6:2.4", "constraints.floor_ratio=0.9:1.0"]
 spec = SweepSpec([parse_vary(v) for v in varies], samples=draws, seed=1)
 from compensation.run import scenario_regions
 regions = scenario_regions(sc)
@@ -52,12 +82,16 @@ if mode == "per_draw":
     from compensation.run import compute
     from compensation.sweep import sweep_points
     pts = sweep_points(spec)
+    per = []
     for i, row in pts.iterrows():
+        ta = time.perf_counter()
         sc2 = copy.deepcopy(sc)
         sc2.spec["constraints"]["floor_ratio"] = float(row["constraints.floor_ratio"])
         res = compute(sc2, regions=regions, overrides={p: float(row[p]) for p in ("weights.biodiversity",
                                                                                "weights.water_conservation")})
         t = res.results[2023].allocation.table[["adcode", "name_zh", "final", "binding"]].copy()
+        per.append(time.perf_counter() - ta)
+    out["per_draw"] = per
 else:
     engine, pool = ("local", "processes") if mode == "processes" else (mode, "threads" if mode == "local" else None)
     res = run_sweep(sc, spec, regions=regions, engine=engine, workers=2, pool=pool)
@@ -69,6 +103,49 @@ out["regions"] = len(regions)
 out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 out["peak_children_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 print(json.dumps(out, default=str))
+"""
+
+# The issue's per-draw sweep: that tree's own cmd_sweep (compensation/cli_scenario.py there), run as its CLI
+# would, with its progress bar replaced by a recorder of each draw's end and its table writer timed.
+ISSUE_CHILD = r"""
+import json, resource, sys, time
+draws, scale, out_dir, varies = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], json.loads(sys.argv[4])
+t_import = time.perf_counter()
+from compensation import cli, cli_scenario
+import compensation.scenario as S
+stamps, write = [], {}
+class Recorder(cli_scenario.Progress):
+    def __init__(self, *a, **k):
+        super().__init__(*a, **k)
+        stamps.append(time.perf_counter())
+    def step(self, *a, **k):
+        stamps.append(time.perf_counter())
+_write = cli_scenario._write_tables
+def timed_write(*a, **k):
+    t = time.perf_counter()
+    r = _write(*a, **k)
+    write["seconds"] = time.perf_counter() - t
+    return r
+cli_scenario.Progress = Recorder
+cli_scenario._write_tables = timed_write
+_load = S.load_scenario
+def load(ref):
+    sc = _load(ref)
+    sc.spec["data"] = {"synthetic": {"seed": 2023, "scale": scale}}
+    return sc
+S.load_scenario = load
+argv = ["sweep", "county_2023", "--samples", str(draws), "--seed", "1", "--out", out_dir, "--quiet",
+        "--max-points", str(max(draws, 1))]
+for v in varies:
+    argv += ["--vary", v]
+args = cli.build_parser().parse_args(argv)
+t0 = time.perf_counter()
+rc = args.func(args)
+total = time.perf_counter() - t0
+per = [b - a for a, b in zip(stamps[:-1], stamps[1:])]
+print(json.dumps({"rc": rc, "per_draw": per, "seconds_loop": stamps[-1] - stamps[0], "seconds_setup": stamps[0] - t0,
+                  "seconds_write": write.get("seconds"), "seconds": total, "imports": t0 - t_import,
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
 SENSITIVITY = r"""
@@ -99,11 +176,9 @@ print(json.dumps({"seconds": min(times), "all": times, "regions": len(regions), 
 """
 
 
-def child(mode: str, draws: int, scale: int) -> dict:
+def _run(args: list[str], env: dict | None = None, cwd: str | None = None) -> dict:
     load = os.getloadavg()[0]
-    code = SENSITIVITY if mode == "sensitivity" else CHILD
-    r = subprocess.run([sys.executable, "-c", code, mode, str(draws), str(scale)], capture_output=True, text=True,
-                       check=False)
+    r = subprocess.run([sys.executable, *args], capture_output=True, text=True, check=False, env=env, cwd=cwd)
     if r.returncode:
         raise SystemExit(r.stderr[-3000:])
     out = json.loads(r.stdout.strip().splitlines()[-1])
@@ -111,16 +186,60 @@ def child(mode: str, draws: int, scale: int) -> dict:
     return out
 
 
+def child(mode: str, draws: int, scale: int) -> dict:
+    code = SENSITIVITY if mode == "sensitivity" else CHILD
+    return _run(["-c", code, mode, str(draws), str(scale), json.dumps(VARIES)])
+
+
+def per_draw_median(out: dict) -> float:
+    """Median seconds per draw after the warm-up draws (all draws when there are too few)."""
+    per = out["per_draw"]
+    return statistics.median(per[WARMUP:] if len(per) > WARMUP + 2 else per)
+
+
+def extract_tree(rev: str) -> Path:
+    """``git archive REV`` of this repository into a temporary folder (the caller removes it)."""
+    repo = Path(__file__).resolve().parent.parent
+    sha = subprocess.run(["git", "-C", str(repo), "rev-parse", "--verify", f"{rev}^{{commit}}"], capture_output=True,
+                         text=True, check=False)
+    if sha.returncode:
+        raise SystemExit(f"--issue-baseline: '{rev}' is not a commit of {repo}")
+    tree = Path(tempfile.mkdtemp(prefix="ecocomp-issue-baseline-"))
+    archive = subprocess.run(["git", "-C", str(repo), "archive", "--format=tar", sha.stdout.strip()],
+                             capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    return tree
+
+
+def issue_child(tree: Path, draws: int, scale: int) -> dict:
+    """That tree's per-draw sweep in a fresh interpreter (this one) with only that tree on the path."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["PYTHONPATH"] = str(tree)
+    out_dir = tempfile.mkdtemp(prefix="ecocomp-issue-sweep-")
+    try:
+        # the weights only: that version's sweep cannot vary constraints.floor_ratio (see the module docstring)
+        return _run(["-c", ISSUE_CHILD, str(draws), str(scale), out_dir, json.dumps(VARIES[:2])], env=env,
+                    cwd=str(tree))
+    finally:
+        shutil.rmtree(out_dir, ignore_errors=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--draws", type=int, default=10_000)
     ap.add_argument("--scale", type=int, nargs="+", default=[1])
-    ap.add_argument("--baseline-draws", type=int, default=20)
+    ap.add_argument("--baseline-draws", type=int, default=30, help="draws of today's per-draw path (each timed)")
+    ap.add_argument("--issue-baseline", nargs="?", const=ISSUE_REV, default=None, metavar="REV",
+                    help=f"also time the per-draw sweep of commit REV (default {ISSUE_REV}, the code issue #14 "
+                         "measured)")
+    ap.add_argument("--issue-draws", type=int, default=30, help="draws of the issue's per-draw path")
+    ap.add_argument("--rounds", type=int, default=1, help="interleaved rounds of every measurement (medians)")
     ap.add_argument("--dask", action="store_true", help="also run the Dask engine on a LocalCluster of 2 workers")
     ap.add_argument("--processes", action="store_true", help="also run the local engine on 2 worker processes")
     ap.add_argument("--sensitivity", action="store_true", help="only the Sensitivity page's sweep (1,000 draws)")
     a = ap.parse_args()
-    print(f"# bench_sweep  {time.strftime('%Y-%m-%d %H:%M')}  draws={a.draws}  cores={os.cpu_count()}")
+    print(f"# bench_sweep  {time.strftime('%Y-%m-%d %H:%M')}  draws={a.draws}  cores={os.cpu_count()}  "
+          f"rounds={a.rounds}  load {' / '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if a.sensitivity:
         s = child("sensitivity", 1000, 1)
         print(f"Sensitivity page computation, {s['regions']} regions, 1,000 draws of {', '.join(s['specs'])}: "
@@ -130,34 +249,84 @@ def main() -> None:
             print(f"  {row['input']}: variance share {row['variance_share']:.1%}, moves {row['regions_most_moved']} "
                   f"regions most")
         return
-    for scale in a.scale:
+    tree = extract_tree(a.issue_baseline) if a.issue_baseline else None
+    try:
+        for scale in a.scale:
+            measure(a, scale, tree)
+    finally:
+        if tree is not None:
+            shutil.rmtree(tree, ignore_errors=True)
+
+
+def measure(a, scale: int, tree: Path | None) -> None:
+    today, issue, batched, procs, dasks = [], [], [], [], []
+    for r in range(a.rounds):
         base = child("per_draw", a.baseline_draws, scale)
-        per = base["seconds"] / a.baseline_draws
-        print(f"scale {scale} ({base['regions']:,} regions)")
-        print(f"  per-draw path (baseline): {per * 1000:,.1f} ms/draw on {a.baseline_draws} draws → "
-              f"{per * a.draws:,.0f} s for {a.draws:,} (extrapolated); peak {base['peak_mb']:,.0f} MB; "
-              f"load before {base['load']:.2f}")
+        today.append(per_draw_median(base))
+        if r == 0:
+            print(f"scale {scale} ({base['regions']:,} regions)")
+        loads = [base["load"]]
+        line = f"  round {r + 1}: today's per-draw {today[-1] * 1000:,.1f} ms/draw"
+        if tree is not None:
+            old = issue_child(tree, a.issue_draws, scale)
+            issue.append((per_draw_median(old), old))
+            loads.append(old["load"])
+            line += f"; issue's per-draw {issue[-1][0] * 1000:,.1f} ms/draw"
         loc = child("local", a.draws, scale)
-        info = loc["info"]
-        print(f"  batched, local engine (2 threads): {loc['seconds']:,.2f} s for {a.draws:,} draws "
-              f"({loc['seconds'] / a.draws * 1000:.3f} ms/draw; targets {info['targets']}, {info['chunks']} chunks "
-              f"of {info['chunk_size']}; prepare {info['seconds_prepare']:.2f} s, chunks {info['seconds_chunks']:.2f} s, "
-              f"compute summed over threads {info['seconds_compute_sum']:.2f} s); peak {loc['peak_mb']:,.0f} MB; "
-              f"{per * a.draws / loc['seconds']:,.0f}× faster than per-draw; load before {loc['load']:.2f}")
+        batched.append(loc)
+        loads.append(loc["load"])
+        line += f"; batched {loc['seconds']:,.2f} s"
         if a.processes:
-            pr = child("processes", a.draws, scale)
-            same = "bit-identical" if pr["summary_sha"] == loc["summary_sha"] else "DIFFERENT"
-            print(f"  batched, local engine (2 processes): {pr['seconds']:,.2f} s (chunks "
-                  f"{pr['info']['seconds_chunks']:.2f} s); statistics {same} to the threads'; peak "
-                  f"{pr['peak_mb']:,.0f} MB parent + {pr['peak_children_mb']:,.0f} MB largest worker; "
-                  f"{per * a.draws / pr['seconds']:,.0f}× faster than per-draw; load before {pr['load']:.2f}")
+            procs.append(child("processes", a.draws, scale))
+            loads.append(procs[-1]["load"])
+            line += f"; batched 2 processes {procs[-1]['seconds']:,.2f} s"
         if a.dask:
-            d = child("dask", a.draws, scale)
-            same = "bit-identical" if d["summary_sha"] == loc["summary_sha"] else "DIFFERENT"
-            print(f"  batched, Dask (LocalCluster, 2 workers): {d['seconds']:,.2f} s (incl. cluster start), "
-                  f"statistics {same} to the local engine; overhead "
-                  f"{d['info']['overhead_per_chunk_s'] * 1000:.1f} ms/chunk; {d['info']['chunks']} chunks; "
-                  f"load before {d['load']:.2f}")
+            dasks.append(child("dask", a.draws, scale))
+            loads.append(dasks[-1]["load"])
+            line += f"; Dask {dasks[-1]['seconds']:,.2f} s"
+        print(line + f"  (load before each: {', '.join(f'{x:.2f}' for x in loads)})")
+    n = a.draws
+    med = statistics.median
+    per = med(today)
+    t_batched = med(x["seconds"] for x in batched)
+    info = batched[-1]["info"]
+    shas = {x["summary_sha"] for x in batched}
+    many = f" (median of {a.rounds} rounds)" if a.rounds > 1 else ""
+    rounds_b = ", ".join(f"{x['seconds']:.2f}" for x in batched)
+    print(f"  summary{many}:")
+    print(f"  batched, local engine (2 threads): {t_batched:,.2f} s for {n:,} draws "
+          f"({t_batched / n * 1000:.3f} ms/draw; all rounds {rounds_b} s; "
+          f"targets {info['targets']}, {info['chunks']} chunks of {info['chunk_size']}; last round: prepare "
+          f"{info['seconds_prepare']:.2f} s, chunks {info['seconds_chunks']:.2f} s, compute summed over threads "
+          f"{info['seconds_compute_sum']:.2f} s); peak {max(x['peak_mb'] for x in batched):,.0f} MB; statistics "
+          f"{'identical in every round' if len(shas) == 1 else 'DIFFERENT between rounds'}")
+    print(f"  today's per-draw path (run.compute + the draw's table, this code): {per * 1000:,.1f} ms/draw "
+          f"(median of {a.baseline_draws} draws after {WARMUP} warm-up; rounds "
+          f"{', '.join(f'{x * 1000:.1f}' for x in today)}) → {per * n:,.0f} s for {n:,} (extrapolated); batched is "
+          f"{per * n / t_batched:,.1f}× faster")
+    if issue:
+        p_issue = med(x[0] for x in issue)
+        last = issue[-1][1]
+        e2e = med((x[1]["seconds_loop"] + (x[1]["seconds_write"] or 0.0)) / a.issue_draws for x in issue)
+        print(f"  the issue's per-draw path (`ecocomp sweep` of {a.issue_baseline}, its own cmd_sweep): "
+              f"{p_issue * 1000:,.1f} ms/draw computing (median of {a.issue_draws} draws after {WARMUP} warm-up; "
+              f"rounds {', '.join(f'{x[0] * 1000:.1f}' for x in issue)}) → {p_issue * n:,.0f} s for {n:,} "
+              f"(extrapolated); batched is {p_issue * n / t_batched:,.0f}× faster. End to end with writing its "
+              f"{a.issue_draws} draws' tables: {e2e * 1000:,.1f} ms/draw (last round: loop "
+              f"{last['seconds_loop']:.2f} s, writing {last['seconds_write'] or 0:.2f} s, set-up "
+              f"{last['seconds_setup']:.2f} s; peak {last['peak_mb']:,.0f} MB)")
+    if procs:
+        same = "bit-identical" if all(x["summary_sha"] in shas for x in procs) else "DIFFERENT"
+        t = med(x["seconds"] for x in procs)
+        print(f"  batched, local engine (2 processes): {t:,.2f} s (last: chunks {procs[-1]['info']['seconds_chunks']:.2f} "
+              f"s); statistics {same} to the threads'; peak {procs[-1]['peak_mb']:,.0f} MB parent + "
+              f"{procs[-1]['peak_children_mb']:,.0f} MB largest worker; {per * n / t:,.1f}× today's per-draw path")
+    if dasks:
+        same = "bit-identical" if all(x["summary_sha"] in shas for x in dasks) else "DIFFERENT"
+        d = dasks[-1]
+        print(f"  batched, Dask (LocalCluster, 2 workers): {med(x['seconds'] for x in dasks):,.2f} s (incl. cluster "
+              f"start), statistics {same} to the local engine; overhead "
+              f"{d['info']['overhead_per_chunk_s'] * 1000:.1f} ms/chunk; {d['info']['chunks']} chunks")
 
 
 if __name__ == "__main__":
