@@ -14,7 +14,17 @@ import numpy as np
 import pandas as pd
 
 from .equity import measures, per_unit
-from .io import FolderExists, atomic_folder, atomic_write_bytes, check_name, inside, write_csv, write_xlsx
+from .formats import DEFAULT_FORMATS, FORMATS
+from .io import (
+    FolderExists,
+    atomic_folder,
+    atomic_write_bytes,
+    check_name,
+    inside,
+    write_csv,
+    write_parquet,
+    write_xlsx,
+)
 from .money import UNITS
 from .notice import write_run_notice
 from .problems import InputError, Report
@@ -486,22 +496,45 @@ def bilingual(df: pd.DataFrame) -> pd.DataFrame:
 def versions() -> dict:
     """Versions of what computed a run (for its manifest), read from the installed packages' metadata: the
     solver libraries are not imported just to name them."""
-    from importlib.metadata import PackageNotFoundError, version
-
     from . import __version__
 
     out = {"ecocomp": __version__, "python": platform.python_version(), "pandas": pd.__version__,
            "numpy": np.__version__}
     for name in ("pulp", "highspy"):
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:  # pragma: no cover - both are dependencies
-            out[name] = "unknown"
+        out[name] = installed_version(name)
     return out
 
 
-FORMATS = ("csv", "xlsx", "parquet", "notice")  # what write_run can write ("notice": 分配情况表, notice.xlsx)
-DEFAULT_FORMATS = ("csv", "xlsx", "parquet")
+def installed_version(name: str) -> str:
+    """The version of an installed distribution, from the ``Version:`` line of the ``METADATA`` in its
+    ``<name>-<version>.dist-info`` folder beside the package (found without importing it); otherwise asked of
+    ``importlib.metadata``, whose import and search of every path entry cost ~10 ms of a run; "unknown" if
+    neither knows."""
+    import importlib.util
+    import os
+
+    try:
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.origin and spec.submodule_search_locations:  # an installed package
+            site = Path(spec.origin).parent.parent
+            prefix = name.lower().replace("-", "_") + "-"
+            for entry in os.listdir(site):
+                if entry.lower().startswith(prefix) and entry.endswith(".dist-info"):
+                    with open(site / entry / "METADATA", encoding="utf-8") as fh:
+                        for line in fh:
+                            if line.startswith("Version:"):
+                                return line.split(":", 1)[1].strip()
+                            if not line.strip():  # the end of the headers
+                                break
+    except (OSError, ValueError, ImportError):
+        pass
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:  # pragma: no cover - both are dependencies
+        return "unknown"
+
 
 
 def run_folder(out_root: Path, result: RunResult | None = None, formats=DEFAULT_FORMATS, name: str = "",
@@ -549,11 +582,7 @@ def _write_run_folder(result: RunResult, final: Path, formats, _after_table) -> 
                 files[f"{name}.csv"] = sha256_file(tmp / f"{name}.csv")
             if "parquet" in formats:
                 (tmp / "parquet").mkdir(exist_ok=True)
-                df_pq = df.copy()
-                for col in df_pq.columns:
-                    if df_pq[col].dtype == object:
-                        df_pq[col] = df_pq[col].astype(str)
-                df_pq.to_parquet(tmp / "parquet" / f"{name}.parquet", index=False)
+                write_parquet(df, tmp / "parquet" / f"{name}.parquet")
             if _after_table:
                 _after_table(name)
         if "xlsx" in formats:

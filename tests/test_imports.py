@@ -40,7 +40,9 @@ def test_a_csv_run_imports_no_spreadsheet_writer_no_optimiser_library_no_cluster
             "assert main(['run', 'county_2023', '--out', sys.argv[1], '--formats', 'csv', '--quiet']) == 0")
     loaded = _imported(code, str(tmp_path))
     assert any(tmp_path.iterdir()), "the run wrote nothing"
-    unwanted = {"scipy", "dask", "distributed", "streamlit", "altair", "xlsxwriter", "openpyxl"}
+    # county_2023 (proportional objective, floors and caps) is solved in closed form: no solver library loads
+    # (compensation/allocation/solver_libs.py)
+    unwanted = {"scipy", "dask", "distributed", "streamlit", "altair", "xlsxwriter", "openpyxl", "pulp", "highspy"}
     assert not loaded & unwanted, sorted(loaded & unwanted)
 
 
@@ -87,3 +89,50 @@ def test_a_console_command_asks_openblas_for_one_thread_unless_it_multiplies_mat
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
     assert r.returncode == 0, r.stderr
     assert r.stdout.split() == ["unset", "1"]
+
+
+def test_the_blas_setting_comes_before_numpy_even_when_argument_types_import_the_core(tmp_path):
+    # --formats, --years (and --year, --scale) are checked while the arguments are parsed; --years imports the
+    # scenario module and with it numpy, so cli.main asks for one BLAS thread before parsing. The probe records
+    # whether numpy was already loaded when the setting was made (it would then be too late: OpenBLAS starts its
+    # threads when numpy loads).
+    code = ("import os, sys\nimport compensation.cli.main\nM = sys.modules['compensation.cli.main']\n"
+            "seen = []\norig = M._single_thread_blas\n"
+            "M._single_thread_blas = lambda c, cmd: (seen.append((cmd, 'numpy' in sys.modules)), orig(c, cmd))\n"
+            f"sys.argv = ['ecocomp', 'run', 'county_2023', '--years', '2023', '--formats', 'csv,xlsx', '--out', "
+            f"{str(tmp_path)!r}, '--quiet']\n"
+            "assert M.main() == 0\nprint(seen, os.environ.get('OPENBLAS_NUM_THREADS', 'unset'))")
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    env["PYTHONPATH"] = str(ROOT)
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip().splitlines()[-1] == "[('run', False)] 1"
+    assert any(tmp_path.iterdir()), "the run wrote nothing"
+
+
+def test_checking_the_output_formats_imports_no_scientific_stack():
+    loaded = _imported("from compensation.cli.args import formats\nassert formats('csv,notice') == ('csv', 'notice')")
+    assert not loaded & {"numpy", "pandas", "pyarrow", "yaml"}, sorted(loaded & {"numpy", "pandas"})
+
+
+def test_versions_in_the_manifest_are_the_installed_metadata_without_importlib_metadata():
+    # run.installed_version reads METADATA beside the package (importlib.metadata costs ~10 ms of a run)
+    from importlib.metadata import version
+
+    from compensation.run import installed_version, versions
+
+    for name in ("pulp", "highspy", "pandas", "numpy", "pyarrow", "PyYAML"):
+        assert installed_version(name) == version(name), name
+    assert installed_version("no_such_distribution_ecocomp") == "unknown"
+    v = versions()
+    assert v["pulp"] == version("pulp") and v["highspy"] == version("highspy")
+    modules = _submodules_loaded("import compensation.run as R\nR.versions()")
+    assert not modules & {"importlib.metadata", "pulp", "highspy"}, sorted(modules & {"importlib.metadata"})
+
+
+def _submodules_loaded(code: str) -> set[str]:
+    probe = code + "\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    assert r.returncode == 0, r.stderr
+    return set(json.loads(r.stdout.strip().splitlines()[-1]))

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1] / "compensation"
 
 # module prefix -> layer; the longest matching prefix wins
 LAYERS = {
-    "compensation.schema": 0, "compensation.problems": 0, "compensation.progress": 0, "compensation.equity": 0,
+    "compensation.schema": 0, "compensation.problems": 0, "compensation.formats": 0, "compensation.progress": 0, "compensation.equity": 0,
     "compensation.money": 1, "compensation.io": 1, "compensation.cache": 1, "compensation.headers": 1, "compensation.uploads": 1,
     "compensation.xlsx": 1,  # the fast XLSX writer, used by io (imports nothing of compensation)
     "compensation.csv_encode": 1,  # the CSV encoder io uses (imports xlsx only)

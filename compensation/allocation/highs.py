@@ -21,10 +21,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-import highspy
 import numpy as np
 
-INF = highspy.kHighsInf
+from .solver_libs import highspy
+
+INF = float("inf")  # = highspy.kHighsInf (tested); not read from highspy here, so that it loads only to solve
 
 
 @dataclass

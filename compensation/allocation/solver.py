@@ -25,9 +25,9 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-import pulp
 
 from . import deadline
+from .solver_libs import pulp
 
 OBJECTIVES = ("min_abs", "minimax")
 PULP_MAX_REGIONS = 5_000

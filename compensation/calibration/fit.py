@@ -40,7 +40,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pulp
 import yaml
 from scipy.optimize import differential_evolution, minimize
 
@@ -48,6 +47,7 @@ from ..allocation.inputs import apply_fallbacks, method_refs
 from ..allocation.methods import compute_targets, total_target
 from ..allocation.params import MODELS_DIR, Method, load_method
 from ..allocation.solver import pick_solver
+from ..allocation.solver_libs import pulp  # loaded on first use, HiGHS's banner swallowed
 from ..problems import InputError
 from .published import Published, statistics
 

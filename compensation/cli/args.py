@@ -106,7 +106,7 @@ def years(text: str) -> list[int]:
 def formats(text: str) -> tuple[str, ...]:
     """'csv,xlsx,parquet' or a subset (or 'notice'); an unknown format is refused (it would leave a folder
     without it)."""
-    from ..run import FORMATS
+    from ..formats import FORMATS
 
     items = [f.strip().lower() for f in text.split(",") if f.strip()]
     unknown = [f for f in items if f not in FORMATS]

@@ -138,26 +138,6 @@ def _command_modules():
     return [allocate, scenario, horizontal, sweep, calibrate]
 
 
-def _silence_highs_banner() -> None:
-    """highspy prints a banner on stdout the first time a solver is made, even with output off: make that
-    first one with stdout pointed at /dev/null, so command output stays clean (CSV on stdout stays CSV)."""
-    import os
-
-    try:
-        import highspy
-    except ImportError:  # pragma: no cover - highspy is a dependency
-        return
-    sys.stdout.flush()
-    saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(null, 1)
-        highspy.Highs()
-    finally:
-        os.dup2(saved, 1)
-        os.close(null)
-        os.close(saved)
-
-
 BLAS_THREADED = ("sweep", "calibrate")  # commands whose matrix products may gain from several BLAS threads
 
 
@@ -190,11 +170,11 @@ def _freeze_heap(console: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     console = argv is None
+    # before the arguments are parsed: some argument types (--years, --year, --scale) import the scenario module,
+    # and with it numpy. The command is the first word that is not an option (the top-level options take no value).
+    _single_thread_blas(console, next((a for a in (sys.argv[1:] if console else argv) if not a.startswith("-")), ""))
     parser = build_parser()
     args = parser.parse_args(argv)
-    _single_thread_blas(console, args.command)
-    if args.command in ("allocate", "horizontal", "run", "compare", "sweep", "explain", "calibrate", "backtest"):
-        _silence_highs_banner()
     _freeze_heap(console)
     try:
         return int(args.func(args) or 0)

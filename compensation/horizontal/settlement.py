@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import pulp
 
 from ..allocation.solver import available_solvers
+from ..allocation.solver_libs import pulp  # loaded on first use, HiGHS's banner swallowed
 from ..money import unit_name
 from ..problems import InputError, Problem
 from .ledger import net_obligations
