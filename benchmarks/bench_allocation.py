@@ -18,11 +18,15 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import sys
 import time
+from pathlib import Path
 
-import numpy as np
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the checkout, for tests.instances
 
-from compensation.allocation import (
+import numpy as np  # noqa: E402
+
+from compensation.allocation import (  # noqa: E402
     Constraints,
     allocate,
     constrained,
@@ -31,8 +35,8 @@ from compensation.allocation import (
     highs,
     solver,
 )
-from compensation.synth import synthetic_counties
-from tests.instances import overlapping_groups  # the generator the dual-method test uses
+from compensation.synth import synthetic_counties  # noqa: E402
+from tests.instances import overlapping_groups  # noqa: E402  the generator the dual-method test uses
 
 
 def timed(fn, repeat: int):

@@ -108,6 +108,21 @@ def test_adcode_rank_is_the_rank_of_the_numpy_strings():
     assert 250 < keyed < 500  # both paths ran
 
 
+def test_code_keys_of_one_width_are_the_padded_bytes():
+    """Codes of one width ≤ 8 bytes (6-digit county codes) are keyed by one strided read: each key is the code's
+    bytes padded with zeros to 8, read big-endian — made here independently, byte by byte, for every width 1–8,
+    Latin, digits and 3-byte Chinese characters, one code (the read past the end) to 300."""
+    rng = np.random.default_rng(8)
+    for trial in range(400):
+        alphabet = list("北京区") if trial % 4 == 0 else list("0123456789aZ~")
+        chars = int(rng.integers(1, 3)) if trial % 4 == 0 else int(rng.integers(1, 9))
+        n = 1 if trial % 50 == 0 else int(rng.integers(2, 300))
+        codes = ["".join(rng.choice(alphabet, size=chars)) for _ in range(n)]
+        expected = [int.from_bytes(c.encode().ljust(8, b"\0"), "big") for c in codes]
+        keys = code_keys(pd.array(codes, dtype="str"))
+        assert keys is not None and keys.dtype == np.uint64 and keys.tolist() == expected, codes[:3]
+
+
 def test_adcode_rank_of_int_codes_and_duplicates():
     frame = pd.DataFrame({"adcode": [530000, 110000, 650000]})
     assert list(_adcode_rank(frame, RegionColumns(frame))[0]) == [1, 0, 2] and frame["adcode"].tolist() == ["530000", "110000", "650000"]
@@ -150,15 +165,49 @@ def test_result_table_shares_nothing_with_the_regions():
 
 @pytest.mark.parametrize("settings", [Constraints(floor_ratio=0.95, cap_ratio=1.2),
                                       Constraints(groups=[{"name": "west", "members": {"region_group": "west"},
-                                                           "min_share": 0.5}])])
-def test_table_from_arrays_is_the_dataframe_constructors(settings, monkeypatch):
-    """The table built by pandas' internal DataFrame._from_arrays equals the one DataFrame(dict) builds (the
-    fallback when pandas lacks it): values, dtypes, index, column labels."""
+                                                           "min_share": 0.5}]),
+                                      Constraints(floor_ratio=2.0)])  # infeasible: the table without `final`
+def test_table_from_blocks_is_the_dataframe_constructors(settings, monkeypatch):
+    """The three ways the result table is built give the same table (values bit for bit, −0.0 included, dtypes,
+    index, column labels, block layout): the blocks made in allocate() handed to pandas ≥ 3's
+    ``create_dataframe_from_blocks``; pandas' internal ``DataFrame._from_arrays`` (pandas without the first);
+    ``DataFrame(dict)`` (pandas without either)."""
+    from compensation.allocation import api
+
     regions = synthetic_counties()
     kw = dict(budget=1091, budget_unit="亿元", unit="万元", constraints=settings)
-    fast = allocate(regions, **kw).table
+    tables = [allocate(regions, **kw).table]
+    monkeypatch.setattr(api, "_FROM_BLOCKS", None)
+    tables.append(allocate(regions, **kw).table)
     monkeypatch.setattr(pd.DataFrame, "_from_arrays", None, raising=False)
-    pd.testing.assert_frame_equal(fast, allocate(regions, **kw).table, check_exact=True)
+    tables.append(allocate(regions, **kw).table)
+    for other in tables[1:]:
+        pd.testing.assert_frame_equal(tables[0], other, check_exact=True)
+        for col in tables[0]:  # −0.0 and 0.0 compare equal: the bytes do not
+            a, b = tables[0][col].to_numpy(), other[col].to_numpy()
+            if a.dtype.kind == "f":
+                assert a.tobytes() == b.tobytes(), col
+    # the blocks are the ones the constructor makes of these columns (DataFrame(dict, copy=False) keeps each
+    # column a block of its own: the same table, in a layout pandas consolidates when it needs to)
+    assert _layout(tables[0]) == _layout(tables[1])
+
+
+def _layout(frame: pd.DataFrame) -> list:
+    """The frame's blocks as (dtype, column positions), in column order."""
+    return sorted((b.mgr_locs.as_array.tolist(), str(b.dtype)) for b in frame._mgr.blocks)
+
+
+def test_blocks_refuse_what_the_constructor_must_decide():
+    """Columns the block path cannot place as they are (a numpy text or object array, another numpy dtype, a
+    Series, a wrong length) send the table to the constructor."""
+    from compensation.allocation.api import _blocks
+
+    n = 3
+    ok = [np.zeros(n), np.arange(n, dtype=np.int64), pd.array(["a", "b", "c"], dtype="str")]
+    assert [b[1].tolist() for b in _blocks(ok, n, True)] == [[0], [1], [2]]
+    for bad in (np.array(["a", "b", "c"]), np.zeros(n, dtype=object), np.zeros(n, dtype=np.float32),
+                pd.Series(np.zeros(n)), np.zeros(n + 1)):
+        assert _blocks(ok + [bad], n, True) is None
 
 
 # ------------------------------------------------------------------ the code before the fast path, same frames

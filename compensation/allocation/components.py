@@ -311,13 +311,15 @@ def weighted_share(spec, ctx: Context, mask) -> np.ndarray:
     parts = []
     for ind in spec["indicators"]:
         where = f"component '{name}', indicator '{ind['name']}'"
-        w = np.full(ctx.n, ctx.num(ind["weight"], where))
+        w = ctx.num(ind["weight"], where)  # one weight for all (w × s: the products of a full array of w)
         if "alt_weight" in ind:  # a different weight for regions meeting a condition (Portugal's Natura > 70 %)
-            w = np.where(eligibility(ind["alt_when"], ctx, where), ctx.num(ind["alt_weight"], where), w)
+            w = np.where(eligibility(ind["alt_when"], ctx, where), ctx.num(ind["alt_weight"], where),
+                         np.full(ctx.n, w))
         s = normalise(indicator_value(ind["value"], ctx, where), ind, ctx, where, mask)
         ctx.trace[f"{name}.{ind['name']}"] = s
         parts.append(w * s)
-    key = np.sum(parts, axis=0)
+    # Σ_k as np.sum(parts, axis=0) adds it (from 0.0: −0.0 becomes 0.0); one part: that sum without the stacking
+    key = parts[0] + 0.0 if len(parts) == 1 else np.sum(parts, axis=0)
     for f in spec.get("factors", []):
         key = key * factor(f, ctx, f"component '{name}', factor '{f.get('name', f['type'])}'")
     key = np.where(mask, key, 0.0)

@@ -83,10 +83,12 @@ def exact_amounts(comp: pd.DataFrame, names: list[str], labels: dict, unit: str)
 def shift(exact: np.ndarray, lo, hi, pool: int, groups, labels, unit: str, component_text: str):
     """The formula part's problem: bounds, budget and groups less the exact amounts; problems when infeasible.
 
-    Returns (lo_y, hi_y, budget_y, groups_y, problems)."""
-    e = exact.astype(float)
+    Returns (lo_y, hi_y, budget_y, groups_y, problems). With nothing paid exactly (every amount 0) the
+    subtractions are left out: x − 0.0 is x for every float, −0.0 and NaN included."""
+    some = bool(exact.any())
+    e = exact.astype(float) if some else None
     problems = []
-    total = int(exact.sum())
+    total = int(exact.sum()) if some else 0
     if total > pool:
         problems.append(Problem(
             "error", f"the amounts paid at published rates or declared amounts ({component_text}) add up to "
@@ -96,18 +98,22 @@ def shift(exact: np.ndarray, lo, hi, pool: int, groups, labels, unit: str, compo
             f"按公布标准或核定金额支付的部分({component_text})合计 {human(total, unit)},超过资金总额 "
             f"{human(pool, unit)}(缺口 {human(total - pool, unit)}):请将资金总额提高到至少 {total:,}{unit},"
             f"或降低核定金额", expected=f"≤ {pool:,}", found=f"{total:,}"))
-    below = np.flatnonzero(hi < e - 1e-9)
+    below = np.flatnonzero(hi < (e - 1e-9 if some else -1e-9))
     for i in below[:10]:
+        owed = float(exact[i])
         problems.append(Problem(
-            "error", f"{labels[i]}: its cap (or lock) {human(hi[i], unit)} is below the {human(e[i], unit)} it is "
+            "error", f"{labels[i]}: its cap (or lock) {human(hi[i], unit)} is below the {human(owed, unit)} it is "
                      f"owed at published rates or declared amounts ({component_text}); raise the cap to at least "
                      f"{int(exact[i]):,} {unit}",
-            f"{labels[i]}:上限(或锁定额){human(hi[i], unit)} 低于按公布标准或核定金额应付的 {human(e[i], unit)};"
+            f"{labels[i]}:上限(或锁定额){human(hi[i], unit)} 低于按公布标准或核定金额应付的 {human(owed, unit)};"
             f"请将上限提高到至少 {int(exact[i]):,}{unit}", region=labels[i], expected=f"≥ {int(exact[i]):,}",
             found=f"{hi[i]:,.0f}"))
     if len(below) > 10:
         problems.append(Problem("error", f"… and {len(below) - 10} more region(s) whose cap is below their exact amount",
                                 f"……另有 {len(below) - 10} 个地区的上限低于其应付的固定金额"))
+    if not some:
+        return (np.maximum(lo, 0.0), np.maximum(hi, 0.0), float(pool),
+                [(name, m, gmin - 0.0, gmax - 0.0) for name, m, gmin, gmax in groups], problems)
     lo_y = np.maximum(lo - e, 0.0)
     hi_y = np.maximum(hi - e, 0.0)
     groups_y = [(name, m, gmin - float(e[m].sum()), gmax - float(e[m].sum())) for name, m, gmin, gmax in groups]

@@ -60,7 +60,20 @@ class Method:
     fallbacks: dict = field(default_factory=dict)  # input column -> {use, en, zh} (allocation/inputs.py)
 
     def values(self, year: int, overrides: dict | None = None) -> dict[str, dict]:
-        """Effective parameters for ``year``: path -> {value, status, effective, unit, label_zh, label_en, source}."""
+        """Effective parameters for ``year``: path -> {value, status, effective, unit, label_zh, label_en, source}
+        (new dicts on every call). Without overrides they are made once per year and copied after that (the
+        parameters of a loaded method file do not change: a new file version is a new Method)."""
+        memo = not overrides and type(year) is int
+        if memo:
+            made = self.__dict__.setdefault("_by_year", {}).get(year)
+            if made is not None and made[0] is self.parameters:
+                return {k: dict(v) for k, v in made[1].items()}
+        out = self._values(year, overrides)
+        if memo:
+            self._by_year[year] = (self.parameters, {k: dict(v) for k, v in out.items()})
+        return out
+
+    def _values(self, year: int, overrides: dict | None) -> dict[str, dict]:
         overrides = dict(overrides or {})
         unknown = sorted(set(overrides) - set(self.parameters))
         if unknown:

@@ -35,6 +35,9 @@ rule when no group bound applies."""
 
 from __future__ import annotations
 
+import os
+import threading
+
 import numpy as np
 
 # binding codes in the (draws × regions) int8 matrix; 0 is "not at a bound"
@@ -43,6 +46,45 @@ BINDING_NAMES = {0: "", FLOOR: "floor", CAP: "cap", LOCKED: "locked", EXCLUDED: 
 
 
 NEWTON_ITERATIONS = 50  # a safeguarded Newton step settles a row in a few; the rest take the sort
+
+_KERNELS: list = []  # [module or None] once loaded
+_LOCK = threading.Lock()
+KERNEL_MIN_CELLS = 2_000_000  # draws × regions from which run_sweep loads the compiled kernels
+
+
+def kernels():
+    """The compiled row kernels (:mod:`compensation.sweep.kernels`) once :func:`load_kernels` has loaded them,
+    else None (also when numba is not installed or ``ECOCOMP_NUMBA=0``). Where it says None the numpy code
+    of this module runs: the same integers (tested)."""
+    return _KERNELS[0] if _KERNELS else None
+
+
+def load_kernels():
+    """Import the compiled kernels (numba); each is then loaded from its on-disk cache at its first call
+    (about 0.6 s in all once per process, most of it numba's own start; a first compilation takes longer).
+    Returns the module, or None when numba is missing or turned off."""
+    with _LOCK:
+        if not _KERNELS:
+            mod = None
+            if os.environ.get("ECOCOMP_NUMBA", "1") != "0":
+                try:
+                    from . import kernels as mod
+                except ImportError:  # numba missing (or not built for this platform)
+                    mod = None
+            _KERNELS.append(mod)
+    return _KERNELS[0]
+
+
+def row_bounds(a, m: int, n: int) -> np.ndarray:
+    """A bound for the kernels, always a writable C-ordered float64 array (one compiled signature): (1, n) when
+    every row is the same (a 1-d array or a row broadcast over the draws), else (m, n)."""
+    a = np.asarray(a, dtype=float)
+    if a.ndim == 1:
+        a = a.reshape(1, n)
+    elif a.shape[0] > 1 and m > 1 and a.strides[0] == 0:
+        a = a[:1]
+    a = np.ascontiguousarray(a)
+    return a if a.flags.writeable else a.copy()
 
 
 def _events_min(mask, num, den):
@@ -148,6 +190,32 @@ def water_fill_rows(t, lo, hi, total, member=None) -> tuple[np.ndarray, np.ndarr
     t ≤ 0 stay at lo. ``t``: (m, n); ``lo``/``hi``: (m, n) or (n,); ``total``: (m,). Returns (x, λ) with x
     equal to ``lo`` outside ``member``. Rows are assumed feasible (Σ lo ≤ total ≤ Σ movable hi); a row that
     is not (or that the Newton iteration does not settle) takes the sorted path, as ``water_fill`` does."""
+    t = np.asarray(t, dtype=float)
+    m, n = t.shape
+    lo = np.broadcast_to(np.asarray(lo, dtype=float), (m, n))
+    hi = np.broadcast_to(np.asarray(hi, dtype=float), (m, n))
+    total = np.asarray(total, dtype=float).reshape(m)
+    pos = t > 0 if member is None else (t > 0) & np.broadcast_to(member, (m, n))
+    k = kernels()
+    if k is not None and pos.all() and m:
+        # every target positive (the sweep's usual case): the compiled iteration, row by row; the rows it does
+        # not settle (flat pieces, floors above caps) take the numpy path below, exactly as before
+        x = np.empty((m, n))
+        scale = np.empty(m)
+        settled = np.zeros(m, dtype=bool)
+        k.newton_rows(np.ascontiguousarray(t), row_bounds(lo, m, n), row_bounds(hi, m, n),
+                      np.ascontiguousarray(total), NEWTON_ITERATIONS, scale, settled, x)
+        left = np.flatnonzero(~settled)
+        if left.size:
+            sub = None if member is None else np.broadcast_to(member, (m, n))[left]
+            x[left], scale[left] = _water_fill_numpy(t[left], lo[left], hi[left], total[left], sub)
+        return x, scale
+    return _water_fill_numpy(t, lo, hi, total, member)
+
+
+def _water_fill_numpy(t, lo, hi, total, member=None) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`water_fill_rows` by the numpy iteration :func:`newton_scale` (and the sorted path for the rows
+    it leaves)."""
     t = np.asarray(t, dtype=float)
     m, n = t.shape
     lo = np.broadcast_to(np.asarray(lo, dtype=float), (m, n))
@@ -267,6 +335,12 @@ def round_rows(x, total, lo, hi, member=None, within: bool = False) -> tuple[np.
     hi_a = np.asarray(hi, dtype=float)
     if within and np.isfinite(hi_a).all():
         lo_i, hi_i = np.broadcast_to(lo, (m, n)), np.broadcast_to(hi_a, (m, n))
+        k = kernels()
+        if k is not None and member is None and m:
+            out = np.empty((m, n), dtype=np.int64)
+            ok = np.empty(m, dtype=bool)
+            k.round_rows_whole(np.ascontiguousarray(x), total, row_bounds(lo_i, m, n), row_bounds(hi_i, m, n), out, ok)
+            return out, ok
         xc = x.copy()
     else:
         lo_i, hi_i = integer_bounds(np.broadcast_to(lo, (m, n)), np.broadcast_to(hi, (m, n)), total.astype(float))
@@ -329,8 +403,12 @@ def feasible_rows(t, lo, hi, budget, groups=()) -> np.ndarray:
         t_min += np.maximum(gmin, g_lo)
         t_max += np.minimum(gmax, g_hi)
         in_any |= mask
-    t_min += lo[:, ~in_any].sum(axis=1)
-    t_max += movable[:, ~in_any].sum(axis=1)
+    if in_any.any():
+        t_min += lo[:, ~in_any].sum(axis=1)
+        t_max += movable[:, ~in_any].sum(axis=1)
+    else:  # no groups: the same sums without copying the columns out
+        t_min += lo.sum(axis=1)
+        t_max += movable.sum(axis=1)
     ok &= (t_min <= budget) & (budget <= t_max)
     return ok
 
@@ -392,6 +470,15 @@ def binding_codes(x, target, scale_rest, lo, hi, fixed_codes=None, clipped: bool
     ``clipped``: x is clip(scale_rest × target, lo, hi) itself (no group moved it). Then "at the floor and the
     scaled target below it by more than the tolerance" is just "scaled target < lo − tol(lo)", and likewise at
     the cap, so the codes need two comparisons instead of the general test (same codes)."""
+    k = kernels()
+    if clipped and k is not None:
+        m, n = target.shape
+        code = np.empty((m, n), dtype=np.int8)
+        k.binding_clipped(np.ascontiguousarray(target), np.asarray(scale_rest, dtype=float), row_bounds(lo, m, n),
+                          row_bounds(hi, m, n), np.int8(CAP), code)
+        if fixed_codes is not None and (fixed_codes > 0).any():
+            code = np.where(fixed_codes > 0, fixed_codes, code).astype(np.int8)
+        return code
     ref = target * scale_rest[:, None]
     if clipped:
         m, n = ref.shape

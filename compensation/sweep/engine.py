@@ -173,8 +173,12 @@ def evaluate(problem: SweepProblem, rows: pd.DataFrame, start: int = 0, as_is: b
     if problem.per_draw:
         return _evaluate_by_compute(problem, rows, start, as_is)
     m = len(rows)
-    last_col = pd.to_numeric(problem.regions[LAST_YEAR], errors="coerce").to_numpy(dtype=float)[problem.order] \
-        if LAST_YEAR in problem.regions else np.full(problem.n, np.nan)
+    if problem.last_sorted is not None:
+        last_col = problem.last_sorted
+    elif LAST_YEAR in problem.regions:
+        last_col = pd.to_numeric(problem.regions[LAST_YEAR], errors="coerce").to_numpy(dtype=float)[problem.order]
+    else:
+        last_col = np.full(problem.n, np.nan)
     valid = np.ones(m, dtype=bool)
     used_matrix = True
     final = np.zeros((m, problem.n), dtype=np.int64)

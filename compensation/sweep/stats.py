@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .batched import CAP, FLOOR
+from .batched import CAP, FLOOR, kernels
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 QUANTILE_NAMES = ("p05", "p25", "median", "p75", "p95")
@@ -38,15 +38,16 @@ def ranks(final: np.ndarray) -> np.ndarray:
     m, n = final.shape
     if m == 0 or n == 0:
         return np.zeros((m, n), dtype=np.int32)
-    bits = max(1, int(n - 1).bit_length())
-    low = int(final.min())
-    if int(final.max()) - low >= 2 ** (62 - bits):  # amounts too far apart to pack: argsort
+    packed = _sorted_keys(final)
+    if packed is None:  # amounts too far apart to pack: argsort
         return _ranks_argsort(final)
-    key = final - low
-    key <<= bits
-    key |= np.arange(n, dtype=np.int64)
-    key.sort(axis=1)
-    cols = key & ((1 << bits) - 1)
+    key, bits = packed
+    k = kernels()
+    if k is not None:
+        out = np.empty((m, n), dtype=np.int32)
+        k.rank_runs(key, np.int64(bits), out)
+        return out
+    cols = (key & ((1 << bits) - 1)).astype(np.int64)
     key >>= bits  # the sorted amounts
     pos = np.arange(n, dtype=np.int32)
     last = np.empty((m, n), dtype=np.int32)  # n at positions whose right neighbour is equal, else the position
@@ -58,6 +59,23 @@ def ranks(final: np.ndarray) -> np.ndarray:
     cols += (np.arange(m, dtype=np.int64) * n)[:, None]
     out.ravel()[cols.ravel()] = last.ravel()
     return out
+
+
+def _sorted_keys(final: np.ndarray):
+    """(each row's packed keys (amount − min) · 2^bits + column, sorted ascending; bits), or None when the
+    amounts are too far apart to pack. int32 keys when they fit in 31 bits, else int64."""
+    m, n = final.shape
+    bits = max(1, int(n - 1).bit_length())
+    low = int(final.min())
+    if int(final.max()) - low >= 2 ** (62 - bits):
+        return None
+    key = final - low
+    if (int(final.max()) - low) < 2 ** (31 - bits):  # fits 31 bits: int32 keys sort about twice as fast
+        key = key.astype(np.int32)
+    key <<= bits
+    key |= np.arange(n, dtype=key.dtype)
+    key.sort(axis=1)
+    return key, bits
 
 
 def _ranks_argsort(final: np.ndarray) -> np.ndarray:
@@ -101,18 +119,36 @@ def partials(final, binding, valid, inputs, base_final, problem) -> dict:
     out = {"count": int(valid.sum()), "invalid_draws": np.flatnonzero(~valid)}
     if f.shape[0] == 0:
         return out
-    out["sum"] = f.sum(axis=0, dtype=np.int64)
-    out["min"] = f.min(axis=0)
-    out["max"] = f.max(axis=0)
-    out["at_floor"] = (b == FLOOR).sum(axis=0, dtype=np.int64)
-    out["at_cap"] = (b == CAP).sum(axis=0, dtype=np.int64)
-    out["max_abs"] = max(abs(int(out["min"].min())), abs(int(out["max"].max())))
     base = np.zeros(n, dtype=np.int64) if base_final is None else base_final
-    r = ranks(f)
-    out["rank_min"] = r.min(axis=0)
-    out["rank_max"] = r.max(axis=0)
-    if base_final is not None:
-        out["rank_changed"] = (r != ranks(base[None, :])[0]).sum(axis=0, dtype=np.int64)
+    k = kernels()
+    f64 = np.ascontiguousarray(f, dtype=np.int64)
+    packed = _sorted_keys(f64) if k is not None else None
+    if packed is not None:  # the compiled kernels: the same integers in two passes, no rank table
+        out["sum"] = np.zeros(n, dtype=np.int64)
+        out["min"], out["max"] = np.empty(n, dtype=f64.dtype), np.empty(n, dtype=f64.dtype)
+        out["at_floor"], out["at_cap"] = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+        k.column_stats(f64, np.ascontiguousarray(b), np.int8(FLOOR), np.int8(CAP), out["sum"], out["min"],
+                       out["max"], out["at_floor"], out["at_cap"])
+        rank_min = np.full(n, np.iinfo(np.int32).max, dtype=np.int32)
+        rank_max = np.zeros(n, dtype=np.int32)
+        changed = np.zeros(n, dtype=np.int64)
+        base_rank = ranks(base[None, :])[0] if base_final is not None else np.zeros(n, dtype=np.int32)
+        k.rank_stats(packed[0], np.int64(packed[1]), base_rank, rank_min, rank_max, changed)
+        out["rank_min"], out["rank_max"] = rank_min, rank_max
+        if base_final is not None:
+            out["rank_changed"] = changed
+    else:
+        out["sum"] = f.sum(axis=0, dtype=np.int64)
+        out["min"] = f.min(axis=0)
+        out["max"] = f.max(axis=0)
+        out["at_floor"] = (b == FLOOR).sum(axis=0, dtype=np.int64)
+        out["at_cap"] = (b == CAP).sum(axis=0, dtype=np.int64)
+        r = ranks(f)
+        out["rank_min"] = r.min(axis=0)
+        out["rank_max"] = r.max(axis=0)
+        if base_final is not None:
+            out["rank_changed"] = (r != ranks(base[None, :])[0]).sum(axis=0, dtype=np.int64)
+    out["max_abs"] = max(abs(int(out["min"].min())), abs(int(out["max"].max())))
     y = f.astype(float)
     y -= base
     out["sy"] = y.sum(axis=0)

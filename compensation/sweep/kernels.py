@@ -1,0 +1,295 @@
+"""Compiled row kernels of the batched sweep (numba): the same arithmetic as the numpy code of
+:mod:`compensation.sweep.batched` and :mod:`compensation.sweep.stats`, one row at a time in one pass over its
+columns instead of several whole-array passes with temporaries.
+
+* :func:`newton_rows` — λ per row with Σ_j clip(λ t_j, lo_j, hi_j) = B by the safeguarded Newton iteration
+  of :func:`batched.newton_scale`: at λ the free set F = {j : lo_j < λ t_j < hi_j} gives the slope
+  T = Σ_F t_j and the rest the fixed part C = Σ_{j∉F} clip(λ t_j, lo_j, hi_j); the step λ' = (B − C)/T
+  solves that linear piece, and a row is settled when |λ' − λ| ≤ 10⁻¹⁵ λ. A step outside the bracket
+  [a, b] with S(a) < B ≤ S(b) becomes the secant through the bracket's ends, else bisection. A flat piece
+  (T = 0), a row with a floor above its cap or a non-finite step is *not* settled here: such rows go to the
+  numpy iteration (which handles flat pieces) and, failing that, to the sorted path — so the kernel only
+  ever answers the rows whose answer is the fixed point of the same iteration. Each step is one pass over
+  the row; a row stops as soon as it is settled (the numpy iteration steps every row until the last settles).
+  The sums run left to right instead of numpy's pairwise order, so λ may differ in its last bits; x is then
+  clip(λ t, lo, hi) in both, and the whole-unit amounts are the same (tests compare them with ``allocate()``
+  and with the numpy path).
+* :func:`round_rows_whole` — largest remainder within whole bounds (:func:`batched.round_rows` with
+  ``within``): base_j = clip(⌊x_j + 10⁻⁹⌋, lo_j, hi_j); the k = B − Σ base missing units go one each to the
+  k largest remainders x_j − base_j among the columns below their cap (equal remainders to the earlier
+  column), or, when the floors overshoot, are taken from the k smallest remainders among those above their
+  floor. The k-th largest remainder is found by a selection (quickselect with three-way partitions,
+  :func:`kth_largest`) instead of a sort. Whole numbers stay in float64 (exact below 2⁵³), so Σ base is
+  exact in any order. Identical integers to the numpy rule, ties included (tested).
+* :func:`rank_runs` — the ranks of :func:`stats.ranks` from the sorted packed keys: walking each sorted row
+  from its end, the rank of a position is n − (last position of its run of equal amounts);
+  :func:`rank_stats` gives a chunk's best and worst ranks and rank changes the same way without writing the
+  ranks, and :func:`column_stats` its integer sums, minima, maxima and floor/cap counts in one pass.
+* :func:`binding_clipped` — :func:`batched.binding_codes` with ``clipped``: floor code where the scaled target
+  λ t < lo − 10⁻⁶ max(|lo|, 1), cap code where λ t > hi + 10⁻⁶ max(|hi|, 1), element by element with the
+  same floating-point operations (identical codes).
+
+Bounds (``lo``/``hi``) are passed as writable C-ordered (1, n) or (m, n) arrays (:func:`batched.row_bounds`):
+one row serves every draw when the bounds do not vary, and every call has the same argument types, so each
+kernel is compiled for one signature. Compiled once and cached beside this file (``cache=True``; numba falls
+back to a user cache folder where that is not writable); ``nogil`` lets the local engine's threads run them
+in parallel. :func:`batched.load_kernels` imports this module (``run_sweep`` does so for sweeps of at least
+``batched.KERNEL_MIN_CELLS`` draw × region cells: numba costs about 0.6 s to start in each process);
+without numba, or with ``ECOCOMP_NUMBA=0``, the numpy code runs, with the same integer results."""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+_JIT = {"cache": True, "nogil": True}
+
+
+@numba.njit(**_JIT)
+def newton_rows(tp, lp, hp, rest, iterations, lam_out, settled, x_out):
+    """λ per row (``lam_out``) and x = clip(λ tp, lp, hp) (``x_out``) for the rows the iteration settles
+    (``settled`` True); other rows keep ``settled`` False and their x is not written. Every tp must be > 0."""
+    m, n = tp.shape
+    for i in range(m):
+        li = i if lp.shape[0] > 1 else 0
+        hi_ = i if hp.shape[0] > 1 else 0
+        r = rest[i]
+        t0 = 0.0
+        crossed = False
+        for j in range(n):
+            t0 += tp[i, j]
+            if lp[li, j] > hp[hi_, j]:
+                crossed = True
+        settled[i] = False
+        if crossed or not t0 > 0.0:
+            lam_out[i] = r / t0 if t0 > 0.0 else 1.0
+            continue
+        lam = r / t0
+        a = 0.0
+        b = np.inf
+        sa = np.nan
+        sb = np.nan
+        ok = False
+        for _ in range(iterations):
+            big_t = 0.0
+            c = 0.0
+            for j in range(n):
+                tj = tp[i, j]
+                lo = lp[li, j]
+                hi = hp[hi_, j]
+                y = min(max(lam * tj, lo), hi)
+                free = y > lo and y < hi
+                big_t += tj if free else 0.0  # selects, not branches: the free set is unpredictable
+                c += 0.0 if free else y
+            s = c + lam * big_t
+            if s < r:
+                lo_b, hi_b, s_lo, s_hi = max(a, lam), b, s, sb
+            else:
+                lo_b, hi_b, s_lo, s_hi = a, min(b, lam), sa, s
+            if not big_t > 0.0:  # a flat piece: the numpy iteration decides by the breakpoints
+                break
+            new = (r - c) / big_t
+            if not np.isfinite(new):
+                break
+            if abs(new - lam) <= 1e-15 * abs(lam):
+                lam = new
+                ok = True
+                break
+            if not (new > lo_b and new < hi_b):  # outside the bracket: secant through its ends, else bisection
+                new = lo_b + (r - s_lo) * (hi_b - lo_b) / (s_hi - s_lo)
+                if not (np.isfinite(new) and new > lo_b and new < hi_b):
+                    new = 0.5 * (lo_b + hi_b)
+                if not np.isfinite(new):
+                    break
+            a, b, sa, sb = lo_b, hi_b, s_lo, s_hi
+            lam = new
+        lam_out[i] = lam
+        if ok:
+            settled[i] = True
+            for j in range(n):
+                x_out[i, j] = min(max(lam * tp[i, j], lp[li, j]), hp[hi_, j])
+
+
+@numba.njit(**_JIT)
+def kth_largest(buf, cnt, k):
+    """(v, g): the k-th largest v of buf[:cnt] (1 ≤ k ≤ cnt) and the number g of values above it, reordering
+    buf: quickselect with three-way partitions (many remainders are exactly 0 — regions at a whole bound — and
+    a two-way partition degrades on repeats). Whatever lies left of the final range is above v, whatever lies
+    right of it below v, so g is the final range's left end (or its '> pivot' part)."""
+    lo = 0
+    hi = cnt - 1
+    want = k - 1  # position in descending order
+    while True:
+        if lo >= hi:
+            return buf[lo], lo
+        a, b, c = buf[lo], buf[(lo + hi) // 2], buf[hi]
+        pivot = max(min(a, b), min(max(a, b), c))  # median of three
+        # descending three-way partition of buf[lo..hi]: > pivot | == pivot | < pivot
+        lt = lo
+        gt = hi
+        i = lo
+        while i <= gt:
+            v = buf[i]
+            if v > pivot:
+                buf[i] = buf[lt]
+                buf[lt] = v
+                lt += 1
+                i += 1
+            elif v < pivot:
+                buf[i] = buf[gt]
+                buf[gt] = v
+                gt -= 1
+            else:
+                i += 1
+        if want < lt:
+            hi = lt - 1
+        elif want > gt:
+            lo = gt + 1
+        else:
+            return pivot, lt
+
+
+@numba.njit(**_JIT)
+def round_rows_whole(x, total, lo, hi, final, ok):
+    """Largest remainder row by row within whole bounds lo ≤ x ≤ hi (finite); ``final`` (int64) and ``ok``
+    (the row reached its total within its bounds) are written."""
+    m, n = x.shape
+    frac = np.empty(n)
+    buf = np.empty(n + 1)
+    out = np.empty((1, n))  # the row's whole numbers, kept in float64 as the numpy rule keeps them
+    for i in range(m):
+        li = i if lo.shape[0] > 1 else 0
+        hi_ = i if hi.shape[0] > 1 else 0
+        have = 0.0
+        for j in range(n):
+            v = x[i, j]
+            b = np.floor(v + 1e-9)
+            b = min(max(b, lo[li, j]), hi[hi_, j])
+            out[0, j] = b
+            frac[j] = v - b
+            have += b
+        missing = total[i] - np.int64(np.round(have))
+        ok[i] = True
+        if missing != 0:
+            _settle_row(out, frac, buf, lo, hi, li, hi_, missing, ok, i)
+        for j in range(n):
+            final[i, j] = np.int64(out[0, j])
+
+
+@numba.njit(**_JIT)
+def _settle_row(out, frac, buf, lo, hi, li, hi_, missing, ok, i):
+    """The missing units of one row (see :func:`round_rows_whole`): one each to the largest eligible scores.
+    Eligible: below the cap when units are missing (score = remainder), above the floor when the floors
+    overshoot (score = −remainder); written as sign·value < sign·bound so one loop serves both."""
+    n = out.shape[1]
+    up = missing > 0
+    sign = 1.0 if up else -1.0
+    bound = hi[hi_] if up else lo[li]
+    k = abs(missing)
+    # the eligible scores: first only the positive ones, which hold the cut whenever there are at least k of
+    # them (the usual case when units are missing)
+    cnt = 0
+    pos = 0
+    for j in range(n):
+        elig = sign * out[0, j] < sign * bound[j]
+        s = sign * frac[j]
+        buf[pos] = s
+        pos += elig and s > 0.0
+        cnt += elig
+    kk = min(k, cnt)
+    if kk < k:
+        ok[i] = False
+    if kk == 0:
+        return
+    if kk <= pos:  # the cut lies among the positive scores: every other eligible one is below it
+        v, greater = kth_largest(buf, pos, kk)
+    else:
+        cnt = 0
+        for j in range(n):
+            buf[cnt] = sign * frac[j]
+            cnt += sign * out[0, j] < sign * bound[j]
+        v, greater = kth_largest(buf, cnt, kk)
+    for j in range(n):  # every eligible score above the cut takes a unit
+        take = sign * out[0, j] < sign * bound[j] and sign * frac[j] > v
+        out[0, j] += sign if take else 0.0
+    take_eq = kk - greater  # scores equal to the cut: the earlier columns first
+    if take_eq > 0:
+        for j in range(n):
+            if sign * frac[j] == v and sign * (out[0, j]) < sign * bound[j]:
+                out[0, j] += sign
+                take_eq -= 1
+                if take_eq == 0:
+                    break
+
+
+@numba.njit(**_JIT)
+def rank_stats(key, bits, base_rank, rank_min, rank_max, rank_changed):
+    """The rank statistics of a chunk straight from each row's ascending packed keys (see :func:`rank_runs`):
+    per column the best (smallest) and worst rank over the rows and how many rows rank it differently from
+    ``base_rank``, without writing the ranks out."""
+    m, n = key.shape
+    mask = (1 << bits) - 1
+    for i in range(m):
+        end = n - 1
+        for p in range(n - 1, -1, -1):
+            if p < n - 1 and (key[i, p] >> bits) != (key[i, p + 1] >> bits):
+                end = p
+            col = key[i, p] & mask
+            r = n - end
+            if r < rank_min[col]:
+                rank_min[col] = r
+            if r > rank_max[col]:
+                rank_max[col] = r
+            rank_changed[col] += r != base_rank[col]
+
+
+@numba.njit(**_JIT)
+def column_stats(final, binding, floor_code, cap_code, total, lo, hi, at_floor, at_cap):
+    """Per column over the rows: sum, minimum, maximum (of ``final``) and the rows at floor and at cap (codes
+    in ``binding``); integers, so the same as numpy's reductions in any order."""
+    m, n = final.shape
+    for j in range(n):
+        lo[j] = final[0, j]
+        hi[j] = final[0, j]
+    for i in range(m):
+        for j in range(n):
+            v = final[i, j]
+            total[j] += v
+            lo[j] = min(lo[j], v)
+            hi[j] = max(hi[j], v)
+            c = binding[i, j]
+            at_floor[j] += c == floor_code
+            at_cap[j] += c == cap_code
+
+
+@numba.njit(**_JIT)
+def rank_runs(key, bits, out):
+    """Ranks from each row's ascending packed keys ((amount − min) · 2^bits + column): rank = n − last
+    position of the run of equal amounts, written at the key's column."""
+    m, n = key.shape
+    mask = (1 << bits) - 1
+    for i in range(m):
+        end = n - 1
+        for p in range(n - 1, -1, -1):
+            if p < n - 1 and (key[i, p] >> bits) != (key[i, p + 1] >> bits):
+                end = p
+            out[i, key[i, p] & mask] = n - end
+
+
+@numba.njit(**_JIT)
+def binding_clipped(target, scale, lo, hi, cap_code, out):
+    """Binding codes of clipped rows: 1 (floor) where scale·target < lo − 1e-6·max(|lo|, 1), ``cap_code``
+    where scale·target > hi + 1e-6·max(1, |hi|), else 0."""
+    m, n = target.shape
+    for i in range(m):
+        li = i if lo.shape[0] > 1 else 0
+        hi_ = i if hi.shape[0] > 1 else 0
+        s = scale[i]
+        for j in range(n):
+            ref = target[i, j] * s
+            lo_j = lo[li, j]
+            hi_j = hi[hi_, j]
+            lo_thr = lo_j - max(abs(lo_j), 1.0) * 1e-6
+            hi_thr = hi_j + 1e-6 * max(1.0, abs(hi_j))
+            out[i, j] = (1 if ref < lo_thr else 0) + (cap_code if ref > hi_thr else 0)
+
