@@ -63,6 +63,8 @@ def load_kernels():
     """Import the compiled kernels (numba); each is then loaded from its on-disk cache at its first call
     (about 0.6 s in all once per process, most of it numba's own start; a first compilation takes longer).
     Returns the module, or None when numba is missing or turned off."""
+    if _KERNELS:
+        return _KERNELS[0]
     with _LOCK:
         if not _KERNELS:
             mod = None
