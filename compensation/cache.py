@@ -1,14 +1,17 @@
 """A content-addressed cache for tables that take long to rebuild and are wholly decided by their inputs (today:
-the synthetic county set, ``compensation/synth.py``, rebuilt and validated on every run otherwise).
+the synthetic county set, ``compensation/synth.py``, rebuilt and validated on every run otherwise), and for the
+parsed YAML documents of model and scenario files (``cached_document``: PyYAML's import alone costs ~15 ms of a
+run, its parsing a few more).
 
 **Key.** SHA-256 over a canonical JSON of everything the table is built from: the builder's name and arguments,
 a fingerprint of the package's own source code (``code_fingerprint``), the SHA-256 of every data file read, and
 the numpy, pandas and pyarrow versions (another random stream or parser could give other numbers). A changed
 input gives another key, so another file: an old entry is never read for new inputs.
 
-**File.** ``<cache folder>/<name>-<key[:32]>.arrow``::
+**File.** ``<cache folder>/<name>-<key[:32]>.arrow`` (a table) or ``yaml-<key[:32]>.json`` (a document)::
 
-    b"ECOCOMP-CACHE 1\\n" | 8-byte big-endian header length | header (JSON) | payload (Arrow IPC / Feather)
+    b"ECOCOMP-CACHE 1\\n" | 8-byte big-endian header length | header (JSON) | payload (Arrow IPC / Feather, or
+    the document as tagged JSON)
 
 The header holds the format version, the full key, the payload's SHA-256 and length, and the problems found when
 the table was built (``table.attrs['problems']``). On reading, the magic, the key and the payload's SHA-256 must
@@ -24,6 +27,8 @@ cached and a freshly built table exactly)."""
 
 from __future__ import annotations
 
+import base64
+import datetime
 import hashlib
 import io
 import json
@@ -83,26 +88,18 @@ def cache_key(name: str, args: dict, files: list[str | os.PathLike]) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode("utf-8")).hexdigest()
 
 
-def entry_path(folder: Path, name: str, key: str) -> Path:
-    return folder / f"{name}-{key[:32]}.arrow"
+def entry_path(folder: Path, name: str, key: str, suffix: str = ".arrow") -> Path:
+    return folder / f"{name}-{key[:32]}{suffix}"
 
 
-def encode(table: pd.DataFrame, key: str) -> bytes:
-    """The cache file's bytes for ``table`` (its ``attrs['problems']`` go into the header)."""
-    buf = io.BytesIO()
-    plain = table.copy(deep=False)
-    plain.attrs = {}
-    plain.to_feather(buf)
-    payload = buf.getvalue()
+def _pack(payload: bytes, key: str, **extra) -> bytes:
     header = json.dumps({"format": FORMAT, "key": key, "sha256": hashlib.sha256(payload).hexdigest(),
-                         "bytes": len(payload),
-                         "problems": [asdict(p) for p in table.attrs.get("problems", [])]},
-                        ensure_ascii=False).encode("utf-8")
+                         "bytes": len(payload), **extra}, ensure_ascii=False).encode("utf-8")
     return MAGIC + struct.pack(">Q", len(header)) + header + payload
 
 
-def decode(raw: bytes, key: str) -> pd.DataFrame | None:
-    """The table in ``raw`` if it is a whole, unaltered entry for ``key``; None otherwise."""
+def _unpack(raw: bytes, key: str) -> tuple[dict, bytes] | None:
+    """(header, payload) of a whole, unaltered entry for ``key``; None otherwise."""
     if not raw.startswith(MAGIC) or len(raw) < len(MAGIC) + 8:
         return None
     start = len(MAGIC) + 8
@@ -115,6 +112,24 @@ def decode(raw: bytes, key: str) -> pd.DataFrame | None:
     if (not isinstance(header, dict) or header.get("format") != FORMAT or header.get("key") != key
             or header.get("bytes") != len(payload) or header.get("sha256") != hashlib.sha256(payload).hexdigest()):
         return None
+    return header, payload
+
+
+def encode(table: pd.DataFrame, key: str) -> bytes:
+    """The cache file's bytes for ``table`` (its ``attrs['problems']`` go into the header)."""
+    buf = io.BytesIO()
+    plain = table.copy(deep=False)
+    plain.attrs = {}
+    plain.to_feather(buf)
+    return _pack(buf.getvalue(), key, problems=[asdict(p) for p in table.attrs.get("problems", [])])
+
+
+def decode(raw: bytes, key: str) -> pd.DataFrame | None:
+    """The table in ``raw`` if it is a whole, unaltered entry for ``key``; None otherwise."""
+    unpacked = _unpack(raw, key)
+    if unpacked is None:
+        return None
+    header, payload = unpacked
     try:
         table = pd.read_feather(io.BytesIO(payload))
         problems = [Problem(**p) for p in header.get("problems", [])]
@@ -139,28 +154,30 @@ def read(folder: Path, name: str, key: str) -> pd.DataFrame | None:
     return table
 
 
-def prune(folder: Path, name: str, keep: int | None = None) -> None:
+def prune(folder: Path, name: str, keep: int | None = None, suffix: str = ".arrow") -> None:
     """Remove all but the ``keep`` (default ``MAX_ENTRIES``) most recently used entries of ``name`` (each code
     change or seed makes a new entry; the folder must not grow without bound)."""
     keep = MAX_ENTRIES if keep is None else keep
     try:
-        entries = sorted(folder.glob(f"{name}-*.arrow"), key=lambda p: p.stat().st_mtime, reverse=True)
+        entries = sorted(folder.glob(f"{name}-*{suffix}"), key=lambda p: p.stat().st_mtime, reverse=True)
         for p in entries[keep:]:
             p.unlink()
     except OSError:  # another process pruned first, or the folder is read-only: nothing to do
         pass
 
 
-def write(folder: Path, name: str, key: str, table: pd.DataFrame) -> bool:
-    """Write the entry atomically; False (and nothing left behind) if the folder is not writable."""
+def write(folder: Path, name: str, key: str, table: pd.DataFrame | None, *, raw: bytes | None = None,
+          suffix: str = ".arrow", keep: int | None = None) -> bool:
+    """Write the entry (``table``, or an entry's bytes ``raw``) atomically; False (and nothing left behind) if the
+    folder is not writable."""
     tmp = None
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{name}-", suffix=".tmp", dir=folder)
         with os.fdopen(fd, "wb") as fh:
-            fh.write(encode(table, key))
-        os.replace(tmp, entry_path(folder, name, key))
-        prune(folder, name)
+            fh.write(encode(table, key) if raw is None else raw)
+        os.replace(tmp, entry_path(folder, name, key, suffix))
+        prune(folder, name, keep, suffix)
         return True
     except OSError:
         if tmp is not None:
@@ -185,3 +202,135 @@ def cached_table(name: str, args: dict, files: list[str | os.PathLike],
     table = build()
     write(folder, name, key, table)
     return table
+
+
+# --- parsed YAML documents --------------------------------------------------------------------------------
+
+DOC_NAME, DOC_SUFFIX = "yaml", ".json"
+MAX_DOCUMENTS = 64  # model and scenario files are small; a user's working set of them is larger than 16
+
+
+class _Untaggable(Exception):
+    """A value the tagged JSON below cannot hold exactly: the document is then not cached."""
+
+
+def _tag(x):
+    """A YAML document (what PyYAML's safe loader builds) as JSON that ``_untag`` turns back into an equal object
+    of the same types: mappings as lists of [key, value] pairs (any key type, key order kept), tuples, sets,
+    bytes, dates and datetimes tagged; floats as JSON numbers (Python's repr, so exact; NaN and ±Infinity too)."""
+    if x is None or isinstance(x, bool | str):
+        return x
+    if isinstance(x, int | float) and type(x) in (int, float):
+        return x
+    if type(x) is list:
+        return [_tag(v) for v in x]
+    if type(x) is dict:
+        return {"m": [[_tag(k), _tag(v)] for k, v in x.items()]}
+    if type(x) is tuple:
+        return {"t": [_tag(v) for v in x]}
+    if type(x) is set:
+        return {"s": [_tag(v) for v in x]}
+    if type(x) is bytes:
+        return {"b": base64.b64encode(x).decode("ascii")}
+    if type(x) is datetime.datetime:
+        return {"dt": x.isoformat()}
+    if type(x) is datetime.date:
+        return {"d": x.isoformat()}
+    raise _Untaggable(type(x).__name__)
+
+
+def _untag(x):
+    if type(x) is list:
+        return [_untag(v) for v in x]
+    if type(x) is not dict:
+        return x
+    (tag, value), = x.items()
+    if tag == "m":
+        return {_untag(k): _untag(v) for k, v in value}
+    if tag == "t":
+        return tuple(_untag(v) for v in value)
+    if tag == "s":
+        return {_untag(v) for v in value}
+    if tag == "b":
+        return base64.b64decode(value)
+    if tag == "dt":
+        return datetime.datetime.fromisoformat(value)
+    if tag == "d":
+        return datetime.date.fromisoformat(value)
+    raise ValueError(f"unknown tag {tag!r}")
+
+
+@lru_cache(maxsize=1)
+def _parser_versions() -> dict:
+    """What else decides a parse: PyYAML's version (read from its metadata, not imported) and the cache format."""
+    return {"pyyaml": installed_version("PyYAML", "yaml"), "format": FORMAT}
+
+
+def document_key(text: str) -> str:
+    payload = {"kind": "yaml", "text": hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(),
+               "code": code_fingerprint(), **_parser_versions()}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode("utf-8")).hexdigest()
+
+
+def cached_document(text: str, parse: Callable[[], object]) -> object:
+    """``parse()``'s document for the YAML ``text``: read from the cache when the same text was parsed before by
+    this code and this PyYAML, else parsed (every check and error of the parser as usual: a text that fails is
+    never stored) and stored. A new object each call (callers may change it)."""
+    folder = cache_dir()
+    if folder is None:
+        return parse()
+    key = document_key(text)
+    path = entry_path(folder, DOC_NAME, key, DOC_SUFFIX)
+    try:
+        unpacked = _unpack(path.read_bytes(), key)
+    except OSError:
+        unpacked = None
+    if unpacked is not None:
+        try:
+            doc = _untag(json.loads(unpacked[1].decode("utf-8")))
+        except (ValueError, TypeError, UnicodeDecodeError):  # passed the hash but is not ours: parse again
+            doc = None
+        else:
+            try:
+                os.utime(path)
+            except OSError:
+                pass
+            return doc
+    doc = parse()
+    try:
+        payload = json.dumps(_tag(doc), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    except (_Untaggable, RecursionError, ValueError):
+        return doc
+    write(folder, DOC_NAME, key, None, raw=_pack(payload, key), suffix=DOC_SUFFIX, keep=MAX_DOCUMENTS)
+    return doc
+
+
+def installed_version(name: str, module: str | None = None) -> str:
+    """The version of the installed distribution ``name`` (its import name ``module``, default the same), from the
+    ``Version:`` line of the ``METADATA`` in its ``<name>-<version>.dist-info`` folder beside the package (found
+    without importing it); otherwise asked of
+    ``importlib.metadata``, whose import and search of every path entry cost ~10 ms of a run; "unknown" if
+    neither knows."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec(module or name)
+        if spec is not None and spec.origin and spec.submodule_search_locations:  # an installed package
+            site = Path(spec.origin).parent.parent
+            prefix = name.lower().replace("-", "_") + "-"
+            for entry in os.listdir(site):
+                if entry.lower().startswith(prefix) and entry.endswith(".dist-info"):
+                    with open(site / entry / "METADATA", encoding="utf-8") as fh:
+                        for line in fh:
+                            if line.startswith("Version:"):
+                                return line.split(":", 1)[1].strip()
+                            if not line.strip():  # the end of the headers
+                                break
+    except (OSError, ValueError, ImportError):
+        pass
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(name)
+    except PackageNotFoundError:
+        return "unknown"

@@ -259,7 +259,10 @@ def read_yaml(path: str | os.PathLike, what: str = "file") -> object:
     except UnicodeDecodeError as exc:
         raise InputError(f"the {what} is not UTF-8 text (byte {exc.start}); save it as UTF-8",
                          "文件不是 UTF-8 编码,请另存为 UTF-8", file=str(path)) from None
-    return load_yaml_text(text, str(path), what)
+    # the same text parsed before by this code: its document read back, without PyYAML
+    from .cache import cached_document
+
+    return cached_document(text, lambda: load_yaml_text(text, str(path), what))
 
 
 def load_yaml_text(text: str, file: str = "", what: str = "file") -> object:

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .cache import installed_version
 from .equity import measures, per_unit
 from .formats import DEFAULT_FORMATS, FORMATS
 from .io import (
@@ -503,37 +504,6 @@ def versions() -> dict:
     for name in ("pulp", "highspy"):
         out[name] = installed_version(name)
     return out
-
-
-def installed_version(name: str) -> str:
-    """The version of an installed distribution, from the ``Version:`` line of the ``METADATA`` in its
-    ``<name>-<version>.dist-info`` folder beside the package (found without importing it); otherwise asked of
-    ``importlib.metadata``, whose import and search of every path entry cost ~10 ms of a run; "unknown" if
-    neither knows."""
-    import importlib.util
-    import os
-
-    try:
-        spec = importlib.util.find_spec(name)
-        if spec is not None and spec.origin and spec.submodule_search_locations:  # an installed package
-            site = Path(spec.origin).parent.parent
-            prefix = name.lower().replace("-", "_") + "-"
-            for entry in os.listdir(site):
-                if entry.lower().startswith(prefix) and entry.endswith(".dist-info"):
-                    with open(site / entry / "METADATA", encoding="utf-8") as fh:
-                        for line in fh:
-                            if line.startswith("Version:"):
-                                return line.split(":", 1)[1].strip()
-                            if not line.strip():  # the end of the headers
-                                break
-    except (OSError, ValueError, ImportError):
-        pass
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(name)
-    except PackageNotFoundError:  # pragma: no cover - both are dependencies
-        return "unknown"
 
 
 

@@ -147,3 +147,129 @@ def test_the_folder_keeps_only_the_most_recently_used_entries(folder, monkeypatc
     cache.write(folder, "t", "9" * 64, t)  # ... so the next write prunes entry 3, not entry 2
     assert sorted(p.name for p in folder.glob("t-*.arrow")) == sorted(
         cache.entry_path(folder, "t", str(i) * 64).name for i in (2, 4, 9))
+
+
+# --- parsed YAML documents (cache.cached_document, used by io.read_yaml) ------------------------------------
+
+EVERY_TYPE_YAML = """\
+scenario: {name: 测试, title: "a: b", empty: "", none: null, tilde: ~}
+numbers: [1, -0, 0x1F, 1_000, 12345678901234567890123, 1.5, -0.0, .inf, -.inf, .nan, 1e-7, 0.1]
+flags: [true, false, yes, no]
+keys: {1: int, 1.5: float, true: bool, null: none, 2023-01-01: date, "1": text}
+when: {day: 2023-05-01, stamp: 2023-05-01T08:30:00Z, offset: 2023-05-01 08:30:00.250 +08:00, naive: 2023-05-01 08:30:00}
+blob: !!binary aGVsbG8gd29ybGQ=
+members: !!set {a, b, 3}
+ordered: !!omap [{b: 1}, {a: 2}]
+pairs: !!pairs [{x: 1}, {x: 2}]
+anchors: {base: &b {floor: 0.95, list: [1, 2]}, again: *b}
+nested: [[1, [2, [3, {deep: [4]}]]], {}, []]
+multi: |
+  line one
+  line two
+"""
+
+
+def _same_doc(a, b, path="doc"):
+    """Equal, and of the same types all the way down (True is not 1, a date is not a datetime, NaN is NaN)."""
+    assert type(a) is type(b), (path, a, b)
+    if isinstance(a, float) and a != a:
+        assert b != b, path
+    elif isinstance(a, dict):
+        assert list(a) == list(b), path  # keys in order
+        for (ka, va), kb in zip(a.items(), b, strict=True):
+            _same_doc(ka, kb, f"{path} key")
+            _same_doc(va, b[kb], f"{path}[{ka!r}]")
+    elif isinstance(a, set):  # no order: the same members, of the same types
+        assert a == b and sorted(map(repr, a)) == sorted(map(repr, b)), path
+    elif isinstance(a, list | tuple):
+        assert len(a) == len(b), path
+        for k, (x, y) in enumerate(zip(a, b, strict=True)):
+            _same_doc(x, y, f"{path}[{k}]")
+    else:
+        assert a == b and repr(a) == repr(b), (path, a, b)
+
+
+def test_a_cached_document_is_the_parsed_one_with_every_type(folder):
+    from compensation.io import load_yaml_text
+
+    parsed = load_yaml_text(EVERY_TYPE_YAML)
+    calls = []
+
+    def parse():
+        calls.append(1)
+        return load_yaml_text(EVERY_TYPE_YAML)
+
+    first = cache.cached_document(EVERY_TYPE_YAML, parse)  # parsed, then stored
+    second = cache.cached_document(EVERY_TYPE_YAML, parse)  # read back: not parsed again
+    assert len(calls) == 1
+    assert len(list(folder.glob("yaml-*.json"))) == 1
+    for doc in (first, second):
+        _same_doc(doc, parsed)
+    assert second["anchors"]["again"] == second["anchors"]["base"]
+    second["scenario"]["name"] = "changed"  # each call gives its own object
+    _same_doc(cache.cached_document(EVERY_TYPE_YAML, parse), parsed)
+
+
+def test_a_text_that_fails_to_parse_is_never_stored(folder):
+    from compensation.io import load_yaml_text
+    from compensation.problems import InputError
+
+    bad = "a: [1, 2\nb: 3\n"
+    folder.mkdir()
+    for _ in range(2):
+        with pytest.raises(InputError, match="not valid YAML"):
+            cache.cached_document(bad, lambda: load_yaml_text(bad, "bad.yaml"))
+    assert list(folder.iterdir()) == []
+
+
+@pytest.mark.parametrize("damage", ["flip_payload_byte", "truncate", "other_key", "foreign_tag"])
+def test_a_damaged_document_entry_is_parsed_again_and_rewritten(folder, damage):
+    text = "a: 1\nb: [x, y]\n"
+    cache.cached_document(text, lambda: {"a": 1, "b": ["x", "y"]})
+    (path,) = folder.glob("yaml-*.json")
+    key = cache.document_key(text)
+    raw = bytearray(path.read_bytes())
+    if damage == "flip_payload_byte":
+        raw[-3] ^= 0x01
+    elif damage == "truncate":
+        raw = raw[:-4]
+    elif damage == "other_key":
+        raw = bytearray(cache._pack(b'{"m":[["a",2]]}', "0" * 64))
+    elif damage == "foreign_tag":  # intact for the key, but not a document this module wrote
+        raw = bytearray(cache._pack(b'{"zz":1}', key))
+    path.write_bytes(bytes(raw))
+    calls = []
+    doc = cache.cached_document(text, lambda: calls.append(1) or {"a": 1, "b": ["x", "y"]})
+    assert doc == {"a": 1, "b": ["x", "y"]} and calls == [1]
+    assert cache.cached_document(text, lambda: pytest.fail("parsed although a valid entry is cached")) == doc
+
+
+def test_the_document_key_follows_the_text_the_code_and_pyyaml(monkeypatch):
+    k = cache.document_key("a: 1\n")
+    assert k == cache.document_key("a: 1\n")
+    assert k != cache.document_key("a: 2\n")
+    monkeypatch.setattr(cache, "code_fingerprint", lambda: "another version of the code")
+    k2 = cache.document_key("a: 1\n")
+    assert k2 != k
+    monkeypatch.setattr(cache, "_parser_versions", lambda: {"pyyaml": "0.0", "format": cache.FORMAT})
+    assert cache.document_key("a: 1\n") != k2
+
+
+def test_documents_with_the_cache_off_are_parsed_each_time(folder, monkeypatch):
+    monkeypatch.setenv(cache.ENV_SWITCH, "off")
+    calls = []
+    for _ in range(2):
+        assert cache.cached_document("a: 1\n", lambda: calls.append(1) or {"a": 1}) == {"a": 1}
+    assert len(calls) == 2 and not folder.exists()
+
+
+def test_a_scenario_read_twice_gives_the_same_resolved_scenario(folder, monkeypatch):
+    from compensation import io as cio
+    from compensation.scenario import load_scenario
+
+    first = load_scenario("county_2023")  # files parsed, documents stored
+    assert len(list(folder.glob("yaml-*.json"))) >= 2  # the scenario and the one it extends (and the method,
+    # unless this process read it before: load_method keeps its result)
+    monkeypatch.setattr(cio, "load_yaml_text", lambda *a, **k: pytest.fail("parsed although cached"))
+    second = load_scenario("county_2023")  # documents read back, PyYAML not called
+    _same_doc(second.spec, first.spec)

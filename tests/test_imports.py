@@ -116,10 +116,11 @@ def test_checking_the_output_formats_imports_no_scientific_stack():
 
 
 def test_versions_in_the_manifest_are_the_installed_metadata_without_importlib_metadata():
-    # run.installed_version reads METADATA beside the package (importlib.metadata costs ~10 ms of a run)
+    # cache.installed_version reads METADATA beside the package (importlib.metadata costs ~10 ms of a run)
     from importlib.metadata import version
 
-    from compensation.run import installed_version, versions
+    from compensation.cache import installed_version
+    from compensation.run import versions
 
     for name in ("pulp", "highspy", "pandas", "numpy", "pyarrow", "PyYAML"):
         assert installed_version(name) == version(name), name
@@ -136,3 +137,36 @@ def _submodules_loaded(code: str) -> set[str]:
     r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
     assert r.returncode == 0, r.stderr
     return set(json.loads(r.stdout.strip().splitlines()[-1]))
+
+
+def test_a_run_with_the_documents_cached_does_not_import_pyyaml(tmp_path):
+    # io.read_yaml keeps each parsed model and scenario document in the cache (cache.cached_document): the
+    # second run reads them back and PyYAML (~15 ms to import) is not loaded
+    code = ("import sys\nfrom compensation.cli.main import main\n"
+            "assert main(['run', 'county_2023', '--out', sys.argv[1], '--formats', 'csv', '--quiet']) == 0")
+    env_cache = tmp_path / "cache"
+    first = _imported_with(code, {"ECOCOMP_CACHE_DIR": str(env_cache)}, str(tmp_path / "a"))
+    second = _imported_with(code, {"ECOCOMP_CACHE_DIR": str(env_cache)}, str(tmp_path / "b"))
+    assert "yaml" in first and "yaml" not in second
+    assert (tmp_path / "b").exists()
+
+
+def _imported_with(code: str, extra_env: dict, *args: str) -> set[str]:
+    probe = code + "\nimport json, sys\nprint(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))"
+    env = dict(os.environ, PYTHONPATH=str(ROOT), **extra_env)
+    env.pop("ECOCOMP_CACHE", None)
+    r = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, env=env, cwd=ROOT,
+                       timeout=120)
+    assert r.returncode == 0, r.stderr
+    return set(json.loads(r.stdout.strip().splitlines()[-1]))
+
+
+def test_a_run_with_every_format_imports_no_spreadsheet_library(tmp_path):
+    # results.xlsx by compensation/xlsx.py, notice.xlsx by compensation/notice_book.py (xlsxwriter's bytes)
+    code = ("import sys\nfrom compensation.cli.main import main\n"
+            "assert main(['run', 'county_2023', '--out', sys.argv[1], '--formats', 'csv,xlsx,parquet,notice', "
+            "'--quiet']) == 0")
+    loaded = _imported(code, str(tmp_path))
+    (folder,) = tmp_path.iterdir()
+    assert (folder / "notice.xlsx").exists() and (folder / "results.xlsx").exists()
+    assert not loaded & {"xlsxwriter", "openpyxl", "pulp", "highspy", "scipy"}, sorted(loaded & {"xlsxwriter"})

@@ -19,6 +19,7 @@ LAYERS = {
     "compensation.money": 1, "compensation.io": 1, "compensation.cache": 1, "compensation.headers": 1, "compensation.uploads": 1,
     "compensation.xlsx": 1,  # the fast XLSX writer, used by io (imports nothing of compensation)
     "compensation.csv_encode": 1,  # the CSV encoder io uses (imports xlsx only)
+    "compensation.notice_book": 1,  # the notice workbook's XML writer, used by notice (imports xlsx only)
     "compensation.validate": 2,
     "compensation.data": 3, "compensation.synth": 3,
     "compensation.allocation": 4, "compensation.horizontal": 4,

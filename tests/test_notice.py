@@ -166,3 +166,61 @@ def test_province_names_read_without_validation_equal_the_validated_table():
     prov = load_regions()
     assert province_names() == dict(zip(prov["adcode"].astype(str), prov["name_zh"].astype(str), strict=True))
     assert len(province_names()) == 31
+
+
+# --- the workbook written without xlsxwriter (compensation/notice_book.py) ---------------------------------
+
+def _both_engines(tmp_path, notices, provenance):
+    """The notice workbook by the XML writer and by xlsxwriter, with the same creation time: their bytes."""
+    import datetime
+
+    from compensation.notice import write_notice
+
+    when = datetime.datetime(2026, 3, 4, 5, 6, 7, tzinfo=datetime.UTC)
+    write_notice(notices, tmp_path / "xml.xlsx", provenance, engine="xml", created=when)
+    write_notice(notices, tmp_path / "xw.xlsx", provenance, engine="xlsxwriter", created=when)
+    return (tmp_path / "xml.xlsx").read_bytes(), (tmp_path / "xw.xlsx").read_bytes()
+
+
+@pytest.mark.parametrize("scenario", ["county_2023", "baseline_2023", "redline_transition_2024_2027", "cascade_2023"])
+def test_the_notice_workbook_is_xlsxwriters_byte_for_byte(tmp_path, scenario):
+    # one year and four, provinces and counties summed to provinces, component columns and none, two tiers
+    from compensation.notice import run_notices
+    from compensation.run import compute
+    from compensation.scenario import load_scenario
+
+    sc = load_scenario(scenario)
+    notices, provenance = run_notices(compute(sc, sc.years))
+    for unit in ("亿元", "万元"):
+        if unit == "万元":
+            notices, provenance = run_notices(compute(sc, sc.years[:1]), "万元")
+        xml, xw = _both_engines(tmp_path, notices, provenance)
+        assert xml == xw, (scenario, unit)
+
+
+def test_the_notice_workbook_matches_xlsxwriter_on_awkward_text_and_shapes(tmp_path):
+    from compensation.notice import Notice
+
+    rng = np.random.default_rng(5)
+    hostile = ["=1+1", "+cmd|' /C calc'!A0", "-0.5", "@SUM(A1)", "a & b < c > d \"q\" 'a'", " leading", "trailing\t",
+               "\x01ctl\x1f", "_x0041_ literal", "line\nbreak", "", "北京市", "😀" * 5, "x" * 40_000,
+               "😀" * 20_000]  # the last two cut at 32,767 UTF-16 units, as xlsxwriter cuts them
+    n = 40  # more than 16 rows, so row spans are computed per block of 16
+    names = [hostile[k % len(hostile)] if k % 3 == 0 else f"地区{k}" for k in range(n)]
+    comps = pd.DataFrame({"地区": ["地方合计", *names], "合计": rng.integers(0, 10**7, n + 1),
+                          "其中:红线面积(很长的一个名称用来测试列宽上限)": rng.integers(0, 10**6, n + 1),
+                          "其中:人口": rng.integers(0, 10**6, n + 1), "约束与取整调整": rng.integers(-99, 99, n + 1)})
+    short = comps[["地区", "合计"]].head(3).copy()
+    notices = [
+        Notice("2023年标题 <&>", "万元", comps, 0, ["注:一", "=注二", ""]),
+        Notice("2023年标题", "亿元", short, 2, [f"注{k}" for k in range(30)]),  # notes alone in later blocks
+        Notice("无年份的标题", "亿元", short, 2, []),  # sheet 分配情况表, then 分配情况表2
+        Notice("another title", "亿元", short.head(1), 2, []),  # the total row only
+    ]
+    provenance = {"项目": "值", "=key": "=value", " space ": "", "long": "y" * 33_000, "ctl": "\x07"}
+    xml, xw = _both_engines(tmp_path, notices, provenance)
+    assert xml == xw
+    xml, xw = _both_engines(tmp_path, notices[:1], {})  # no provenance rows
+    assert xml == xw
+    xml, xw = _both_engines(tmp_path, [], {"only": "说明"})  # no notice: 说明 alone is the selected sheet
+    assert xml == xw

@@ -39,7 +39,6 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 
 GRACE = 0.25  # seconds the parent waits past the deadline for the worker's own (time-limited) answer
 MAX_IDLE = 2
@@ -69,6 +68,9 @@ class _Worker:
     works; it ends by itself when the parent goes (end of file on its pipe)."""
 
     def __init__(self):
+        # imported when a worker is started, not with the package (~2 ms of every command)
+        from multiprocessing.connection import Connection
+
         down_r, down_w = os.pipe()  # parent → worker
         up_r, up_w = os.pipe()  # worker → parent
         try:
