@@ -14,6 +14,7 @@ import pandas as pd
 from ..problems import InputError
 from ..scenario import Scenario
 from . import engine as E
+from .batched import kernels
 from .problem import build_problem
 from .spec import MAX_POINTS, SweepSpec, sweep_points
 from .stats import Accumulator
@@ -103,6 +104,7 @@ def run_sweep(sc: Scenario, spec: SweepSpec, year: int | None = None, max_points
         "targets": "matrix" if all(matrix) else ("draw by draw" if not any(matrix) else "mixed"),
         "targets_note": problem.per_draw or "; ".join(sorted({y.rejected for y in problem.years if y.rejected})),
         "objective": problem.objective, "years": [y.year for y in problem.years],
+        "row_kernels": "compiled (numba)" if kernels() is not None else "numpy",
         "seconds_prepare": round(t_build, 3), "seconds_scenario_draw": round(t_base, 3),
         "seconds_chunks": round(wall, 3), "seconds_statistics": round(t_finish, 3),
         "seconds_compute_sum": round(acc.seconds, 3),
