@@ -2,7 +2,7 @@
 
 Run:  PYTHONPATH=. .venv/bin/python benchmarks/bench_sweep.py [--draws 10000] [--scale 1 10] [--rounds 3]
                                   [--baseline-draws 30] [--issue-baseline [REV]] [--issue-draws 30]
-                                  [--dask] [--processes]
+                                  [--numpy] [--dask] [--processes]
       PYTHONPATH=. .venv/bin/python benchmarks/bench_sweep.py --sensitivity   # the Sensitivity page's sweep
 
 Workload (issue #14): Monte Carlo draws of two function weights and the floor ratio over the synthetic county
@@ -34,6 +34,11 @@ limit), so the ratio uses its computing only. Each measurement runs in a fresh p
 ru_maxrss is its own) and records the 1-minute load average (``os.getloadavg()``) before it ran: the machine
 is shared, and a load above the core count means the figures are pessimistic. With ``--rounds N`` the
 measurements are repeated in N interleaved rounds and the summary gives medians over the rounds.
+
+``--numpy`` adds the batched path without the compiled row kernels (``ECOCOMP_NUMBA=0``: the numpy code, the
+same statistics) in the same rounds, to show what the kernels bring. The batched line breaks its time down:
+preparation (with numba's import), the scenario's own draw (with the kernels' first load: numba's start),
+the chunks and the final statistics (exact quantiles).
 
 The Dask line runs the same draws on a LocalCluster of 2 single-threaded workers, checks that its statistics
 equal the local engine's bit for bit, and reports the overhead per chunk (wall × workers − compute, per chunk).
@@ -186,9 +191,10 @@ def _run(args: list[str], env: dict | None = None, cwd: str | None = None) -> di
     return out
 
 
-def child(mode: str, draws: int, scale: int) -> dict:
+def child(mode: str, draws: int, scale: int, numpy_only: bool = False) -> dict:
     code = SENSITIVITY if mode == "sensitivity" else CHILD
-    return _run(["-c", code, mode, str(draws), str(scale), json.dumps(VARIES)])
+    env = dict(os.environ, ECOCOMP_NUMBA="0") if numpy_only else None
+    return _run(["-c", code, mode, str(draws), str(scale), json.dumps(VARIES)], env=env)
 
 
 def per_draw_median(out: dict) -> float:
@@ -234,6 +240,8 @@ def main() -> None:
                          "measured)")
     ap.add_argument("--issue-draws", type=int, default=30, help="draws of the issue's per-draw path")
     ap.add_argument("--rounds", type=int, default=1, help="interleaved rounds of every measurement (medians)")
+    ap.add_argument("--numpy", action="store_true",
+                    help="also run the batched path without the compiled kernels (ECOCOMP_NUMBA=0)")
     ap.add_argument("--dask", action="store_true", help="also run the Dask engine on a LocalCluster of 2 workers")
     ap.add_argument("--processes", action="store_true", help="also run the local engine on 2 worker processes")
     ap.add_argument("--sensitivity", action="store_true", help="only the Sensitivity page's sweep (1,000 draws)")
@@ -259,7 +267,7 @@ def main() -> None:
 
 
 def measure(a, scale: int, tree: Path | None) -> None:
-    today, issue, batched, procs, dasks = [], [], [], [], []
+    today, issue, batched, procs, dasks, plain = [], [], [], [], [], []
     for r in range(a.rounds):
         base = child("per_draw", a.baseline_draws, scale)
         today.append(per_draw_median(base))
@@ -276,6 +284,10 @@ def measure(a, scale: int, tree: Path | None) -> None:
         batched.append(loc)
         loads.append(loc["load"])
         line += f"; batched {loc['seconds']:,.2f} s"
+        if a.numpy:
+            plain.append(child("local", a.draws, scale, numpy_only=True))
+            loads.append(plain[-1]["load"])
+            line += f"; batched numpy code {plain[-1]['seconds']:,.2f} s"
         if a.processes:
             procs.append(child("processes", a.draws, scale))
             loads.append(procs[-1]["load"])
@@ -296,10 +308,19 @@ def measure(a, scale: int, tree: Path | None) -> None:
     print(f"  summary{many}:")
     print(f"  batched, local engine (2 threads): {t_batched:,.2f} s for {n:,} draws "
           f"({t_batched / n * 1000:.3f} ms/draw; all rounds {rounds_b} s; "
-          f"targets {info['targets']}, {info['chunks']} chunks of {info['chunk_size']}; last round: prepare "
-          f"{info['seconds_prepare']:.2f} s, chunks {info['seconds_chunks']:.2f} s, compute summed over threads "
-          f"{info['seconds_compute_sum']:.2f} s); peak {max(x['peak_mb'] for x in batched):,.0f} MB; statistics "
-          f"{'identical in every round' if len(shas) == 1 else 'DIFFERENT between rounds'}")
+          f"targets {info['targets']}, {info['chunks']} chunks of {info['chunk_size']}, row kernels "
+          f"{info.get('row_kernels', '?')}; last round: prepare {info['seconds_prepare']:.2f} s, the scenario's own "
+          f"draw {info.get('seconds_scenario_draw', 0):.2f} s (with the kernels' first load), chunks "
+          f"{info['seconds_chunks']:.2f} s, statistics {info.get('seconds_statistics', 0):.2f} s; compute summed "
+          f"over threads {info['seconds_compute_sum']:.2f} s); peak {max(x['peak_mb'] for x in batched):,.0f} MB; "
+          f"statistics {'identical in every round' if len(shas) == 1 else 'DIFFERENT between rounds'}")
+    if plain:
+        t_plain = med(x["seconds"] for x in plain)
+        same = "bit-identical" if all(x["summary_sha"] in shas for x in plain) else "DIFFERENT"
+        rounds_p = ", ".join(f"{x['seconds']:.2f}" for x in plain)
+        print(f"  batched without the compiled kernels (ECOCOMP_NUMBA=0, numpy code): {t_plain:,.2f} s (rounds "
+              f"{rounds_p}); statistics {same} to the kernels'; the kernels make it "
+              f"{t_plain / t_batched:.2f}× faster")
     print(f"  today's per-draw path (run.compute + the draw's table, this code): {per * 1000:,.1f} ms/draw "
           f"(median of {a.baseline_draws} draws after {WARMUP} warm-up; rounds "
           f"{', '.join(f'{x * 1000:.1f}' for x in today)}) → {per * n:,.0f} s for {n:,} (extrapolated); batched is "

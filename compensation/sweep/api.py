@@ -14,7 +14,7 @@ import pandas as pd
 from ..problems import InputError
 from ..scenario import Scenario
 from . import engine as E
-from .batched import KERNEL_MIN_CELLS, load_kernels
+from .batched import kernels
 from .problem import build_problem
 from .spec import MAX_POINTS, SweepSpec, sweep_points
 from .stats import Accumulator
@@ -60,11 +60,9 @@ def run_sweep(sc: Scenario, spec: SweepSpec, year: int | None = None, max_points
     if sc.spec.get("cascade"):  # two tiers: each draw run in full, county by county (compensation/cascade_sweep.py)
         return _cascade_sweep(sc, spec, points, year, regions, keep_draws, t0)
     problem = build_problem(sc, spec, points, year, regions)
-    if problem.draws * problem.n >= KERNEL_MIN_CELLS and not problem.per_draw:
-        # large sweeps: the compiled row kernels (numba; about 0.6 s to load once per process, so small sweeps
-        # keep the numpy code, which gives the same integers). Loaded before the chunks start: loading them in
-        # a thread beside the chunks was measured 3× slower for both (the import holds the GIL)
-        load_kernels()
+    # large sweeps: the compiled row kernels, loaded before the chunks start (loading them in a thread beside
+    # the chunks was measured 3× slower for both: the import holds the GIL)
+    E.prepare_kernels(problem)
     t_build = time.perf_counter() - t0
     t_base = time.perf_counter()
     base = E.evaluate(problem, problem.points.iloc[:1], as_is=True)  # also loads the compiled kernels, once
@@ -106,6 +104,7 @@ def run_sweep(sc: Scenario, spec: SweepSpec, year: int | None = None, max_points
         "targets": "matrix" if all(matrix) else ("draw by draw" if not any(matrix) else "mixed"),
         "targets_note": problem.per_draw or "; ".join(sorted({y.rejected for y in problem.years if y.rejected})),
         "objective": problem.objective, "years": [y.year for y in problem.years],
+        "row_kernels": "compiled (numba)" if kernels() is not None else "numpy",
         "seconds_prepare": round(t_build, 3), "seconds_scenario_draw": round(t_base, 3),
         "seconds_chunks": round(wall, 3), "seconds_statistics": round(t_finish, 3),
         "seconds_compute_sum": round(acc.seconds, 3),

@@ -49,7 +49,10 @@ NEWTON_ITERATIONS = 50  # a safeguarded Newton step settles a row in a few; the 
 
 _KERNELS: list = []  # [module or None] once loaded
 _LOCK = threading.Lock()
-KERNEL_MIN_CELLS = 2_000_000  # draws × regions from which run_sweep loads the compiled kernels
+# draws × regions from which a sweep loads the compiled kernels: numba's start (~0.7–0.9 s once per process)
+# against ~6e-8 s of wall saved per cell on 2 threads (10,000 × 2,848 county draws: 1.5–2.1 s) breaks even at
+# ~11–15 million cells; measured slower with them at 2,000 × 2,848 (1.84 s against 1.65 s, bench_sweep --numpy)
+KERNEL_MIN_CELLS = 15_000_000
 
 
 def kernels():
@@ -63,6 +66,8 @@ def load_kernels():
     """Import the compiled kernels (numba); each is then loaded from its on-disk cache at its first call
     (about 0.6 s in all once per process, most of it numba's own start; a first compilation takes longer).
     Returns the module, or None when numba is missing or turned off."""
+    if _KERNELS:
+        return _KERNELS[0]
     with _LOCK:
         if not _KERNELS:
             mod = None

@@ -22,7 +22,7 @@ from ..allocation.api import LAST_YEAR, LAST_YEAR_UNIT, group_bounds
 from ..allocation.constrained import round_block
 from ..money import UNITS
 from ..problems import InputError
-from .batched import binding_codes, feasible_rows, proportional_rows
+from .batched import KERNEL_MIN_CELLS, binding_codes, feasible_rows, kernels, load_kernels, proportional_rows
 from .problem import (
     SweepProblem,
     YearModel,
@@ -139,30 +139,47 @@ def _bounds(problem: SweepProblem, rows: pd.DataFrame, last_col: np.ndarray, as_
     # the arithmetic of build_bounds, in place on as few (m, n) arrays as possible
     known = np.nan_to_num(last)
     gaps = missing.any()
-    if fr is not None:
-        lo = fr * known
-        np.maximum(lo, 0.0, out=lo)
-        if gaps:
-            lo[np.broadcast_to(missing, lo.shape)] = 0.0
+    fixed = problem.fixed > 0
+    k = kernels()
+    if k is not None and np.ndim(fr) == 2 and last.ndim == 1 and not gaps and not fixed.any():
+        # a floor ratio per draw (the usual sweep): the same arithmetic in one pass per element
+        lo = np.empty(shape)
+        k.floor_bounds(np.ascontiguousarray(fr[:, 0]), np.ascontiguousarray(known),
+                       np.ascontiguousarray(problem.lo_abs, dtype=float), lo)
     else:
-        lo = np.zeros(shape)
+        lo = _floors(problem, fr, known, missing if gaps else None, fixed, shape)
     if cr is not None:
         hi = cr * known
         if gaps:
             hi[np.broadcast_to(missing, hi.shape)] = np.inf
     else:
         hi = np.full(shape, np.inf)
-    fixed = problem.fixed > 0
-    np.maximum(lo, problem.lo_abs, out=lo)
     np.minimum(hi, problem.hi_abs, out=hi)
     if fixed.any():
-        lo[..., fixed] = problem.lo_abs[fixed]
         hi[..., fixed] = problem.hi_abs[fixed]
-    lo -= 1e-9
-    np.ceil(lo, out=lo)
     finite = np.isfinite(hi)
     hi = np.where(finite, np.floor(hi + 1e-9), hi) if not finite.all() else np.floor(hi + 1e-9, out=hi)
-    return np.broadcast_to(lo, (m, problem.n)), np.broadcast_to(hi, (m, problem.n))
+    full = (m, problem.n)  # a per-draw array is returned as it is (writable), one row for all as a view
+    return (lo if lo.shape == full else np.broadcast_to(lo, full)), (hi if hi.shape == full else
+                                                                     np.broadcast_to(hi, full))
+
+
+def _floors(problem: SweepProblem, fr, known: np.ndarray, missing, fixed: np.ndarray, shape) -> np.ndarray:
+    """The floors as ``build_bounds`` makes them: ratio × last year's amount (0 where it is missing), at least
+    the absolute floor, fixed regions at theirs, whole units up (with the 1e-9 tolerance)."""
+    if fr is not None:
+        lo = fr * known
+        np.maximum(lo, 0.0, out=lo)
+        if missing is not None:
+            lo[np.broadcast_to(missing, lo.shape)] = 0.0
+    else:
+        lo = np.zeros(shape)
+    np.maximum(lo, problem.lo_abs, out=lo)
+    if fixed.any():
+        lo[..., fixed] = problem.lo_abs[fixed]
+    lo -= 1e-9
+    np.ceil(lo, out=lo)
+    return lo
 
 
 def evaluate(problem: SweepProblem, rows: pd.DataFrame, start: int = 0, as_is: bool = False) -> dict:
@@ -277,11 +294,21 @@ def _solve_rows(problem: SweepProblem, t, lo, hi, budget, groups):
     return x, final, np.ones(m), ok
 
 
+def prepare_kernels(problem: SweepProblem) -> None:
+    """Load the compiled row kernels when the sweep is large enough to repay numba's start (about 0.6–0.7 s
+    once per process): at least ``KERNEL_MIN_CELLS`` draw × region cells on the batched path. Small sweeps
+    (the Sensitivity page's) keep the numpy code, which gives the same integers. Called before the chunks and
+    by each chunk (a Dask worker or a spawned process loads them once; afterwards this is a lookup)."""
+    if problem.draws * problem.n >= KERNEL_MIN_CELLS and not problem.per_draw:
+        load_kernels()
+
+
 def run_chunk(problem: SweepProblem, index: int, start: int, stop: int, base_final=None) -> dict:
     """One chunk: finals, binding codes, validity and its partial statistics (see stats.partials)."""
     from .stats import partials
 
     tune_malloc()
+    prepare_kernels(problem)
     t0 = time.perf_counter()
     rows = problem.points.iloc[start:stop]
     out = evaluate(problem, rows, start)

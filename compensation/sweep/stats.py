@@ -166,19 +166,10 @@ def partials(final, binding, valid, inputs, base_final, problem) -> dict:
     return out
 
 
-def _spill_header(path: Path) -> tuple:
-    """(path, rows, columns, dtype, data offset) of a spilled C-order .npy file."""
-    with open(path, "rb") as fh:
-        major, _ = np.lib.format.read_magic(fh)
-        read = np.lib.format.read_array_header_1_0 if major == 1 else np.lib.format.read_array_header_2_0
-        shape, fortran, dtype = read(fh)
-        assert not fortran and len(shape) == 2
-        return str(path), shape[0], shape[1], dtype, fh.tell()
-
-
 def _spill_rows(header: tuple, a: int, b: int) -> np.ndarray:
-    """Rows a … b − 1 of a spilled file, read (not memory-mapped: mapped pages of every file would stay in the
-    process's resident memory, 1.1 GB for 10,000 draws × 28,480 regions)."""
+    """Rows a … b − 1 of a spilled C-order .npy file (header: path, rows, columns, dtype, data offset), read
+    (not memory-mapped: mapped pages of every file would stay in the process's resident memory, 1.1 GB for
+    10,000 draws × 28,480 regions)."""
     path, _, cols, dtype, offset = header
     return np.fromfile(path, dtype=dtype, count=(b - a) * cols, offset=offset + a * cols * dtype.itemsize).reshape(
         b - a, cols)
@@ -211,8 +202,12 @@ class Accumulator:
             return
         f = res["final"]
         dtype = np.int32 if (f.size == 0 or (f.min() >= -2**31 and f.max() < 2**31)) else np.int64
-        np.save(self.dir / f"final_{i:06d}.npy", np.ascontiguousarray(f.T.astype(dtype)))
-        np.save(self.dir / f"valid_{i:06d}.npy", res["valid"])
+        path = self.dir / f"final_{i:06d}.npy"
+        spilled = np.ascontiguousarray(f.T.astype(dtype))
+        np.save(path, spilled)
+        # where the data start (the .npy header's end), known now: the quantile pass reads no header back
+        header = (str(path), spilled.shape[0], spilled.shape[1], spilled.dtype,
+                  path.stat().st_size - spilled.nbytes)
         if self.keep_binding:
             np.save(self.dir / f"binding_{i:06d}.npy", res["binding"])
         part = {k: v for k, v in res.items() if k not in ("final", "binding")}
@@ -221,6 +216,8 @@ class Accumulator:
         # memory holds the chunks that finished early, not all of them (1,000 chunks × 28,480 regions × ~15
         # arrays would be 3.4 GB)
         self.parts[i] = {k: part[k] for k in ("index", "start", "stop", "count", "invalid_draws") if k in part}
+        self.parts[i]["valid"] = np.asarray(res["valid"], dtype=bool)  # one flag per draw: kept, not spilled
+        self.parts[i]["spill"] = header
         self.pending[i] = part
         while self.next in self.pending:
             self._merge(self.pending.pop(self.next))
@@ -274,9 +271,8 @@ class Accumulator:
         if not count:
             return out
         block = max(1, BLOCK_ELEMENTS // max(1, count))
-        valid = {i: np.load(self.dir / f"valid_{i:06d}.npy") for i in keys}
-        valid = {i: (slice(None) if v.all() else v) for i, v in valid.items()}
-        files = {i: _spill_header(self.dir / f"final_{i:06d}.npy") for i in keys}
+        valid = {i: (slice(None) if self.parts[i]["valid"].all() else self.parts[i]["valid"]) for i in keys}
+        files = {i: self.parts[i]["spill"] for i in keys}
 
         def one(a: int) -> None:
             b = min(n, a + block)
@@ -374,7 +370,7 @@ class Accumulator:
 
         part = self.parts[index]
         f = np.load(self.dir / f"final_{index:06d}.npy").T
-        valid = np.load(self.dir / f"valid_{index:06d}.npy")
+        valid = part["valid"]
         rows = np.flatnonzero(valid)
         n = self.problem.n
         df = pd.DataFrame({"draw": np.repeat(rows + int(part["start"]), n).astype(np.int64),
