@@ -170,3 +170,29 @@ def test_a_run_with_every_format_imports_no_spreadsheet_library(tmp_path):
     (folder,) = tmp_path.iterdir()
     assert (folder / "notice.xlsx").exists() and (folder / "results.xlsx").exists()
     assert not loaded & {"xlsxwriter", "openpyxl", "pulp", "highspy", "scipy"}, sorted(loaded & {"xlsxwriter"})
+
+
+def _collections_while_importing(call: str) -> int:
+    """Collections of the cyclic garbage collector that ran while numpy or pandas was being imported (a module
+    whose ``__spec__._initializing`` is set), in a fresh interpreter running ``call``."""
+    code = ("import gc, sys\nfrom compensation.cli.main import main\nsys.argv = ['ecocomp', 'validate', 'county_2023']\n"
+            "seen = []\n"
+            "def during(phase, info):\n"
+            "    mods = [sys.modules.get(m) for m in ('numpy', 'pandas')]\n"
+            "    if phase == 'start' and any(getattr(getattr(m, '__spec__', None), '_initializing', False) for m in mods):\n"
+            "        seen.append(info['generation'])\n"
+            "gc.callbacks.append(during)\n"
+            f"assert {call} == 0\nprint(len(seen), gc.isenabled())")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
+    assert r.returncode == 0, r.stderr
+    count, enabled = r.stdout.strip().splitlines()[-1].split()
+    assert enabled == "True"  # the collector runs again once the stack is loaded
+    return int(count)
+
+
+def test_a_console_invocation_imports_numpy_and_pandas_with_the_collector_paused():
+    # cli.main._load_stack: no collection walks the objects of numpy and pandas while they are being made
+    assert _collections_while_importing("main()") == 0
+    # a call with argv (a test, a script) imports them as it comes: the collector runs meanwhile (~150 times)
+    assert _collections_while_importing("main(['validate', 'county_2023'])") > 10

@@ -155,6 +155,24 @@ def _single_thread_blas(console: bool, command: str) -> None:
         os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
+def _load_stack(console: bool) -> None:
+    """In a command-line process, import numpy and pandas (every command uses them) with the cyclic garbage
+    collector paused, then move what they made to its permanent generation (``_freeze_heap``). Imports make
+    ~10⁵ objects that all survive; the collector would walk them again and again while they are made (~150
+    collections, ~50 ms of a run; ``benchmarks/bench_run.py``), finding nothing to free. Called after the
+    arguments are parsed (an error there exits without this) and after ``_single_thread_blas``."""
+    if console:
+        import gc
+
+        gc.disable()
+        try:
+            import numpy  # noqa: F401
+            import pandas  # noqa: F401
+        finally:
+            gc.enable()
+    _freeze_heap(console)
+
+
 def _freeze_heap(console: bool) -> None:
     """In a command-line process (``argv`` not given), move every object alive now to the collector's permanent
     generation (``gc.freeze``): called once the modules are imported, later collections no longer walk the
@@ -175,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     _single_thread_blas(console, next((a for a in (sys.argv[1:] if console else argv) if not a.startswith("-")), ""))
     parser = build_parser()
     args = parser.parse_args(argv)
-    _freeze_heap(console)
+    _load_stack(console)
     try:
         return int(args.func(args) or 0)
     except InputError as exc:
