@@ -22,7 +22,17 @@ from ..allocation.api import LAST_YEAR, LAST_YEAR_UNIT, group_bounds
 from ..allocation.constrained import round_block
 from ..money import UNITS
 from ..problems import InputError
-from .batched import KERNEL_MIN_CELLS, binding_codes, feasible_rows, kernels, load_kernels, proportional_rows
+from .batched import (
+    CAP,
+    KERNEL_MIN_CELLS,
+    NEWTON_ITERATIONS,
+    binding_codes,
+    feasible_rows,
+    kernels,
+    load_kernels,
+    proportional_rows,
+    row_bounds,
+)
 from .problem import (
     SweepProblem,
     YearModel,
@@ -210,27 +220,52 @@ def evaluate(problem: SweepProblem, rows: pd.DataFrame, start: int = 0, as_is: b
         for name, mask, smin, smax in problem.groups:
             gb = np.array([group_bounds(smin, smax, int(b)) for b in budget], dtype=float).reshape(m, 2)
             groups.append((name, mask, gb[:, 0], gb[:, 1]))
-        ok = feasible_rows(t, lo, hi, bf, groups) & valid
-        r = np.flatnonzero(ok)
-        if r.size == m:  # every draw feasible (the usual case): no row copies
-            r = slice(None)
         final = np.zeros((m, problem.n), dtype=np.int64)
         binding = np.zeros((m, problem.n), dtype=np.int8)
-        if ok.any():
-            sub_groups = [(name, mask, gmin[r], gmax[r]) for name, mask, gmin, gmax in groups]
-            tr, lr, hr = t[r], lo[r], hi[r]
-            if problem.objective == "proportional":
-                x, f, scale, rounded = proportional_rows(tr, lr, hr, budget[r], sub_groups, whole=True)
-            else:
-                x, f, scale, rounded = _solve_rows(problem, tr, lr, hr, budget[r], sub_groups)
-            final[r] = f
-            binding[r] = binding_codes(x, tr, scale, lr, hr, problem.fixed,
-                                       clipped=problem.objective == "proportional" and not groups)
-            ok[r] &= rounded
+        k = kernels()
+        hi_row = row_bounds(hi, m, problem.n) if k is not None else None
+        if (k is not None and problem.objective == "proportional" and not groups and valid.all()
+                and not (problem.fixed > 0).any() and np.isfinite(hi_row).all() and (t > 0).all()):
+            # the usual sweep: each row solved whole by the compiled kernel; rows it leaves take the numpy code
+            status = np.zeros(m, dtype=np.int8)
+            k.solve_rows(np.ascontiguousarray(t), row_bounds(lo, m, problem.n), hi_row, bf, budget.astype(np.int64),
+                         NEWTON_ITERATIONS, np.int8(CAP), final, binding, np.empty(m), status)
+            ok = status == 2
+            left = np.flatnonzero(status == 0)
+            if left.size:
+                f, b, ok_left = _solve_block(problem, t[left], lo[left], hi[left], budget[left], bf[left], [],
+                                             valid[left])
+                final[left], binding[left], ok[left] = f, b, ok_left
+        else:
+            final, binding, ok = _solve_block(problem, t, lo, hi, budget, bf, groups, valid)
         valid &= ok
         if problem.carry:
             last_col = final.astype(float) * UNITS[problem.unit] / UNITS[LAST_YEAR_UNIT]
     return {"final": final, "binding": binding, "valid": valid, "matrix": used_matrix}
+
+
+def _solve_block(problem: SweepProblem, t, lo, hi, budget, bf, groups, valid):
+    """(final, binding, ok) of a block of draws by the numpy code: feasibility, then the proportional rows
+    (or the solver draw by draw for min_abs / minimax) on the feasible ones."""
+    m, n = t.shape
+    final = np.zeros((m, n), dtype=np.int64)
+    binding = np.zeros((m, n), dtype=np.int8)
+    ok = feasible_rows(t, lo, hi, bf, groups) & valid
+    r = np.flatnonzero(ok)
+    if r.size == m:  # every draw feasible (the usual case): no row copies
+        r = slice(None)
+    if ok.any():
+        sub_groups = [(name, mask, gmin[r], gmax[r]) for name, mask, gmin, gmax in groups]
+        tr, lr, hr = t[r], lo[r], hi[r]
+        if problem.objective == "proportional":
+            x, f, scale, rounded = proportional_rows(tr, lr, hr, budget[r], sub_groups, whole=True)
+        else:
+            x, f, scale, rounded = _solve_rows(problem, tr, lr, hr, budget[r], sub_groups)
+        final[r] = f
+        binding[r] = binding_codes(x, tr, scale, lr, hr, problem.fixed,
+                                   clipped=problem.objective == "proportional" and not groups)
+        ok[r] &= rounded
+    return final, binding, ok
 
 
 def _evaluate_by_compute(problem: SweepProblem, rows: pd.DataFrame, start: int, as_is: bool) -> dict:

@@ -2,7 +2,10 @@
 :mod:`compensation.sweep.batched` and :mod:`compensation.sweep.stats`, one row at a time in one pass over its
 columns instead of several whole-array passes with temporaries.
 
-* :func:`newton_rows` — λ per row with Σ_j clip(λ t_j, lo_j, hi_j) = B by the safeguarded Newton iteration
+* :func:`solve_rows` — the whole allocation of a row (feasibility, λ, x, whole units, binding codes) in one
+  call for the sweep's usual case (proportional, no groups, every target positive, finite caps, no locked
+  or excluded region), from the row functions below; rows it does not settle go to the numpy code.
+* :func:`newton_rows` / :func:`newton_row` — λ per row with Σ_j clip(λ t_j, lo_j, hi_j) = B by the safeguarded Newton iteration
   of :func:`batched.newton_scale`: at λ the free set F = {j : lo_j < λ t_j < hi_j} gives the slope
   T = Σ_F t_j and the rest the fixed part C = Σ_{j∉F} clip(λ t_j, lo_j, hi_j); the step λ' = (B − C)/T
   solves that linear piece, and a row is settled when |λ' − λ| ≤ 10⁻¹⁵ λ. A step outside the bracket
@@ -16,7 +19,7 @@ columns instead of several whole-array passes with temporaries.
   The sums run left to right instead of numpy's pairwise order, so λ may differ in its last bits; x is then
   clip(λ t, lo, hi) in both, and the whole-unit amounts are the same (tests compare them with ``allocate()``
   and with the numpy path).
-* :func:`round_rows_whole` — largest remainder within whole bounds (:func:`batched.round_rows` with
+* :func:`round_rows_whole` / :func:`round_row` — largest remainder within whole bounds (:func:`batched.round_rows` with
   ``within``): base_j = clip(⌊x_j + 10⁻⁹⌋, lo_j, hi_j); the k = B − Σ base missing units go one each to the
   k largest remainders x_j − base_j among the columns below their cap (equal remainders to the earlier
   column), or, when the floors overshoot, are taken from the k smallest remainders among those above their
@@ -48,71 +51,124 @@ import numpy as np
 _JIT = {"cache": True, "nogil": True}
 
 
+@numba.njit(**_JIT, fastmath={"reassoc"})
+def newton_row(tp, lp, hp, i, li, hi_, r, lam0, iterations):
+    """(λ, settled) of row i (bounds rows li and hi_) for the total r, starting from ``lam0`` when it is
+    finite (else r / Σ t). Not settled: a floor above a cap, no positive target, a flat piece, a non-finite
+    step, or no fixed point within ``iterations`` steps."""
+    n = tp.shape[1]
+    t0 = 0.0
+    crossed = False
+    for j in range(n):
+        t0 += tp[i, j]
+        crossed |= lp[li, j] > hp[hi_, j]
+    if crossed or not t0 > 0.0:
+        return (r / t0 if t0 > 0.0 else 1.0), False
+    lam = lam0 if np.isfinite(lam0) else r / t0
+    a = 0.0
+    b = np.inf
+    sa = np.nan
+    sb = np.nan
+    for _ in range(iterations):
+        big_t = 0.0
+        c = 0.0
+        for j in range(n):
+            tj = tp[i, j]
+            lo = lp[li, j]
+            hi = hp[hi_, j]
+            y = min(max(lam * tj, lo), hi)
+            free = y > lo and y < hi
+            big_t += tj if free else 0.0  # selects, not branches: the free set is unpredictable
+            c += 0.0 if free else y
+        s = c + lam * big_t
+        if s < r:
+            lo_b, hi_b, s_lo, s_hi = max(a, lam), b, s, sb
+        else:
+            lo_b, hi_b, s_lo, s_hi = a, min(b, lam), sa, s
+        if not big_t > 0.0:  # a flat piece: the numpy iteration decides by the breakpoints
+            return lam, False
+        new = (r - c) / big_t
+        if not np.isfinite(new):
+            return lam, False
+        if abs(new - lam) <= 1e-15 * abs(lam):
+            return new, True
+        if not (new > lo_b and new < hi_b):  # outside the bracket: secant through its ends, else bisection
+            new = lo_b + (r - s_lo) * (hi_b - lo_b) / (s_hi - s_lo)
+            if not (np.isfinite(new) and new > lo_b and new < hi_b):
+                new = 0.5 * (lo_b + hi_b)
+            if not np.isfinite(new):
+                return lam, False
+        a, b, sa, sb = lo_b, hi_b, s_lo, s_hi
+        lam = new
+    return lam, False
+
+
 @numba.njit(**_JIT)
 def newton_rows(tp, lp, hp, rest, iterations, lam_out, settled, x_out):
     """λ per row (``lam_out``) and x = clip(λ tp, lp, hp) (``x_out``) for the rows the iteration settles
-    (``settled`` True); other rows keep ``settled`` False and their x is not written. Every tp must be > 0."""
+    (``settled`` True); other rows keep ``settled`` False and their x is not written. Every tp must be > 0.
+    Each row starts from the previous row's λ when that one settled (draws of a chunk are alike: 3.7 steps
+    a row instead of 4.4)."""
     m, n = tp.shape
+    prev = np.nan
     for i in range(m):
         li = i if lp.shape[0] > 1 else 0
         hi_ = i if hp.shape[0] > 1 else 0
-        r = rest[i]
-        t0 = 0.0
-        crossed = False
-        for j in range(n):
-            t0 += tp[i, j]
-            if lp[li, j] > hp[hi_, j]:
-                crossed = True
-        settled[i] = False
-        if crossed or not t0 > 0.0:
-            lam_out[i] = r / t0 if t0 > 0.0 else 1.0
-            continue
-        lam = r / t0
-        if i > 0 and settled[i - 1]:  # start from the previous draw's λ: 3.7 steps a row instead of 4.4
-            lam = lam_out[i - 1]
-        a = 0.0
-        b = np.inf
-        sa = np.nan
-        sb = np.nan
-        ok = False
-        for _ in range(iterations):
-            big_t = 0.0
-            c = 0.0
-            for j in range(n):
-                tj = tp[i, j]
-                lo = lp[li, j]
-                hi = hp[hi_, j]
-                y = min(max(lam * tj, lo), hi)
-                free = y > lo and y < hi
-                big_t += tj if free else 0.0  # selects, not branches: the free set is unpredictable
-                c += 0.0 if free else y
-            s = c + lam * big_t
-            if s < r:
-                lo_b, hi_b, s_lo, s_hi = max(a, lam), b, s, sb
-            else:
-                lo_b, hi_b, s_lo, s_hi = a, min(b, lam), sa, s
-            if not big_t > 0.0:  # a flat piece: the numpy iteration decides by the breakpoints
-                break
-            new = (r - c) / big_t
-            if not np.isfinite(new):
-                break
-            if abs(new - lam) <= 1e-15 * abs(lam):
-                lam = new
-                ok = True
-                break
-            if not (new > lo_b and new < hi_b):  # outside the bracket: secant through its ends, else bisection
-                new = lo_b + (r - s_lo) * (hi_b - lo_b) / (s_hi - s_lo)
-                if not (np.isfinite(new) and new > lo_b and new < hi_b):
-                    new = 0.5 * (lo_b + hi_b)
-                if not np.isfinite(new):
-                    break
-            a, b, sa, sb = lo_b, hi_b, s_lo, s_hi
-            lam = new
+        lam, ok = newton_row(tp, lp, hp, i, li, hi_, rest[i], prev, iterations)
         lam_out[i] = lam
+        settled[i] = ok
+        prev = lam if ok else np.nan
         if ok:
-            settled[i] = True
             for j in range(n):
                 x_out[i, j] = min(max(lam * tp[i, j], lp[li, j]), hp[hi_, j])
+
+
+@numba.njit(**_JIT, fastmath={"reassoc"})
+def solve_rows(t, lo, hi, budget, total, iterations, cap_code, final, binding, lam_out, status):
+    """The whole proportional allocation of each row without groups, every target positive and every cap
+    finite, in one pass per step over the row: feasibility as :func:`batched.feasible_rows` (no floor above
+    its cap, Σ lo ≤ B ≤ Σ hi — whole numbers, so the sums are exact in any order), λ by :func:`newton_row`,
+    x = clip(λ t, lo, hi), the whole units by :func:`round_row` and the binding codes as
+    :func:`binding_clipped`. ``status`` per row: 1 infeasible (row left at zero), 2 solved, 3 solved but not
+    roundable within its bounds, 0 not settled here (the caller runs the numpy code on it)."""
+    m, n = t.shape
+    x = np.empty(n)
+    frac = np.empty(n)
+    buf = np.empty(n + 1)
+    out = np.empty((1, n))
+    prev = np.nan
+    for i in range(m):
+        li = i if lo.shape[0] > 1 else 0
+        hi_ = i if hi.shape[0] > 1 else 0
+        s_lo = 0.0
+        s_hi = 0.0
+        crossed = False
+        for j in range(n):
+            s_lo += lo[li, j]
+            s_hi += hi[hi_, j]
+            crossed |= lo[li, j] > hi[hi_, j]
+        r = budget[i]
+        if crossed or not (s_lo <= r and r <= s_hi):
+            status[i] = 1
+            continue
+        lam, ok = newton_row(t, lo, hi, i, li, hi_, r, prev, iterations)
+        lam_out[i] = lam
+        if not ok:
+            status[i] = 0
+            prev = np.nan
+            continue
+        prev = lam
+        for j in range(n):
+            x[j] = min(max(lam * t[i, j], lo[li, j]), hi[hi_, j])
+        rounded = round_row(x, total[i], lo, hi, li, hi_, out, frac, buf, final[i])
+        status[i] = 2 if rounded else 3
+        for j in range(n):
+            ref = t[i, j] * lam
+            lo_j = lo[li, j]
+            hi_j = hi[hi_, j]
+            lo_thr = lo_j - max(abs(lo_j), 1.0) * 1e-6
+            hi_thr = hi_j + 1e-6 * max(1.0, abs(hi_j))
+            binding[i, j] = (1 if ref < lo_thr else 0) + (cap_code if ref > hi_thr else 0)
 
 
 @numba.njit(**_JIT)
@@ -154,6 +210,28 @@ def kth_largest(buf, cnt, k):
             return pivot, lt
 
 
+@numba.njit(**_JIT, fastmath={"reassoc"})
+def round_row(x, total, lo, hi, li, hi_, out, frac, buf, final):
+    """One row of :func:`round_rows_whole`: ``x`` (n,) into ``final`` (n,) int64; scratch ``out`` (1, n),
+    ``frac`` (n,), ``buf`` (n + 1,). Returns whether the row reached its total within its bounds."""
+    n = x.shape[0]
+    have = 0.0
+    for j in range(n):
+        v = x[j]
+        b = np.floor(v + 1e-9)
+        b = min(max(b, lo[li, j]), hi[hi_, j])
+        out[0, j] = b
+        frac[j] = v - b
+        have += b  # whole numbers: exact in any order
+    missing = total - np.int64(np.round(have))
+    ok = True
+    if missing != 0:
+        ok = _settle_row(out, frac, buf, lo, hi, li, hi_, missing)
+    for j in range(n):
+        final[j] = np.int64(out[0, j])
+    return ok
+
+
 @numba.njit(**_JIT)
 def round_rows_whole(x, total, lo, hi, final, ok):
     """Largest remainder row by row within whole bounds lo ≤ x ≤ hi (finite); ``final`` (int64) and ``ok``
@@ -165,24 +243,11 @@ def round_rows_whole(x, total, lo, hi, final, ok):
     for i in range(m):
         li = i if lo.shape[0] > 1 else 0
         hi_ = i if hi.shape[0] > 1 else 0
-        have = 0.0
-        for j in range(n):
-            v = x[i, j]
-            b = np.floor(v + 1e-9)
-            b = min(max(b, lo[li, j]), hi[hi_, j])
-            out[0, j] = b
-            frac[j] = v - b
-            have += b
-        missing = total[i] - np.int64(np.round(have))
-        ok[i] = True
-        if missing != 0:
-            _settle_row(out, frac, buf, lo, hi, li, hi_, missing, ok, i)
-        for j in range(n):
-            final[i, j] = np.int64(out[0, j])
+        ok[i] = round_row(x[i], total[i], lo, hi, li, hi_, out, frac, buf, final[i])
 
 
 @numba.njit(**_JIT)
-def _settle_row(out, frac, buf, lo, hi, li, hi_, missing, ok, i):
+def _settle_row(out, frac, buf, lo, hi, li, hi_, missing):
     """The missing units of one row (see :func:`round_rows_whole`): one each to the largest eligible scores.
     Eligible: below the cap when units are missing (score = remainder), above the floor when the floors
     overshoot (score = −remainder); written as sign·value < sign·bound so one loop serves both."""
@@ -202,10 +267,9 @@ def _settle_row(out, frac, buf, lo, hi, li, hi_, missing, ok, i):
         pos += elig and s > 0.0
         cnt += elig
     kk = min(k, cnt)
-    if kk < k:
-        ok[i] = False
+    ok = kk == k  # fewer candidates than units to place: the row cannot reach its total
     if kk == 0:
-        return
+        return ok
     if kk <= pos:  # the cut lies among the positive scores: every other eligible one is below it
         v, greater = kth_largest(buf, pos, kk)
     else:
@@ -225,6 +289,7 @@ def _settle_row(out, frac, buf, lo, hi, li, hi_, missing, ok, i):
                 take_eq -= 1
                 if take_eq == 0:
                     break
+    return ok
 
 
 @numba.njit(**_JIT)
@@ -234,16 +299,18 @@ def rank_stats(key, bits, base_rank, rank_min, rank_max, rank_changed):
     ``base_rank``, without writing the ranks out."""
     m, n = key.shape
     mask = (1 << bits) - 1
+    row = np.empty(n, dtype=np.int32)  # the row's ranks by column: one scattered write each, then one pass
     for i in range(m):
         end = n - 1
         for p in range(n - 1, -1, -1):
             if p < n - 1 and (key[i, p] >> bits) != (key[i, p + 1] >> bits):
                 end = p
-            col = key[i, p] & mask
-            r = n - end
-            rank_min[col] = min(rank_min[col], r)
-            rank_max[col] = max(rank_max[col], r)
-            rank_changed[col] += r != base_rank[col]
+            row[key[i, p] & mask] = n - end
+        for j in range(n):
+            r = row[j]
+            rank_min[j] = min(rank_min[j], r)
+            rank_max[j] = max(rank_max[j], r)
+            rank_changed[j] += r != base_rank[j]
 
 
 @numba.njit(**_JIT)
