@@ -74,3 +74,10 @@ def test_a_horizontal_run_prints_no_banner(tmp_path):
     assert BANNER not in r.stdout
     folder = next(tmp_path.iterdir())
     assert any(folder.glob("horizontal_settlement_*.csv"))
+
+
+def test_a_process_without_stdout_still_solves():
+    # a service or pythonw process may run with file descriptor 1 closed: the banner is then not redirected
+    r = _fresh(["-c", "import os, sys\nos.close(1)\nfrom compensation.allocation import highs\n"
+                "print(highs.feasible_range([1.0, 2.0], [5.0, 4.0], time_limit=None), file=sys.stderr)"])
+    assert r.stderr.strip().splitlines()[-1] == "(3.0, 9.0)"

@@ -37,15 +37,23 @@ def swallow_highs_banner() -> None:
             import highspy
         except ImportError:  # pragma: no cover - highspy is a dependency
             return
-        sys.stdout.flush()
-        saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
         try:
-            os.dup2(null, 1)
+            sys.stdout.flush()
+        except (OSError, ValueError, AttributeError):  # no stdout, or a closed one
+            pass
+        try:
+            saved = os.dup(1)
+        except OSError:  # file descriptor 1 is not open: the banner has nowhere to go
             highspy.Highs()
-        finally:
-            os.dup2(saved, 1)
-            os.close(null)
-            os.close(saved)
+        else:
+            null = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(null, 1)
+                highspy.Highs()
+            finally:
+                os.dup2(saved, 1)
+                os.close(null)
+                os.close(saved)
         _banner_swallowed = True
 
 
