@@ -30,12 +30,8 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .xlsx import column_letters
+from .xlsx import _NS, _NS_PKG, _NS_R, _XML, column_letters  # one place for the package's namespaces
 
-_XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_NS_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_NS_PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
 _CT = "application/vnd.openxmlformats-officedocument."
 _ESCAPED = re.compile(r"(_x[0-9a-fA-F]{4}_)")
