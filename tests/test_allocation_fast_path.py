@@ -143,6 +143,10 @@ def test_row_sums_are_those_of_the_dataframe():
     assert row_sums(arrays, 500).tobytes() == table.to_numpy(dtype=float).sum(axis=1).tobytes()
     assert row_sums(arrays, 500, skipna=True).tobytes() == table.sum(axis=1).to_numpy().tobytes()
     assert row_sums([], 4).tobytes() == np.zeros(4).tobytes()
+    for k in (1, 2):  # one column (−0.0 in the first, NaN in the second): the sum of the one-column table
+        one = pd.DataFrame({"c": arrays[k]})
+        assert row_sums([arrays[k]], 500).tobytes() == one.to_numpy(dtype=float).sum(axis=1).tobytes()
+        assert row_sums([arrays[k]], 500, skipna=True).tobytes() == one.sum(axis=1).to_numpy().tobytes()
 
 
 def test_result_table_shares_nothing_with_the_regions():

@@ -63,7 +63,6 @@ def diagnose(t, lo, hi, budget: float, groups, labels, unit: str) -> list[Proble
     if bad.size:
         return out
     movable = np.where(t > 0, hi, lo)
-    zero = int(((t <= 0) & (hi > lo)).sum())
     for name, m, gmin, gmax in groups:
         g_hi = float(movable[m].sum())
         g_lo = float(lo[m].sum())
@@ -151,6 +150,7 @@ def diagnose(t, lo, hi, budget: float, groups, labels, unit: str) -> list[Proble
                 f"{human(short, unit)}"))
     if t_max < budget:
         over = budget - t_max
+        zero = int(((t <= 0) & (hi > lo)).sum())  # held at their floor (said in the message)
         extra = f"; {zero} region(s) with a zero target are held at their floor" if zero else ""
         extra_zh = f";{zero} 个目标为零的地区保持在下限" if zero else ""
         if not held:

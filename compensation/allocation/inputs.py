@@ -74,6 +74,17 @@ def method_refs(method) -> list[dict]:
     return refs
 
 
+def _input_columns(method) -> tuple:
+    """The region columns ``method`` reads (:func:`method_refs`), found once per method object (a loaded method
+    file does not change: a new version is a new object) and again if its components or eligibility are
+    replaced by other objects."""
+    made = method.__dict__.get("_input_columns")
+    if made is None or made[0] is not method.components or made[1] is not method.eligible:
+        made = method.__dict__["_input_columns"] = (method.components, method.eligible,
+                                                   tuple(r["column"] for r in method_refs(method)))
+    return made[2]
+
+
 class RegionColumns:
     """The region table's columns as arrays, each read from the frame at most once per evaluation of a method
     (a method reads the same column for its eligibility, its fallbacks and its components). Nothing is copied:
@@ -225,7 +236,7 @@ def apply_fallbacks(method, regions: pd.DataFrame, columns: RegionColumns | None
     has them (the check that every input is present then reads each column once for the whole evaluation)."""
     used = []
     filled = regions
-    if all(_present(regions if columns is None else columns, r["column"]) for r in method_refs(method)):
+    if all(_present(regions if columns is None else columns, c) for c in _input_columns(method)):
         # nothing stands in for anything:
         return filled, used  # spare building the input table (a few ms per allocate() at county scale)
     for row in input_table(method, regions).itertuples(index=False):

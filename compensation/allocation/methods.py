@@ -117,6 +117,8 @@ def row_sums(arrays: list, n: int, skipna: bool = False) -> np.ndarray:
     ``skipna`` counts NaN as 0 (``DataFrame.sum(axis=1)``)."""
     if not arrays:
         return np.zeros(n)
+    if len(arrays) == 1 and not skipna:  # one column: its sum from 0.0 (−0.0 → 0.0), without the stacking
+        return np.asarray(arrays[0], dtype=float) + 0.0
     block = np.vstack([np.asarray(a, dtype=float) for a in arrays]).T
     sums = block.sum(axis=1)
     if skipna and np.isnan(sums).any():  # a NaN somewhere (an empty value, or inf − inf): as pandas, NaN as 0
