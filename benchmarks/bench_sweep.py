@@ -27,6 +27,9 @@ batched path:
   proportional — it cannot vary ``constraints.floor_ratio`` (its overrides reach only method parameters), so
   the floor ratio stays 0.95 instead of being drawn on 0.9–1.0 (the cost of a draw does not depend on it).
 
+Before any measurement an untimed small sweep loads the compiled row kernels, so that a fresh checkout compiles
+them into numba's cache then (about 5 s, once after an install) and not inside a timed run.
+
 Per-draw figures are medians over the timed draws after ``WARMUP`` warm-up draws, extrapolated linearly to
 ``--draws``; the issue's line also gives its end-to-end cost per draw (its loop plus writing its tables,
 divided by the draws) — at 10,000 draws that version crashed at the end (an XLSX sheet past Excel's row
@@ -153,6 +156,21 @@ print(json.dumps({"rc": rc, "per_draw": per, "seconds_loop": stamps[-1] - stamps
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
+# Untimed, before any measurement: a small sweep with the compiled kernels forced on, so that a fresh checkout
+# compiles them into numba's cache here (about 5 s once) and no timed run pays for that.
+WARM = r"""
+import json, time
+t0 = time.perf_counter()
+from compensation.scenario import load_scenario
+from compensation.sweep import SweepSpec, parse_vary, run_sweep
+from compensation.sweep import engine as E
+E.KERNEL_MIN_CELLS = 0
+sc = load_scenario("county_2023")
+res = run_sweep(sc, SweepSpec([parse_vary(v) for v in json.loads(__import__("sys").argv[1])], samples=50, seed=1),
+                workers=2)
+print(json.dumps({"seconds": time.perf_counter() - t0, "kernels": res.info["row_kernels"]}))
+"""
+
 SENSITIVITY = r"""
 import json, time
 import numpy as np
@@ -257,6 +275,8 @@ def main() -> None:
             print(f"  {row['input']}: variance share {row['variance_share']:.1%}, moves {row['regions_most_moved']} "
                   f"regions most")
         return
+    warm = _run(["-c", WARM, json.dumps(VARIES)])
+    print(f"(untimed warm-up: row kernels {warm['kernels']}, {warm['seconds']:.1f} s including any first compilation)")
     tree = extract_tree(a.issue_baseline) if a.issue_baseline else None
     try:
         for scale in a.scale:
