@@ -190,16 +190,23 @@ def newton_scale(tp, lp, hp, rest) -> tuple[np.ndarray, np.ndarray]:
     return lam, settled
 
 
+def _rows(t, lo, hi, total):
+    """The water-filling arguments as floats: ``t`` (m, n), ``lo`` and ``hi`` broadcast to (m, n) (views),
+    ``total`` (m,)."""
+    t = np.asarray(t, dtype=float)
+    m, n = t.shape
+    lo = np.broadcast_to(np.asarray(lo, dtype=float), (m, n))
+    hi = np.broadcast_to(np.asarray(hi, dtype=float), (m, n))
+    return t, lo, hi, np.asarray(total, dtype=float).reshape(m)
+
+
 def water_fill_rows(t, lo, hi, total, member=None) -> tuple[np.ndarray, np.ndarray]:
     """Row-wise x = clip(λ t, lo, hi) with Σ x = total over the columns where ``member`` is True; regions with
     t ≤ 0 stay at lo. ``t``: (m, n); ``lo``/``hi``: (m, n) or (n,); ``total``: (m,). Returns (x, λ) with x
     equal to ``lo`` outside ``member``. Rows are assumed feasible (Σ lo ≤ total ≤ Σ movable hi); a row that
     is not (or that the Newton iteration does not settle) takes the sorted path, as ``water_fill`` does."""
-    t = np.asarray(t, dtype=float)
+    t, lo, hi, total = _rows(t, lo, hi, total)
     m, n = t.shape
-    lo = np.broadcast_to(np.asarray(lo, dtype=float), (m, n))
-    hi = np.broadcast_to(np.asarray(hi, dtype=float), (m, n))
-    total = np.asarray(total, dtype=float).reshape(m)
     pos = t > 0 if member is None else (t > 0) & np.broadcast_to(member, (m, n))
     k = kernels()
     if k is not None and pos.all() and m:
@@ -221,11 +228,8 @@ def water_fill_rows(t, lo, hi, total, member=None) -> tuple[np.ndarray, np.ndarr
 def _water_fill_numpy(t, lo, hi, total, member=None) -> tuple[np.ndarray, np.ndarray]:
     """:func:`water_fill_rows` by the numpy iteration :func:`newton_scale` (and the sorted path for the rows
     it leaves)."""
-    t = np.asarray(t, dtype=float)
+    t, lo, hi, total = _rows(t, lo, hi, total)
     m, n = t.shape
-    lo = np.broadcast_to(np.asarray(lo, dtype=float), (m, n))
-    hi = np.broadcast_to(np.asarray(hi, dtype=float), (m, n))
-    total = np.asarray(total, dtype=float).reshape(m)
     pos = t > 0 if member is None else (t > 0) & np.broadcast_to(member, (m, n))
     if pos.all():
         rest, tp, lp, hp = total, t, lo, hi
@@ -253,11 +257,8 @@ def _water_fill_numpy(t, lo, hi, total, member=None) -> tuple[np.ndarray, np.nda
 def _water_fill_sorted(t, lo, hi, total, member=None) -> tuple[np.ndarray, np.ndarray]:
     """:func:`water_fill_rows` by sorting the 2n breakpoints of every row (``constrained.water_fill`` row by
     row); used for the rows the Newton iteration leaves (none in practice) and for infeasible rows."""
-    t = np.asarray(t, dtype=float)
+    t, lo, hi, total = _rows(t, lo, hi, total)
     m, n = t.shape
-    lo = np.broadcast_to(np.asarray(lo, dtype=float), (m, n))
-    hi = np.broadcast_to(np.asarray(hi, dtype=float), (m, n))
-    total = np.asarray(total, dtype=float).reshape(m)
     member = np.ones((m, n), dtype=bool) if member is None else np.broadcast_to(member, (m, n))
     pos = (t > 0) & member
     rest = total - np.where(member & ~pos, lo, 0.0).sum(axis=1)

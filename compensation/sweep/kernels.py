@@ -163,12 +163,7 @@ def solve_rows(t, lo, hi, budget, total, iterations, cap_code, final, binding, l
         rounded = round_row(x, total[i], lo, hi, li, hi_, out, frac, buf, final[i])
         status[i] = 2 if rounded else 3
         for j in range(n):
-            ref = t[i, j] * lam
-            lo_j = lo[li, j]
-            hi_j = hi[hi_, j]
-            lo_thr = lo_j - max(abs(lo_j), 1.0) * 1e-6
-            hi_thr = hi_j + 1e-6 * max(1.0, abs(hi_j))
-            binding[i, j] = (1 if ref < lo_thr else 0) + (cap_code if ref > hi_thr else 0)
+            binding[i, j] = binding_code(t[i, j] * lam, lo[li, j], hi[hi_, j], cap_code)
 
 
 @numba.njit(**_JIT)
@@ -347,6 +342,16 @@ def rank_runs(key, bits, out):
 
 
 @numba.njit(**_JIT)
+def binding_code(ref, lo_j, hi_j, cap_code):
+    """1 (floor) where the unclipped amount ``ref`` < lo − 1e-6·max(|lo|, 1), ``cap_code`` where ref > hi +
+    1e-6·max(1, |hi|), else 0 (their sum if both: a floor above the cap). The one place of this rule in the
+    kernels."""
+    lo_thr = lo_j - max(abs(lo_j), 1.0) * 1e-6
+    hi_thr = hi_j + 1e-6 * max(1.0, abs(hi_j))
+    return (1 if ref < lo_thr else 0) + (cap_code if ref > hi_thr else 0)
+
+
+@numba.njit(**_JIT)
 def binding_clipped(target, scale, lo, hi, cap_code, out):
     """Binding codes of clipped rows: 1 (floor) where scale·target < lo − 1e-6·max(|lo|, 1), ``cap_code``
     where scale·target > hi + 1e-6·max(1, |hi|), else 0."""
@@ -356,12 +361,7 @@ def binding_clipped(target, scale, lo, hi, cap_code, out):
         hi_ = i if hi.shape[0] > 1 else 0
         s = scale[i]
         for j in range(n):
-            ref = target[i, j] * s
-            lo_j = lo[li, j]
-            hi_j = hi[hi_, j]
-            lo_thr = lo_j - max(abs(lo_j), 1.0) * 1e-6
-            hi_thr = hi_j + 1e-6 * max(1.0, abs(hi_j))
-            out[i, j] = (1 if ref < lo_thr else 0) + (cap_code if ref > hi_thr else 0)
+            out[i, j] = binding_code(target[i, j] * s, lo[li, j], hi[hi_, j], cap_code)
 
 
 
