@@ -30,7 +30,7 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .xlsx import _NS, _NS_PKG, _NS_R, _XML, column_letters  # one place for the package's namespaces
+from .xlsx import _NS, _NS_PKG, _NS_R, _XML, column_letters, excel_width  # one place for these
 
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
 _CT = "application/vnd.openxmlformats-officedocument."
@@ -128,8 +128,7 @@ def _si(text: str) -> str:
 
 
 def _width_xml(chars: float) -> str:
-    pixels = int(chars * 7 + 0.5) + 5 if chars >= 1 else int(chars * 12 + 0.5)
-    return f"{(pixels * 256 // 7) / 256.0:.16g}"
+    return f"{excel_width(chars):.16g}"  # the stored width of a column ``chars`` wide (one rule: xlsx.py)
 
 
 def _cols(widths: Sequence[float]) -> str:
