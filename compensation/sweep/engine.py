@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..allocation import solver
-from ..allocation.api import LAST_YEAR, LAST_YEAR_UNIT, group_bounds
+from ..allocation.api import LAST_YEAR_UNIT, group_bounds
 from ..allocation.constrained import round_block
 from ..money import UNITS
 from ..problems import InputError
@@ -200,12 +200,8 @@ def evaluate(problem: SweepProblem, rows: pd.DataFrame, start: int = 0, as_is: b
     if problem.per_draw:
         return _evaluate_by_compute(problem, rows, start, as_is)
     m = len(rows)
-    if problem.last_sorted is not None:
-        last_col = problem.last_sorted
-    elif LAST_YEAR in problem.regions:
-        last_col = pd.to_numeric(problem.regions[LAST_YEAR], errors="coerce").to_numpy(dtype=float)[problem.order]
-    else:
-        last_col = np.full(problem.n, np.nan)
+    # last year's amounts in adcode order (read once by build_problem; none: NaN)
+    last_col = problem.last_sorted if problem.last_sorted is not None else np.full(problem.n, np.nan)
     valid = np.ones(m, dtype=bool)
     used_matrix = True
     final = np.zeros((m, problem.n), dtype=np.int64)
