@@ -147,11 +147,16 @@ def read(folder: Path, name: str, key: str) -> pd.DataFrame | None:
         return None
     table = decode(raw, key)
     if table is not None:
-        try:
-            os.utime(path)  # recently used: kept when older entries are pruned
-        except OSError:
-            pass
+        _touch(path)
     return table
+
+
+def _touch(path: Path) -> None:
+    """Mark an entry recently used (its modification time): kept when older entries are pruned."""
+    try:
+        os.utime(path)
+    except OSError:
+        pass
 
 
 def prune(folder: Path, name: str, keep: int | None = None, suffix: str = ".arrow") -> None:
@@ -281,21 +286,10 @@ def cached_document(text: str, parse: Callable[[], object]) -> object:
         return parse()
     key = document_key(text)
     path = entry_path(folder, DOC_NAME, key, DOC_SUFFIX)
-    try:
-        unpacked = _unpack(path.read_bytes(), key)
-    except OSError:
-        unpacked = None
-    if unpacked is not None:
-        try:
-            doc = _untag(json.loads(unpacked[1].decode("utf-8")))
-        except (ValueError, TypeError, UnicodeDecodeError):  # passed the hash but is not ours: parse again
-            doc = None
-        else:
-            try:
-                os.utime(path)
-            except OSError:
-                pass
-            return doc
+    doc = _read_document(path, key)
+    if doc is not _NOT_CACHED:
+        _touch(path)
+        return doc
     doc = parse()
     try:
         payload = json.dumps(_tag(doc), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
@@ -303,6 +297,21 @@ def cached_document(text: str, parse: Callable[[], object]) -> object:
         return doc
     write(folder, DOC_NAME, key, None, raw=_pack(payload, key), suffix=DOC_SUFFIX, keep=MAX_DOCUMENTS)
     return doc
+
+
+_NOT_CACHED = object()  # (a document may itself be None: an empty file)
+
+
+def _read_document(path: Path, key: str):
+    """The document of the entry at ``path`` if it is a whole, unaltered entry for ``key`` that decodes, else
+    ``_NOT_CACHED`` (no file, a damaged one, or one that passed the hash but is not ours: parsed again)."""
+    try:
+        unpacked = _unpack(path.read_bytes(), key)
+        if unpacked is not None:
+            return _untag(json.loads(unpacked[1].decode("utf-8")))
+    except (OSError, ValueError, TypeError, UnicodeDecodeError):
+        pass
+    return _NOT_CACHED
 
 
 def installed_version(name: str, module: str | None = None) -> str:
