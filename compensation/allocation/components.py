@@ -313,8 +313,7 @@ def weighted_share(spec, ctx: Context, mask) -> np.ndarray:
         where = f"component '{name}', indicator '{ind['name']}'"
         w = ctx.num(ind["weight"], where)  # one weight for all (w × s: the products of a full array of w)
         if "alt_weight" in ind:  # a different weight for regions meeting a condition (Portugal's Natura > 70 %)
-            w = np.where(eligibility(ind["alt_when"], ctx, where), ctx.num(ind["alt_weight"], where),
-                         np.full(ctx.n, w))
+            w = np.where(eligibility(ind["alt_when"], ctx, where), ctx.num(ind["alt_weight"], where), w)
         s = normalise(indicator_value(ind["value"], ctx, where), ind, ctx, where, mask)
         ctx.trace[f"{name}.{ind['name']}"] = s
         parts.append(w * s)
