@@ -506,7 +506,6 @@ def versions() -> dict:
     return out
 
 
-
 def run_folder(out_root: Path, result: RunResult | None = None, formats=DEFAULT_FORMATS, name: str = "",
                digest: str = "") -> Path:
     """``<out>/<scenario>-<hash>``, with ``-<formats>`` appended when the formats are not the default three
